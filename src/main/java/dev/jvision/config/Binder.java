@@ -1,0 +1,426 @@
+package dev.jvision.config;
+
+import java.io.StringReader;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Generic reflective binder from a SnakeYAML node tree onto the config records. Keys are the
+ * snake_case of the record component names; absent keys keep the record's {@code defaults()}
+ * value; errors carry file:line (from node marks) and the full key path. Not thread-safe: one
+ * instance per load.
+ */
+final class Binder {
+
+    /** A {@code --set key=value} override and the key path it sets. */
+    private record Override(String text, String path) {}
+
+    private static final Pattern INDEXED = Pattern.compile("([A-Za-z0-9_]+)\\[(\\d+)]");
+
+    private final String source;
+    private final Map<Node, Override> overrideOrigin = new IdentityHashMap<>();
+
+    Binder(String source) {
+        this.source = source;
+    }
+
+    static Yaml newYaml() {
+        return new Yaml(new SafeConstructor(new LoaderOptions()));
+    }
+
+    // ------------------------------------------------------------------ entry point
+
+    Experiment load(String yamlText, List<String> overrides) {
+        Node root;
+        try {
+            root = newYaml().compose(new StringReader(yamlText));
+        } catch (MarkedYAMLException e) {
+            throw malformed(e);
+        } catch (YAMLException e) {
+            throw new ConfigException(source + ": malformed YAML: " + e.getMessage(), e);
+        }
+        if (root == null || isNull(root)) {
+            root = new MappingNode(Tag.MAP, new ArrayList<>(), DumperOptions.FlowStyle.BLOCK);
+        }
+        if (!(root instanceof MappingNode rootMap)) {
+            throw error(root, "", describe(root) + " (expected: a mapping of sections "
+                    + String.join(", ", keysOf(Experiment.class)) + ")");
+        }
+        if (overrides != null) {
+            for (String o : overrides) applyOverride(rootMap, o);
+        }
+        return bindRecord(Experiment.class, rootMap, "");
+    }
+
+    private ConfigException malformed(MarkedYAMLException e) {
+        Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+        String where = m == null ? source : source + ":" + (m.getLine() + 1);
+        StringBuilder msg = new StringBuilder(where).append(": malformed YAML: ");
+        if (e.getContext() != null) msg.append(e.getContext()).append(", ");
+        msg.append(e.getProblem() == null ? "syntax error" : e.getProblem());
+        if (m != null) msg.append(" (column ").append(m.getColumn() + 1).append(')');
+        return new ConfigException(msg.toString(), e);
+    }
+
+    // ------------------------------------------------------------------ overrides
+
+    private void applyOverride(MappingNode root, String text) {
+        if (text == null) throw new ConfigException("--set null: expected key=value");
+        int eq = text.indexOf('=');
+        String key = eq < 0 ? "" : text.substring(0, eq).trim();
+        String[] segs = key.split("\\.", -1);
+        boolean bad = key.isEmpty();
+        for (String s : segs) bad |= s.isEmpty() || s.chars().anyMatch(Character::isWhitespace);
+        if (bad) throw new ConfigException("--set " + text + ": expected key=value");
+
+        // check the key path against the record types
+        Class<?> type = Experiment.class;
+        StringBuilder prefix = new StringBuilder();
+        for (String seg : segs) {
+            String parent = prefix.toString();
+            if (prefix.length() > 0) prefix.append('.');
+            prefix.append(seg);
+            if (!type.isRecord()) {
+                throw new ConfigException("--set " + text + ": unknown key " + prefix + " (" + parent
+                        + " is a value, not a section)");
+            }
+            RecordComponent rc = component(type, seg);
+            if (rc == null) {
+                List<String> keys = keysOf(type);
+                String guess = Suggest.closest(seg, keys);
+                String pp = parent.isEmpty() ? "" : parent + ".";
+                throw new ConfigException("--set " + text + ": unknown key " + prefix
+                        + (guess != null ? " (did you mean " + pp + guess + "?)"
+                                : " (expected one of: " + pp + String.join(", " + pp, keys) + ")"));
+            }
+            type = rc.getType();
+        }
+
+        Override origin = new Override(text, key);
+        Node value;
+        String valueText = text.substring(eq + 1);
+        try {
+            value = newYaml().compose(new StringReader(valueText));
+        } catch (YAMLException e) {
+            String problem = e instanceof MarkedYAMLException me && me.getProblem() != null
+                    ? me.getProblem() : e.getMessage();
+            throw new ConfigException("--set " + text + ": malformed value (" + problem + ")", e);
+        }
+        if (value == null) value = new ScalarNode(Tag.NULL, "", null, null, DumperOptions.ScalarStyle.PLAIN);
+        mark(value, origin);
+
+        MappingNode cur = root;
+        String path = "";
+        for (int i = 0; i < segs.length; i++) {
+            String seg = segs[i];
+            String childPath = join(path, seg);
+            boolean last = i == segs.length - 1;
+            List<NodeTuple> tuples = cur.getValue();
+            int at = -1;
+            for (int j = 0; j < tuples.size(); j++) {
+                if (tuples.get(j).getKeyNode() instanceof ScalarNode k && k.getValue().equals(seg)) {
+                    at = j;
+                    break;
+                }
+            }
+            Node next;
+            if (last) {
+                next = value;
+            } else if (at >= 0 && tuples.get(at).getValueNode() instanceof MappingNode m) {
+                cur = m;
+                path = childPath;
+                continue;
+            } else if (at >= 0 && !isNull(tuples.get(at).getValueNode())) {
+                Node v = tuples.get(at).getValueNode();
+                throw error(v, childPath, describe(v) + " (expected: a mapping)");
+            } else {
+                next = new MappingNode(Tag.MAP, new ArrayList<>(), DumperOptions.FlowStyle.BLOCK);
+                overrideOrigin.put(next, origin);
+            }
+            Node keyNode = at >= 0 ? tuples.get(at).getKeyNode()
+                    : new ScalarNode(Tag.STR, seg, null, null, DumperOptions.ScalarStyle.PLAIN);
+            if (at < 0) overrideOrigin.put(keyNode, origin);
+            NodeTuple t = new NodeTuple(keyNode, next);
+            if (at >= 0) tuples.set(at, t); else tuples.add(t);
+            if (!last) {
+                cur = (MappingNode) next;
+                path = childPath;
+            }
+        }
+    }
+
+    private void mark(Node n, Override origin) {
+        overrideOrigin.put(n, origin);
+        if (n instanceof SequenceNode s) {
+            for (Node c : s.getValue()) mark(c, origin);
+        } else if (n instanceof MappingNode m) {
+            for (NodeTuple t : m.getValue()) {
+                mark(t.getKeyNode(), origin);
+                mark(t.getValueNode(), origin);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ binding
+
+    private <T> T bindRecord(Class<T> type, Node node, String path) {
+        T defaults = defaultsOf(type);
+        if (node == null || isNull(node)) return defaults;
+        if (!(node instanceof MappingNode map)) {
+            throw error(node, path, describe(node) + " (expected: a mapping with keys "
+                    + String.join(", ", keysOf(type)) + ")");
+        }
+        RecordComponent[] comps = type.getRecordComponents();
+        Object[] args = new Object[comps.length];
+        Map<String, Integer> index = new HashMap<>();
+        try {
+            for (int i = 0; i < comps.length; i++) {
+                args[i] = comps[i].getAccessor().invoke(defaults);
+                index.put(snake(comps[i].getName()), i);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, Node> seen = new LinkedHashMap<>();
+        for (NodeTuple t : map.getValue()) {
+            Node k = t.getKeyNode();
+            if (!(k instanceof ScalarNode ks) || isNull(k)) {
+                throw error(k, path, "key " + describe(k) + " (expected one of: "
+                        + String.join(", ", keysOf(type)) + ")");
+            }
+            String key = ks.getValue();
+            String keyPath = join(path, key);
+            if (seen.containsKey(key)) {
+                Node first = seen.get(key);
+                throw error(k, keyPath, "duplicate key (first given"
+                        + (first.getStartMark() != null ? " on line " + (first.getStartMark().getLine() + 1) : "")
+                        + ")");
+            }
+            Integer i = index.get(key);
+            if (i == null) {
+                List<String> keys = keysOf(type);
+                String guess = Suggest.closest(key, keys);
+                throw error(k, keyPath, "unknown key (expected one of: " + String.join(", ", keys)
+                        + (guess != null ? "; did you mean '" + guess + "'?" : "") + ")");
+            }
+            seen.put(key, t.getValueNode());
+            args[i] = convert(comps[i].getGenericType(), t.getValueNode(), keyPath);
+        }
+        try {
+            Constructor<T> ctor = type.getDeclaredConstructor(
+                    java.util.Arrays.stream(comps).map(RecordComponent::getType).toArray(Class<?>[]::new));
+            return ctor.newInstance(args);
+        } catch (InvocationTargetException e) {
+            Throwable c = e.getCause();
+            if (c instanceof ConfigException ce) throw ce;
+            if (c instanceof IllegalArgumentException iae) throw relocate(iae.getMessage(), map, seen, path);
+            throw new IllegalStateException("constructing " + type.getSimpleName(), c);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Turns "key[: value (expected...)]" from a compact constructor into a located message. */
+    private ConfigException relocate(String msg, MappingNode map, Map<String, Node> seen, String path) {
+        if (msg == null) msg = "invalid value";
+        int colon = msg.indexOf(": ");
+        if (colon <= 0) return error(map, path, msg);
+        String key = msg.substring(0, colon);
+        String detail = msg.substring(colon + 2);
+        String base = key;
+        int elem = -1;
+        Matcher m = INDEXED.matcher(key);
+        if (m.matches()) {
+            base = m.group(1);
+            elem = Integer.parseInt(m.group(2));
+        }
+        Node at = seen.get(base);
+        if (at instanceof SequenceNode s && elem >= 0 && elem < s.getValue().size()) at = s.getValue().get(elem);
+        return error(at != null ? at : map, join(path, key), detail);
+    }
+
+    private Object convert(Type type, Node node, String path) {
+        Class<?> raw = rawClass(type);
+        if (raw.isRecord()) return bindRecord(raw, node, path);
+        if (isNull(node)) {
+            if (raw.isPrimitive()) throw error(node, path, "null (expected: " + typeName(raw) + ")");
+            return null;
+        }
+        if (List.class.isAssignableFrom(raw)) {
+            Type elemType = type instanceof ParameterizedType p ? p.getActualTypeArguments()[0] : String.class;
+            if (!(node instanceof SequenceNode seq)) {
+                throw error(node, path, describe(node) + " (expected: a list of " + typeName(rawClass(elemType))
+                        + ", e.g. [0, 1], or null)");
+            }
+            List<Object> out = new ArrayList<>();
+            List<Node> items = seq.getValue();
+            for (int i = 0; i < items.size(); i++) {
+                Node item = items.get(i);
+                String ip = path + "[" + i + "]";
+                if (isNull(item)) throw error(item, ip, "null (expected: " + typeName(rawClass(elemType)) + ")");
+                out.add(convert(elemType, item, ip));
+            }
+            return Collections.unmodifiableList(out);
+        }
+        if (!(node instanceof ScalarNode sc)) {
+            throw error(node, path, describe(node) + " (expected: " + typeName(raw) + ")");
+        }
+        String v = sc.getValue().trim();
+        if (raw == String.class) return sc.getValue();
+        if (raw == boolean.class || raw == Boolean.class) {
+            if (v.equalsIgnoreCase("true")) return Boolean.TRUE;
+            if (v.equalsIgnoreCase("false")) return Boolean.FALSE;
+            throw error(node, path, describe(node) + " (expected: true or false)");
+        }
+        if (raw == int.class || raw == Integer.class || raw == long.class || raw == Long.class) {
+            Long l = parseLong(v);
+            if (l == null) throw error(node, path, describe(node) + " (expected: integer)");
+            if ((raw == int.class || raw == Integer.class) && (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE)) {
+                throw error(node, path, describe(node) + " (expected: integer in [" + Integer.MIN_VALUE + ", "
+                        + Integer.MAX_VALUE + "])");
+            }
+            return raw == int.class || raw == Integer.class ? (Object) l.intValue() : (Object) l;
+        }
+        if (raw == double.class || raw == Double.class) {
+            Double d = parseDouble(v);
+            if (d == null) throw error(node, path, describe(node) + " (expected: number)");
+            return d;
+        }
+        throw new IllegalStateException("unsupported config type " + type + " at " + path);
+    }
+
+    private static Long parseLong(String v) {
+        String s = v.replace("_", "");
+        try {
+            boolean neg = s.startsWith("-");
+            String body = s.startsWith("-") || s.startsWith("+") ? s.substring(1) : s;
+            long r;
+            if (body.startsWith("0x") || body.startsWith("0X")) r = Long.parseLong(body.substring(2), 16);
+            else if (body.startsWith("0b") || body.startsWith("0B")) r = Long.parseLong(body.substring(2), 2);
+            else if (body.startsWith("0o") || body.startsWith("0O")) r = Long.parseLong(body.substring(2), 8);
+            else if (!body.isEmpty() && body.chars().allMatch(Character::isDigit)) r = Long.parseLong(body);
+            else return null;
+            return neg ? -r : r;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static Double parseDouble(String v) {
+        String s = v.replace("_", "");
+        // Double.parseDouble also takes "NaN", "Infinity", hex floats and a trailing d/f; keep to decimal
+        if (!s.matches("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?")) return null;
+        try {
+            return Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    private ConfigException error(Node node, String path, String detail) {
+        Override o = node == null ? null : overrideOrigin.get(node);
+        if (o != null) {
+            return new ConfigException("--set " + o.text() + ": "
+                    + (path.equals(o.path()) ? "" : (path.isEmpty() ? "" : path + ": ")) + detail);
+        }
+        Mark m = node == null ? null : node.getStartMark();
+        String where = m == null ? source : source + ":" + (m.getLine() + 1);
+        return new ConfigException(where + " " + (path.isEmpty() ? "<root>" : path) + ": " + detail);
+    }
+
+    /** The value as shown in messages: strings quoted as written, numbers plain, collections named. */
+    private static String describe(Node n) {
+        if (n instanceof ScalarNode s) {
+            if (isNull(s)) return "null";
+            return Tag.STR.equals(s.getTag()) ? "'" + s.getValue() + "'" : s.getValue();
+        }
+        if (n instanceof SequenceNode) return "a list";
+        if (n instanceof MappingNode) return "a mapping";
+        return String.valueOf(n);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static boolean isNull(Node n) {
+        return n instanceof ScalarNode && Tag.NULL.equals(n.getTag());
+    }
+
+    private static String join(String path, String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    private static Class<?> rawClass(Type t) {
+        if (t instanceof Class<?> c) return c;
+        if (t instanceof ParameterizedType p) return (Class<?>) p.getRawType();
+        throw new IllegalStateException("unsupported config type " + t);
+    }
+
+    private static String typeName(Class<?> c) {
+        if (c == int.class || c == Integer.class || c == long.class || c == Long.class) return "integer";
+        if (c == double.class || c == Double.class) return "number";
+        if (c == boolean.class || c == Boolean.class) return "true or false";
+        if (c == String.class) return "string";
+        if (List.class.isAssignableFrom(c)) return "list";
+        if (c.isRecord()) return "a mapping";
+        return c.getSimpleName();
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> T defaultsOf(Class<T> type) {
+        try {
+            return (T) type.getMethod("defaults").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(type + " has no public static defaults()", e);
+        }
+    }
+
+    static RecordComponent component(Class<?> type, String snakeKey) {
+        for (RecordComponent rc : type.getRecordComponents()) {
+            if (snake(rc.getName()).equals(snakeKey)) return rc;
+        }
+        return null;
+    }
+
+    static List<String> keysOf(Class<?> type) {
+        List<String> keys = new ArrayList<>();
+        for (RecordComponent rc : type.getRecordComponents()) keys.add(snake(rc.getName()));
+        return keys;
+    }
+
+    /** camelCase -> snake_case: "nFolds" -> "n_folds", "rot90" -> "rot90". */
+    static String snake(String camel) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : camel.toCharArray()) {
+            if (Character.isUpperCase(c)) sb.append('_').append(Character.toLowerCase(c));
+            else sb.append(c);
+        }
+        return sb.toString();
+    }
+}

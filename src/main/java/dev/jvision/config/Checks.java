@@ -1,0 +1,84 @@
+package dev.jvision.config;
+
+import java.util.Arrays;
+import java.util.regex.Pattern;
+
+/**
+ * Range checks used by the compact constructors of the config records. Every failure is an
+ * {@link IllegalArgumentException} whose message starts with the snake_case key, then ": ", the
+ * value and "(expected: ...)"; the binder relies on that shape to add file, line and key path.
+ */
+final class Checks {
+    private Checks() {}
+
+    static IllegalArgumentException fail(String key, Object value, String expected) {
+        return new IllegalArgumentException(key + ": " + show(value) + " (expected: " + expected + ")");
+    }
+
+    /** Renders a value the way it appears in messages: strings quoted, numbers plain. */
+    static String show(Object value) {
+        if (value == null) return "null";
+        if (value instanceof String s) return "'" + s + "'";
+        return String.valueOf(value);
+    }
+
+    static void atLeast(String key, long v, long min) {
+        if (v < min) throw fail(key, v, ">= " + min);
+    }
+
+    static void between(String key, long v, long lo, long hi) {
+        if (v < lo || v > hi) throw fail(key, v, "in [" + lo + ", " + hi + "]");
+    }
+
+    static void finite(String key, double v) {
+        if (!Double.isFinite(v)) throw fail(key, v, "a finite number");
+    }
+
+    static void positive(String key, double v) {
+        finite(key, v);
+        if (!(v > 0)) throw fail(key, v, "> 0");
+    }
+
+    static void nonNegative(String key, double v) {
+        finite(key, v);
+        if (!(v >= 0)) throw fail(key, v, ">= 0");
+    }
+
+    /** Closed interval [lo, hi]. */
+    static void closed(String key, double v, double lo, double hi) {
+        finite(key, v);
+        if (!(v >= lo && v <= hi)) throw fail(key, v, "in [" + lo + ", " + hi + "]");
+    }
+
+    /** Half-open interval [lo, hi). */
+    static void halfOpen(String key, double v, double lo, double hi) {
+        finite(key, v);
+        if (!(v >= lo && v < hi)) throw fail(key, v, "in [" + lo + ", " + hi + ")");
+    }
+
+    static void probability(String key, double v) {
+        closed(key, v, 0.0, 1.0);
+    }
+
+    static String nonNull(String key, String v) {
+        if (v == null) throw fail(key, null, "a string");
+        return v;
+    }
+
+    static String nonBlank(String key, String v) {
+        if (v == null || v.isBlank()) throw fail(key, v, "a non-empty string");
+        return v;
+    }
+
+    static String oneOf(String key, String v, String... allowed) {
+        if (v == null || !Arrays.asList(allowed).contains(v)) {
+            throw fail(key, v, "one of " + String.join(", ", allowed));
+        }
+        return v;
+    }
+
+    static String matches(String key, String v, Pattern p, String expected) {
+        if (v == null || !p.matcher(v).matches()) throw fail(key, v, expected);
+        return v;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.jvision.config;
+
+/**
+ * The {@code data:} section: where the data set lives and how images are read.
+ *
+ * <p>Immutable and thread-safe; values are validated in the constructor.
+ *
+ * @param root data set root directory (default {@code data/demo})
+ * @param trainCsv training labels CSV, relative to root (default {@code train.csv})
+ * @param trainDir training image directory, relative to root (default {@code train})
+ * @param testDir test image directory, relative to root (default {@code test})
+ * @param sampleSubmission sample submission CSV (default {@code sample_submission.csv})
+ * @param metaCsv class metadata CSV (default {@code meta.csv})
+ * @param testLabels test labels CSV, if any (default {@code test_labels.csv})
+ * @param imgSize square input size in pixels, in [16, 2048] (default 224)
+ * @param cacheDir decoded-image cache directory, nullable (default null = no cache)
+ * @param onBadImage {@code error} or {@code skip} (default {@code error})
+ * @param generateDemo generate the synthetic demo data set if missing (default false)
+ * @param demoTrain demo training images, &gt;= 17 (default 850)
+ * @param demoTest demo test images, &gt;= 1 (default 340)
+ * @param prefetch batches prefetched by the loader, &gt;= 1 (default 2)
+ */
+public record DataConfig(
+        String root,
+        String trainCsv,
+        String trainDir,
+        String testDir,
+        String sampleSubmission,
+        String metaCsv,
+        String testLabels,
+        int imgSize,
+        String cacheDir,
+        String onBadImage,
+        boolean generateDemo,
+        int demoTrain,
+        int demoTest,
+        int prefetch) {
+
+    public DataConfig {
+        Checks.nonNull("root", root);
+        Checks.nonNull("train_csv", trainCsv);
+        Checks.nonNull("train_dir", trainDir);
+        Checks.nonNull("test_dir", testDir);
+        Checks.nonNull("sample_submission", sampleSubmission);
+        Checks.nonNull("meta_csv", metaCsv);
+        Checks.nonNull("test_labels", testLabels);
+        Checks.between("img_size", imgSize, 16, 2048);
+        Checks.oneOf("on_bad_image", onBadImage, "error", "skip");
+        Checks.atLeast("demo_train", demoTrain, 17);
+        Checks.atLeast("demo_test", demoTest, 1);
+        Checks.atLeast("prefetch", prefetch, 1);
+    }
+
+    /** @return the section with every field at its default */
+    public static DataConfig defaults() {
+        return new DataConfig("data/demo", "train.csv", "train", "test", "sample_submission.csv",
+                "meta.csv", "test_labels.csv", 224, null, "error", false, 850, 340, 2);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.jvision.config;
+
+/**
+ * A complete, validated experiment configuration: the root of a config YAML file. Load one with
+ * {@link Configs#load}; a {@code null} section given to the constructor means its defaults.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param experiment the {@code experiment:} section
+ * @param data the {@code data:} section
+ * @param model the {@code model:} section
+ * @param augment the {@code augment:} section
+ * @param train the {@code train:} section
+ * @param infer the {@code infer:} section
+ */
+public record Experiment(
+        ExperimentSection experiment,
+        DataConfig data,
+        ModelConfig model,
+        AugmentConfig augment,
+        TrainConfig train,
+        InferConfig infer) {
+
+    public Experiment {
+        if (experiment == null) experiment = ExperimentSection.defaults();
+        if (data == null) data = DataConfig.defaults();
+        if (model == null) model = ModelConfig.defaults();
+        if (augment == null) augment = AugmentConfig.defaults();
+        if (train == null) train = TrainConfig.defaults();
+        if (infer == null) infer = InferConfig.defaults();
+    }
+
+    /** @return the configuration with every section at its defaults */
+    public static Experiment defaults() {
+        return new Experiment(null, null, null, null, null, null);
+    }
+}
