@@ -262,4 +262,62 @@ class ConfigsTest {
         assertEquals(List.of(0, 1), t2.folds());
         assertThrows(UnsupportedOperationException.class, () -> t2.folds().add(3));
     }
+    @Test
+    void fullFile_setsEveryFieldAwayFromItsDefault() throws Exception {
+        // guards the round-trip test: it only proves something if every field is exercised
+        Experiment e = Configs.fromYaml(resource("full.yaml"), "full.yaml", List.of());
+        Experiment d = Experiment.defaults();
+        for (var section : Experiment.class.getRecordComponents()) {
+            Object got = section.getAccessor().invoke(e);
+            Object def = section.getAccessor().invoke(d);
+            for (var field : section.getType().getRecordComponents()) {
+                assertNotEquals(field.getAccessor().invoke(def), field.getAccessor().invoke(got),
+                        section.getName() + "." + field.getName());
+            }
+        }
+    }
+
+    @Test
+    void toYaml_quotesStringsThatLookLikeOtherTypes(@TempDir Path dir) throws IOException {
+        for (String name : List.of("null", "~", "yes", "true", "123", "1e-3", "a: b", "# hash", "[x]", "it's", " pad ")) {
+            Experiment e = Configs.fromYaml("", "x", List.of("data.root=x"));
+            e = new Experiment(e.experiment(), e.data(), new ModelConfig(name, 5, 0.0, name, false),
+                    e.augment(), e.train(), e.infer());
+            assertEquals(e, Configs.fromYaml(Configs.toYaml(e), "rt.yaml", null), name);
+        }
+    }
+
+    @Test
+    void toYaml_isBlockStyleWithSnakeCaseKeys() {
+        String y = Configs.toYaml(Experiment.defaults());
+        assertTrue(y.startsWith("experiment:\n  name: experiment\n"), y);
+        assertContainsAll(y, "\ntrain:\n", "  batch_size: 32\n", "  n_folds: 5\n", "  folds: null\n",
+                "  cache_dir: null\n", "  lr: 0.001\n", "\ninfer:\n  batch_size: 64\n");
+    }
+
+    @Test
+    void crossFieldError_onDefaultedKey_pointsAtItsSection() {
+        assertEquals("x.yaml:2 train.min_lr: 1.0E-6 (expected: <= lr (1.0E-7))",
+                fails("train:\n  lr: 1e-7\n", "x.yaml").getMessage());
+    }
+
+    @Test
+    void numbers_acceptYamlIntForms() {
+        Experiment e = Configs.fromYaml("experiment:\n  seed: 1_000_000_000_000\n  threads: 0x10\n", "n.yaml", null);
+        assertEquals(1_000_000_000_000L, e.experiment().seed());
+        assertEquals(16, e.experiment().threads());
+        assertContainsAll(fails("train:\n  epochs: 99999999999\n", "n.yaml").getMessage(),
+                "n.yaml:2 train.epochs: 99999999999 (expected: integer in [");
+        assertContainsAll(fails("train:\n  lr: .nan\n", "n.yaml").getMessage(),
+                "n.yaml:2 train.lr: .nan (expected: number)");
+    }
+
+    @Test
+    void sectionOverride_withFlowMapping() {
+        Experiment e = Configs.fromYaml("", "o.yaml", List.of("infer={batch_size: 8, tta: true}"));
+        assertEquals(new InferConfig(8, false, true), e.infer());
+        assertEquals("--set infer={batch_sise: 8}: infer.batch_sise: unknown key (expected one of: "
+                + "batch_size, save_probs, tta; did you mean 'batch_size'?)",
+                fails("", "o.yaml", "infer={batch_sise: 8}").getMessage());
+    }
 }
