@@ -48,7 +48,7 @@ public record TrainConfig(
         Checks.halfOpen("label_smoothing", labelSmoothing, 0.0, 1.0);
         Checks.atLeast("n_folds", nFolds, 1);
         if (folds != null) {
-            if (folds.isEmpty()) throw Checks.fail("folds", "[]", "a non-empty list, or null for all folds");
+            if (folds.isEmpty()) throw Checks.fail("folds", List.of(), "a non-empty list, or null for all folds");
             Set<Integer> seen = new HashSet<>();
             for (int i = 0; i < folds.size(); i++) {
                 Integer f = folds.get(i);

@@ -154,6 +154,8 @@ class ConfigsTest {
                 "f.yaml:2 train.folds[1]: 0 (expected: distinct fold indices)");
         assertContainsAll(fails("train:\n  folds: 1\n", "f.yaml").getMessage(),
                 "f.yaml:2 train.folds: 1 (expected: a list of integer");
+        assertContainsAll(fails("train:\n  folds: []\n", "f.yaml").getMessage(),
+                "f.yaml:2 train.folds: [] (expected: a non-empty list, or null for all folds)");
     }
 
     @Test
