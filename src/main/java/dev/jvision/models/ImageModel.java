@@ -1,0 +1,42 @@
+package dev.jvision.models;
+
+import dev.jvision.nn.Layer;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A classification model: {@code forward(x) = forwardHead(forwardFeatures(x))} on a float NCHW
+ * batch normalised with {@link #spec()}'s mean and std. The caller owns the returned tensors
+ * (inside its step scope); the model owns its weights until {@link #close()}. Not thread-safe.
+ */
+public abstract class ImageModel extends Layer {
+    private final ModelSpec spec;
+
+    protected ImageModel(ModelSpec spec) {
+        this.spec = spec;
+    }
+
+    /** The registry entry this model was built from (name, pretrained config). */
+    public final ModelSpec spec() {
+        return spec;
+    }
+
+    /** Number of output classes of the head. */
+    public abstract int numClasses();
+
+    /** The unpooled feature map of the last stage. */
+    public abstract Tensor forwardFeatures(Tensor x);
+
+    /** Pooling and classifier on a feature map (logits, un-normalised). */
+    public abstract Tensor forwardHead(Tensor features);
+
+    /** Replaces the classifier with a freshly initialised one of {@code numClasses} outputs. */
+    public abstract void resetClassifier(int numClasses);
+
+    /** Dotted name prefix of the classifier parameters (dropped when class counts differ). */
+    public abstract String classifierName();
+
+    @Override
+    public final Tensor forward(Tensor x) {
+        return forwardHead(forwardFeatures(x));
+    }
+}
