@@ -127,4 +127,13 @@ class ManifestTest {
         assertEquals(List.of("cat", "class_1", "dog"), ClassNames.read(meta, 3));
         assertEquals(List.of("class_0", "class_1"), ClassNames.read(root.resolve("none.csv"), 2));
     }
+
+    @Test
+    void bomAndWindowsLineEndings_accepted() throws Exception {
+        Path csv = root.resolve("bom.csv");
+        Files.writeString(csv, "\uFEFFID,Target\r\na.png,1\r\nb.png,0\r\n");
+        Manifest m = Manifest.read(csv, train, true, false);
+        assertArrayEquals(new int[] {1, 0}, m.labels());
+        assertEquals(3, m.samples().get(1).line());
+    }
 }
