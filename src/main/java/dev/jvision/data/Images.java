@@ -1,0 +1,164 @@
+package dev.jvision.data;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_16S;
+import static org.bytedeco.opencv.global.opencv_core.CV_16U;
+import static org.bytedeco.opencv.global.opencv_core.CV_32F;
+import static org.bytedeco.opencv.global.opencv_core.CV_64F;
+import static org.bytedeco.opencv.global.opencv_core.CV_8S;
+import static org.bytedeco.opencv.global.opencv_core.CV_8U;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.opencv.global.opencv_imgcodecs;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+
+/**
+ * Image decoding with OpenCV into plain Java arrays.
+ *
+ * <p>Stateless; thread-safe (every call uses its own native buffers, released before it
+ * returns). Returned arrays are new and owned by the caller.
+ *
+ * <p>Decoding uses {@code imdecode(bytes, IMREAD_UNCHANGED)} on the file's bytes (equivalent to
+ * {@code imread} with the same flag, but works for any path encoding and lets callers hash the
+ * exact bytes decoded). EXIF orientation is not applied.
+ */
+public final class Images {
+    static {
+        Loader.load(opencv_imgcodecs.class);
+        Loader.load(opencv_imgproc.class);
+    }
+
+    private Images() {}
+
+    /**
+     * Decodes {@code file} and resizes it to {@code size x size} (INTER_AREA when shrinking,
+     * INTER_LINEAR when growing). Grayscale becomes 3 equal channels, alpha is composited on
+     * white, 16-bit and float images are scaled to 8-bit, BGR becomes RGB.
+     *
+     * @return HWC RGB uint8 pixels, {@code byte[size*size*3]}
+     * @throws IOException naming the file and the reason (missing, empty, cannot decode)
+     */
+    public static byte[] loadResized(Path file, int size) throws IOException {
+        return decodeResized(readBytes(file), size, file);
+    }
+
+    /** Like {@link #loadResized} but from encoded bytes already read; {@code file} is for messages. */
+    public static byte[] decodeResized(byte[] encoded, int size, Path file) throws IOException {
+        if (size <= 0) throw new IllegalArgumentException("size must be > 0, got " + size);
+        Rgb img = decodeRgb(encoded, file);
+        if (img.w == size && img.h == size) return img.pixels;
+        int interp = (img.w > size || img.h > size) ? opencv_imgproc.INTER_AREA : opencv_imgproc.INTER_LINEAR;
+        try (Mat src = new Mat(img.h, img.w, CV_8UC(3)); Mat dst = new Mat(); Size sz = new Size(size, size)) {
+            src.data().put(img.pixels);
+            opencv_imgproc.resize(src, dst, sz, 0, 0, interp);
+            byte[] out = new byte[size * size * 3];
+            try (Mat c = dst.isContinuous() ? null : dst.clone()) {
+                (c == null ? dst : c).data().get(out);
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Returns {@code {width, height}} of the image (decodes it, so a corrupt file throws).
+     *
+     * @throws IOException naming the file and the reason
+     */
+    public static int[] probeSize(Path file) throws IOException {
+        Rgb img = decodeRgb(readBytes(file), file);
+        return new int[] {img.w, img.h};
+    }
+
+    static byte[] readBytes(Path file) throws IOException {
+        if (!Files.exists(file)) throw new NoSuchFileException(file.toString(), null, Manifest.MISSING);
+        if (!Files.isRegularFile(file)) throw new IOException(file + ": " + Manifest.NOT_FILE);
+        byte[] b = Files.readAllBytes(file);
+        if (b.length == 0) throw new IOException(file + ": " + Manifest.EMPTY);
+        return b;
+    }
+
+    /** Full-resolution decoded RGB image. */
+    record Rgb(byte[] pixels, int w, int h) {}
+
+    static Rgb decodeRgb(byte[] encoded, Path file) throws IOException {
+        if (encoded.length == 0) throw new IOException(file + ": " + Manifest.EMPTY);
+        try (Mat buf = new Mat(1, encoded.length, CV_8UC1)) {
+            buf.data().put(encoded);
+            Mat raw;
+            try {
+                raw = opencv_imgcodecs.imdecode(buf, opencv_imgcodecs.IMREAD_UNCHANGED);
+            } catch (RuntimeException e) { // OpenCV C++ exceptions surface as RuntimeException
+                throw new IOException(file + ": cannot decode image (" + e.getMessage() + ")", e);
+            }
+            try (Mat m = raw) {
+                if (m == null || m.isNull() || m.empty() || m.cols() <= 0 || m.rows() <= 0) {
+                    throw new IOException(file + ": cannot decode image (corrupt or unsupported format)");
+                }
+                return toRgb(m, file);
+            }
+        }
+    }
+
+    private static Rgb toRgb(Mat m, Path file) throws IOException {
+        int w = m.cols(), h = m.rows(), c = m.channels(), depth = m.depth();
+        if (c < 1 || c > 4) throw new IOException(file + ": unsupported channel count " + c);
+        byte[] src = new byte[w * h * c];
+        if (depth == CV_8U) {
+            try (Mat k = m.isContinuous() ? null : m.clone()) {
+                (k == null ? m : k).data().get(src);
+            }
+        } else {
+            double alpha, beta = 0;
+            if (depth == CV_16U) alpha = 255.0 / 65535.0;
+            else if (depth == CV_16S) { alpha = 255.0 / 65535.0; beta = 127.5; }
+            else if (depth == CV_8S) { alpha = 1; beta = 128; }
+            else if (depth == CV_32F || depth == CV_64F) alpha = 255.0;
+            else throw new IOException(file + ": unsupported pixel depth " + depth);
+            try (Mat k = new Mat()) {
+                m.convertTo(k, CV_8U, alpha, beta); // saturating
+                k.data().get(src);
+            }
+        }
+        byte[] rgb = new byte[w * h * 3];
+        int n = w * h;
+        switch (c) {
+            case 1 -> {
+                for (int i = 0; i < n; i++) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = src[i];
+            }
+            case 2 -> { // gray + alpha
+                for (int i = 0; i < n; i++) {
+                    byte g = over(src[2 * i] & 0xff, src[2 * i + 1] & 0xff);
+                    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = g;
+                }
+            }
+            case 3 -> {
+                for (int i = 0; i < n; i++) {
+                    rgb[3 * i] = src[3 * i + 2];
+                    rgb[3 * i + 1] = src[3 * i + 1];
+                    rgb[3 * i + 2] = src[3 * i];
+                }
+            }
+            default -> { // BGRA
+                for (int i = 0; i < n; i++) {
+                    int a = src[4 * i + 3] & 0xff;
+                    rgb[3 * i] = over(src[4 * i + 2] & 0xff, a);
+                    rgb[3 * i + 1] = over(src[4 * i + 1] & 0xff, a);
+                    rgb[3 * i + 2] = over(src[4 * i] & 0xff, a);
+                }
+            }
+        }
+        return new Rgb(rgb, w, h);
+    }
+
+    /** Composites value {@code v} with alpha {@code a} over white. */
+    private static byte over(int v, int a) {
+        return (byte) ((v * a + 255 * (255 - a) + 127) / 255);
+    }
+}
