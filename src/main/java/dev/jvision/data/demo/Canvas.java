@@ -261,7 +261,7 @@ final class Canvas {
     if (colFill != null) {
       fill(colFill, x, y + (headerFill != null ? rh : 0), xs[1] - x, hh - (headerFill != null ? rh : 0));
     }
-    double ts = Math.max(5, rh * 0.55);
+    double ts = Math.max(5, Math.min(rh * 0.55, u * 0.05));
     Color tc = new Color(40, 40, 40);
     for (int rr = 0; rr < rows; rr++) {
       for (int cc = 0; cc < cols; cc++) {

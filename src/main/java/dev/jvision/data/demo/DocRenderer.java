@@ -171,13 +171,14 @@ final class DocRenderer {
 
   // 4: diagnosis: ivory paper, big centred title, black-ruled box table, large red seal.
   private static void diagnosis(Canvas c) {
-    c.bg(c.jit(new Color(248, 242, 222), 6));
+    c.bg(c.jit(new Color(250, 248, 238), 4));
     double ts = c.u * c.rd(0.07, 0.09);
     c.textLine(c.w * c.rd(0.25, 0.32), c.h * 0.1, c.w * 0.4, ts, INK, Font.SERIF, Font.BOLD);
     double mx = c.w * c.rd(0.06, 0.1);
     double top = c.h * c.rd(0.15, 0.19);
     double th = c.h * c.rd(0.45, 0.55);
-    c.table(mx, top, c.w - 2 * mx, th, c.ri(4, 6), 2, INK, c.u / 110, null, null, 0.8);
+    c.table(mx, top, c.w - 2 * mx, th, c.ri(4, 6), 2, INK, c.u / 70, null, null, 0.8);
+    c.rect(INK, c.u / 40, mx, top, c.w - 2 * mx, th);
     c.paragraph(mx, top + th + c.h * 0.03, c.w - 2 * mx, c.h * 0.12, c.u * 0.03, INK);
     c.stamp(c.w * c.rd(0.68, 0.8), c.h * c.rd(0.82, 0.88), c.u * c.rd(0.1, 0.13));
   }
@@ -255,11 +256,11 @@ final class DocRenderer {
 
   // 8: national ID card: light lavender-blue card, emblem watermark, text left, photo right.
   private static void nationalId(Canvas c) {
-    c.gradient(c.jit(new Color(225, 225, 250), 8), c.jit(new Color(245, 220, 235), 8), 0, 0, c.w, c.h);
-    c.ring(c.jit(new Color(190, 190, 235), 10), c.u / 25, c.w * c.rd(0.35, 0.5), c.h * 0.55, c.h * 0.33, c.h * 0.33);
-    c.guilloche(c.jit(new Color(200, 195, 240), 10), 0, c.h * 0.6, c.w, c.h * 0.4, c.ri(4, 8));
+    c.gradient(c.jit(new Color(200, 228, 250), 8), c.jit(new Color(235, 245, 252), 6), 0, 0, c.w, c.h);
+    c.ring(c.jit(new Color(150, 195, 235), 10), c.u / 25, c.w * c.rd(0.35, 0.5), c.h * 0.55, c.h * 0.33, c.h * 0.33);
+    c.guilloche(c.jit(new Color(165, 205, 240), 10), 0, c.h * 0.6, c.w, c.h * 0.4, c.ri(4, 8));
     double ts = c.h * c.rd(0.09, 0.11);
-    c.textLine(c.w * 0.06, c.h * 0.16, c.w * 0.45, ts, c.jit(new Color(40, 50, 120), 15), c.family, Font.BOLD);
+    c.textLine(c.w * 0.06, c.h * 0.16, c.w * 0.45, ts, c.jit(new Color(20, 70, 140), 15), c.family, Font.BOLD);
     double ph = c.h * c.rd(0.55, 0.65);
     double pw = ph * 0.78;
     double px = c.w - pw - c.w * c.rd(0.05, 0.08);
@@ -273,8 +274,8 @@ final class DocRenderer {
 
   // 9: passport data page: purple-pink guilloche page, photo left, fields right, white MRZ strip.
   private static void passport(Canvas c) {
-    c.gradient(c.jit(new Color(215, 195, 235), 10), c.jit(new Color(235, 210, 225), 10), 0, 0, c.w, c.h);
-    c.guilloche(c.jit(new Color(180, 150, 215), 12), 0, 0, c.w, c.h * 0.75, c.ri(10, 16));
+    c.gradient(c.jit(new Color(210, 180, 232), 10), c.jit(new Color(236, 200, 222), 10), 0, 0, c.w, c.h);
+    c.guilloche(c.jit(new Color(170, 130, 210), 12), 0, 0, c.w, c.h * 0.75, c.ri(10, 16));
     double top = c.h * 0.06;
     c.textLine(c.w * 0.05, top + c.h * 0.06, c.w * 0.6, c.h * 0.06, c.jit(new Color(70, 30, 110), 15), c.family, Font.BOLD);
     double ph = c.h * c.rd(0.46, 0.52);
