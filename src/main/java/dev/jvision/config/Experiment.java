@@ -21,6 +21,16 @@ public record Experiment(
         TrainConfig train,
         InferConfig infer) {
 
+    /** Loads and validates a YAML file (see {@link Configs#load}). */
+    public static Experiment load(java.nio.file.Path yaml) {
+        return Configs.load(yaml, java.util.List.of());
+    }
+
+    /** Loads a YAML file and applies {@code key=value} overrides. */
+    public static Experiment load(java.nio.file.Path yaml, java.util.List<String> overrides) {
+        return Configs.load(yaml, overrides);
+    }
+
     public Experiment {
         if (experiment == null) experiment = ExperimentSection.defaults();
         if (data == null) data = DataConfig.defaults();

@@ -1,0 +1,128 @@
+package dev.jvision.data;
+
+import dev.jvision.config.DataConfig;
+import dev.jvision.data.demo.DemoData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The competition layout under {@code data.root}: train manifest, class names, test manifest
+ * (from sample_submission.csv) and, for the demo data, test labels. Generates the demo data
+ * first when the folder is missing and {@code data.generate_demo} is set. Immutable after
+ * opening; thread-safe.
+ */
+public final class CompetitionData {
+    private static final Logger LOG = LoggerFactory.getLogger(CompetitionData.class);
+    private final DataConfig cfg;
+    private final Path root;
+    private final Manifest train;
+    private final List<String> classNames;
+
+    private CompetitionData(DataConfig cfg, Path root, Manifest train, List<String> classNames) {
+        this.cfg = cfg;
+        this.root = root;
+        this.train = train;
+        this.classNames = classNames;
+    }
+
+    /**
+     * Opens {@code cfg.root()}, generating demo data there (seeded by {@code seed}) when it is
+     * missing and allowed.
+     *
+     * @throws DataException listing every bad row (unless {@code on_bad_image: skip})
+     */
+    public static CompetitionData open(DataConfig cfg, long seed) throws IOException {
+        Path root = Path.of(cfg.root());
+        Path trainCsv = root.resolve(cfg.trainCsv());
+        if (!Files.exists(trainCsv)) {
+            if (cfg.generateDemo()) {
+                LOG.info("{} not found: generating demo data ({} train, {} test images, seed {})", trainCsv,
+                        cfg.demoTrain(), cfg.demoTest(), seed);
+                DemoData.generate(root, cfg.demoTrain(), cfg.demoTest(), seed);
+            } else {
+                throw new IllegalArgumentException("data.root: " + trainCsv + " not found (expected: the competition "
+                        + "layout train.csv, train/, test/, sample_submission.csv; or set data.generate_demo: true, "
+                        + "or run `jvision demo-data --out " + root + "`)");
+            }
+        }
+        boolean skip = "skip".equals(cfg.onBadImage());
+        Manifest train = Manifest.read(trainCsv, root.resolve(cfg.trainDir()), true, skip);
+        if (!train.skipped().isEmpty()) {
+            LOG.warn("skipped {} bad rows of {} (data.on_bad_image: skip): {}", train.skipped().size(), trainCsv,
+                    String.join("; ", train.skipped().subList(0, Math.min(5, train.skipped().size()))));
+        }
+        List<String> names = ClassNames.read(root.resolve(cfg.metaCsv()), train.numClasses());
+        return new CompetitionData(cfg, root, train, names);
+    }
+
+    /** The data folder. */
+    public Path root() {
+        return root;
+    }
+
+    /** The labelled training rows. */
+    public Manifest train() {
+        return train;
+    }
+
+    /** Class names by id (from meta.csv, else class_N). */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** The test rows in sample_submission order (labels -1). */
+    public Manifest test() throws IOException {
+        Path csv = root.resolve(cfg.sampleSubmission());
+        if (!Files.exists(csv)) {
+            throw new IllegalArgumentException("data.sample_submission: " + csv + " not found (expected: ID,target "
+                    + "CSV listing the test images)");
+        }
+        return Manifest.read(csv, root.resolve(cfg.testDir()), false, "skip".equals(cfg.onBadImage()));
+    }
+
+    /** Test labels by ID when {@code test_labels.csv} exists (demo data), for scoring. */
+    public Optional<Map<String, Integer>> testLabels() throws IOException {
+        Path csv = root.resolve(cfg.testLabels());
+        if (!Files.exists(csv)) {
+            return Optional.empty();
+        }
+        Manifest m = Manifest.read(csv, root.resolve(cfg.testDir()), true, true);
+        Map<String, Integer> out = new HashMap<>();
+        for (Sample s : m.samples()) {
+            out.put(s.id(), s.label());
+        }
+        return Optional.of(out);
+    }
+
+    /**
+     * Drops samples whose images failed to load: with {@code on_bad_image: error} throws a
+     * {@link DataException} listing every failure, else logs them and returns the rest.
+     */
+    public static List<Sample> applyBadImagePolicy(List<Sample> samples, List<String> failures, String policy,
+                                                   String what) {
+        if (failures.isEmpty()) {
+            return samples;
+        }
+        if (!"skip".equals(policy)) {
+            throw new DataException(what + ": " + failures.size() + " images could not be loaded "
+                    + "(set data.on_bad_image: skip to leave them out)", failures);
+        }
+        LOG.warn("{}: skipping {} images that could not be loaded", what, failures.size());
+        java.util.Set<String> bad = new java.util.HashSet<>();
+        for (String f : failures) {
+            for (Sample s : samples) {
+                if (f.startsWith(s.where())) {
+                    bad.add(s.id());
+                }
+            }
+        }
+        return samples.stream().filter(s -> !bad.contains(s.id())).toList();
+    }
+}

@@ -1,0 +1,130 @@
+package dev.jvision.infer;
+
+import dev.jvision.augment.BatchTransform;
+import dev.jvision.config.AugmentConfig;
+import dev.jvision.data.ImageCache;
+import dev.jvision.data.Sample;
+import dev.jvision.models.ImageModel;
+import dev.jvision.models.ModelOptions;
+import dev.jvision.models.Models;
+import dev.jvision.models.Weights;
+import dev.jvision.train.CheckpointInfo;
+import dev.jvision.train.Evaluator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Device;
+
+/**
+ * Predicts class probabilities with one checkpoint ({@code .safetensors} + JSON sidecar) or
+ * the average of several (a fold ensemble). Owns the loaded models until {@link #close()}.
+ * Not thread-safe.
+ */
+public final class Predictor implements AutoCloseable {
+    private final List<ImageModel> members = new ArrayList<>();
+    private final List<CheckpointInfo> infos = new ArrayList<>();
+    private final List<Path> files = new ArrayList<>();
+    private final Device device;
+
+    private Predictor(Device device) {
+        this.device = device;
+    }
+
+    /** Loads the checkpoints {@code weights} (each with its sidecar) onto {@code device}. */
+    public static Predictor load(List<Path> weights, Device device) throws IOException {
+        if (weights.isEmpty()) {
+            throw new IllegalArgumentException("no checkpoints to predict with");
+        }
+        Predictor p = new Predictor(device);
+        try {
+            for (Path w : weights) {
+                CheckpointInfo info = CheckpointInfo.read(CheckpointInfo.sidecarOf(w));
+                ImageModel m = Models.create(info.model(), ModelOptions.of(info.numClasses()));
+                p.members.add(m);
+                Weights.load(m, w, false);
+                m.to(device);
+                m.train(false);
+                p.infos.add(info);
+                p.files.add(w);
+            }
+            int c = p.infos.get(0).numClasses();
+            int s = p.infos.get(0).imgSize();
+            for (CheckpointInfo i : p.infos) {
+                if (i.numClasses() != c || i.imgSize() != s) {
+                    throw new IllegalArgumentException("ensemble members disagree: " + i.model() + " has " + i.numClasses()
+                            + " classes at " + i.imgSize() + " px (expected: " + c + " classes at " + s + " px)");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            p.close();
+            throw e;
+        }
+        return p;
+    }
+
+    /** Every {@code fold*}/best.safetensors of a run folder, in fold order. */
+    public static List<Path> runCheckpoints(Path runDir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (var dirs = Files.list(runDir)) {
+            dirs.filter(d -> d.getFileName().toString().matches("fold\\d+"))
+                    .sorted((a, b) -> Integer.compare(foldOf(a), foldOf(b)))
+                    .map(d -> d.resolve("best.safetensors"))
+                    .filter(Files::isRegularFile)
+                    .forEach(out::add);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(runDir + ": no fold*/best.safetensors checkpoints (expected: a run "
+                    + "folder made by `jvision train`)");
+        }
+        return out;
+    }
+
+    private static int foldOf(Path d) {
+        return Integer.parseInt(d.getFileName().toString().substring(4));
+    }
+
+    /** The sidecars of the members. */
+    public List<CheckpointInfo> members() {
+        return List.copyOf(infos);
+    }
+
+    /** The image size the members expect. */
+    public int imgSize() {
+        return infos.get(0).imgSize();
+    }
+
+    /** The averaged probabilities {@code [samples][classes]} of all members. */
+    public float[][] predict(List<Sample> samples, ImageCache cache, int batchSize, int prefetch) {
+        float[][] sum = null;
+        for (int k = 0; k < members.size(); k++) {
+            ImageModel m = members.get(k);
+            CheckpointInfo info = infos.get(k);
+            try (BatchTransform t = new BatchTransform(AugmentConfig.defaults(), info.mean(), info.std(), device, false)) {
+                float[][] p = Evaluator.softmax(Evaluator.logits(m, t, samples, cache, batchSize, prefetch, device), 1.0);
+                if (sum == null) {
+                    sum = p;
+                } else {
+                    for (int i = 0; i < p.length; i++) {
+                        for (int c = 0; c < p[i].length; c++) {
+                            sum[i][c] += p[i][c];
+                        }
+                    }
+                }
+            }
+        }
+        for (float[] row : sum) {
+            for (int c = 0; c < row.length; c++) {
+                row[c] /= members.size();
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public void close() {
+        members.forEach(ImageModel::close);
+        members.clear();
+    }
+}

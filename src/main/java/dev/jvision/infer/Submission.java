@@ -1,0 +1,94 @@
+package dev.jvision.infer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jvision.data.Sample;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * Writes submissions ({@code ID,target} in sample_submission order), probability tables and
+ * the {@code submission_info.json} summary, each atomically (temporary file, then rename).
+ * Stateless and thread-safe.
+ */
+public final class Submission {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Submission() {}
+
+    /** Writes {@code ID,target} rows for {@code samples} with the argmax of {@code probs}. */
+    public static void writeSubmission(Path file, List<Sample> samples, float[][] probs) throws IOException {
+        atomically(file, w -> {
+            try (CSVPrinter p = new CSVPrinter(w, CSVFormat.DEFAULT)) {
+                p.printRecord("ID", "target");
+                for (int i = 0; i < samples.size(); i++) {
+                    p.printRecord(samples.get(i).id(), argmax(probs[i]));
+                }
+            }
+        });
+    }
+
+    /** Writes {@code ID,p0,...,pC-1}. */
+    public static void writeProbabilities(Path file, List<Sample> samples, float[][] probs) throws IOException {
+        atomically(file, w -> {
+            try (CSVPrinter p = new CSVPrinter(w, CSVFormat.DEFAULT)) {
+                List<String> header = new ArrayList<>();
+                header.add("ID");
+                for (int c = 0; c < probs[0].length; c++) {
+                    header.add("p" + c);
+                }
+                p.printRecord(header);
+                for (int i = 0; i < samples.size(); i++) {
+                    List<Object> row = new ArrayList<>();
+                    row.add(samples.get(i).id());
+                    for (float v : probs[i]) {
+                        row.add(String.format("%.6f", v));
+                    }
+                    p.printRecord(row);
+                }
+            }
+        });
+    }
+
+    /** Writes a JSON summary (members, scores, settings). */
+    public static void writeInfo(Path file, Map<String, Object> info) throws IOException {
+        atomically(file, w -> JSON.writeValue(w, info));
+    }
+
+    static int argmax(float[] p) {
+        int best = 0;
+        for (int c = 1; c < p.length; c++) {
+            if (p[c] > p[best]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    interface WriteBody {
+        void write(Writer w) throws IOException;
+    }
+
+    static void atomically(Path file, WriteBody body) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                body.write(w);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.jvision.track;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.core.FileAppender;
+import dev.jvision.config.Configs;
+import dev.jvision.config.Experiment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run's folder, {@code <output_dir>/<yyyyMMdd-HHmmss>-<name>/}: the effective
+ * {@code config.yaml}, {@code run.log}, {@code metrics.csv}, per-fold checkpoints and the
+ * submission. Closing it detaches the log file. Not thread-safe.
+ */
+public final class RunDir implements AutoCloseable {
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+    private final Path dir;
+    private final MetricsLog metrics;
+    private FileAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender;
+
+    private RunDir(Path dir) throws IOException {
+        this.dir = dir;
+        this.metrics = new MetricsLog(dir.resolve("metrics.csv"));
+        attachLog();
+    }
+
+    /** Creates a fresh run folder for {@code exp} and writes its effective config. */
+    public static RunDir create(Experiment exp) throws IOException {
+        Path base = Path.of(exp.experiment().outputDir());
+        String stem = LocalDateTime.now().format(STAMP) + "-" + exp.experiment().name().replaceAll("[^A-Za-z0-9._-]", "_");
+        Path dir = base.resolve(stem);
+        for (int i = 2; Files.exists(dir); i++) {
+            dir = base.resolve(stem + "-" + i);
+        }
+        Files.createDirectories(dir);
+        Configs.write(exp, dir.resolve("config.yaml"));
+        return new RunDir(dir);
+    }
+
+    /** Opens an existing run folder (for inference or to add results). */
+    public static RunDir open(Path dir) throws IOException {
+        if (!Files.isDirectory(dir) || !Files.isRegularFile(dir.resolve("config.yaml"))) {
+            throw new IllegalArgumentException("run folder " + dir + ": not found or has no config.yaml "
+                    + "(expected: a folder made by `jvision train` or `jvision pipeline`)");
+        }
+        return new RunDir(dir);
+    }
+
+    /** The folder. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** The folder of fold {@code k}'s checkpoints (created). */
+    public Path foldDir(int k) throws IOException {
+        return Files.createDirectories(dir.resolve("fold" + k));
+    }
+
+    /** The per-epoch metrics log. */
+    public MetricsLog metrics() {
+        return metrics;
+    }
+
+    private void attachLog() {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+            return;
+        }
+        PatternLayoutEncoder enc = new PatternLayoutEncoder();
+        enc.setContext(ctx);
+        enc.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level %logger{0} - %msg%n");
+        enc.start();
+        appender = new FileAppender<>();
+        appender.setContext(ctx);
+        appender.setName("run-" + dir.getFileName());
+        appender.setFile(dir.resolve("run.log").toString());
+        appender.setEncoder(enc);
+        appender.setAppend(true);
+        appender.start();
+        ctx.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(appender);
+    }
+
+    @Override
+    public void close() {
+        if (appender != null) {
+            LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+            ctx.getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(appender);
+            appender.stop();
+            appender = null;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.jvision.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * The JSON sidecar of a checkpoint ({@code best.json} beside {@code best.safetensors}): what
+ * model the weights belong to and how inputs were prepared, so that inference needs nothing
+ * else. Immutable and thread-safe.
+ */
+public record CheckpointInfo(String model, int numClasses, int imgSize, double[] mean, double[] std,
+                             int fold, int epoch, double valF1, double valAcc, double valLoss,
+                             List<String> classNames, String created) {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The sidecar path of a weights file ({@code x.safetensors -> x.json}). */
+    public static Path sidecarOf(Path weights) {
+        String n = weights.getFileName().toString();
+        String stem = n.endsWith(".safetensors") ? n.substring(0, n.length() - ".safetensors".length()) : n;
+        return weights.resolveSibling(stem + ".json");
+    }
+
+    /** Writes atomically. */
+    public void write(Path file) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        try {
+            JSON.writeValue(tmp.toFile(), this);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Reads a sidecar, with a message naming the file when it is missing or malformed. */
+    public static CheckpointInfo read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + ": checkpoint sidecar not found (expected beside the .safetensors file)");
+        }
+        try {
+            return JSON.readValue(file.toFile(), CheckpointInfo.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": malformed checkpoint sidecar: " + e.getMessage(), e);
+        }
+    }
+}
