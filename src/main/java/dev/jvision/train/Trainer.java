@@ -163,8 +163,15 @@ public final class Trainer {
         return new FoldResult(fold, bestEpoch, bestF1, bestAcc, bestLoss, best, val, bestLogits, seconds);
     }
 
-    private float trainStep(ImageModel model, Optimizer opt, BatchTransform transform, Batch b, long augSeed,
-                            TrainConfig t) {
+    /**
+     * One optimiser step on batch {@code b} inside its own native scope: upload, augment with
+     * {@code augSeed}, forward, label-smoothed cross-entropy, backward, optional clipping,
+     * AdamW step. Returns the loss.
+     *
+     * @throws IllegalStateException when the loss is not finite
+     */
+    public float trainStep(ImageModel model, Optimizer opt, BatchTransform transform, Batch b, long augSeed,
+                           TrainConfig t) {
         try (var scope = Memory.step()) {
             Tensor raw = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3).to(device, torch.ScalarType.Byte);
             Tensor y = Tensors.fromInts(b.labels()).to(device, torch.ScalarType.Long);
