@@ -134,7 +134,8 @@ public final class SafeTensors {
         if (expected > 0) {
             ByteBuffer slice = data.slice((int) begin, (int) expected);
             try (BytePointer src = new BytePointer(slice)) {
-                Pointer.memcpy(t.data_ptr_byte(), src, expected);
+                // data_ptr_byte() checks for uint8: take the untyped pointer for every dtype
+                Pointer.memcpy(t.data_ptr(), src, expected);
             }
         }
         return t;
@@ -180,7 +181,11 @@ public final class SafeTensors {
                 byte[] chunk = new byte[1 << 20];
                 for (Tensor c : cpu.values()) {
                     long n = c.nbytes();
-                    BytePointer p = c.data_ptr_byte();
+                    if (n == 0) {
+                        continue;
+                    }
+                    // data_ptr_byte() checks for uint8: view the untyped pointer as bytes
+                    BytePointer p = new BytePointer(c.data_ptr()).capacity(n);
                     for (long pos = 0; pos < n; pos += chunk.length) {
                         int k = (int) Math.min(chunk.length, n - pos);
                         p.position(pos).get(chunk, 0, k);
