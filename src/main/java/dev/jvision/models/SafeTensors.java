@@ -134,6 +134,7 @@ public final class SafeTensors {
         if (expected > 0) {
             ByteBuffer slice = data.slice((int) begin, (int) expected);
             try (BytePointer src = new BytePointer(slice)) {
+                // data_ptr_byte() checks for uint8: take the untyped pointer for every dtype
                 Pointer.memcpy(t.data_ptr(), src, expected);
             }
         }
@@ -180,6 +181,10 @@ public final class SafeTensors {
                 byte[] chunk = new byte[1 << 20];
                 for (Tensor c : cpu.values()) {
                     long n = c.nbytes();
+                    if (n == 0) {
+                        continue;
+                    }
+                    // data_ptr_byte() checks for uint8: view the untyped pointer as bytes
                     BytePointer p = new BytePointer(c.data_ptr()).capacity(n);
                     for (long pos = 0; pos < n; pos += chunk.length) {
                         int k = (int) Math.min(chunk.length, n - pos);

@@ -42,6 +42,7 @@ public final class BatchNorm2d extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
+        checkOpen();
         boolean training = isTraining();
         if (training) {
             try (var ng = new org.bytedeco.pytorch.NoGradGuard(); Scalar one = new Scalar(1)) {

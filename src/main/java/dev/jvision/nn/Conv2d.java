@@ -35,6 +35,7 @@ public final class Conv2d extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
+        checkOpen();
         TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
         return torch.conv2d(x, weight, b, stride, padding, dilation, groups);
     }

@@ -28,6 +28,7 @@ public final class Linear extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
+        checkOpen();
         return torch.linear(x, weight, new TensorOptional(bias));
     }
 }

@@ -25,6 +25,7 @@ public final class Sequential extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
+        checkOpen();
         Tensor y = x;
         for (Layer l : layers) {
             y = l.forward(y);
