@@ -19,7 +19,9 @@ public final class Tensors {
     public static Tensor fromBytes(byte[] data, long... shape) {
         Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Byte), new MemoryFormatOptional());
         checkSize(t, data.length);
-        t.data_ptr_byte().put(data, 0, data.length);
+        if (data.length > 0) {
+            t.data_ptr_byte().put(data, 0, data.length);
+        }
         return t;
     }
 
@@ -27,7 +29,9 @@ public final class Tensors {
     public static Tensor fromFloats(float[] data, long... shape) {
         Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Float), new MemoryFormatOptional());
         checkSize(t, data.length);
-        new FloatPointer(t.data_ptr()).put(data, 0, data.length);
+        if (data.length > 0) {
+            new FloatPointer(t.data_ptr()).put(data, 0, data.length);
+        }
         return t;
     }
 
@@ -35,7 +39,9 @@ public final class Tensors {
     public static Tensor fromLongs(long[] data, long... shape) {
         Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Long), new MemoryFormatOptional());
         checkSize(t, data.length);
-        new LongPointer(t.data_ptr()).put(data, 0, data.length);
+        if (data.length > 0) {
+            new LongPointer(t.data_ptr()).put(data, 0, data.length);
+        }
         return t;
     }
 
@@ -52,7 +58,9 @@ public final class Tensors {
     public static float[] toFloats(Tensor t) {
         try (Tensor c = t.to(new Device(torch.DeviceType.CPU), torch.ScalarType.Float).contiguous()) {
             float[] out = new float[(int) c.numel()];
-            new FloatPointer(c.data_ptr()).get(out);
+            if (out.length > 0) {
+                new FloatPointer(c.data_ptr()).get(out);
+            }
             return out;
         }
     }
@@ -61,7 +69,9 @@ public final class Tensors {
     public static long[] toLongs(Tensor t) {
         try (Tensor c = t.to(new Device(torch.DeviceType.CPU), torch.ScalarType.Long).contiguous()) {
             long[] out = new long[(int) c.numel()];
-            new LongPointer(c.data_ptr()).get(out);
+            if (out.length > 0) {
+                new LongPointer(c.data_ptr()).get(out);
+            }
             return out;
         }
     }
