@@ -157,6 +157,51 @@ class MainTest {
     }
 
     @Test
+    void models_filterWithoutMatchExitsTwo() {
+        Result r = run("models", "--filter", "nomatch*");
+        assertEquals(2, r.code(), r.err());
+        r.assertNoStackTrace();
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.err().contains("nomatch*") && r.err().contains("resnet18"), r.err());
+    }
+
+    @Test
+    void infer_runAndCheckpointAreExclusive() {
+        Result r = run("infer", "--run", dir.toString(), "--checkpoint", "a.safetensors");
+        assertEquals(2, r.code(), r.err());
+        r.assertNoStackTrace();
+        assertTrue(r.err().contains("mutually exclusive"), r.err());
+    }
+
+    @Test
+    void train_configThatIsAFolderExitsTwo() {
+        Result r = run("train", "--config", dir.toString());
+        assertEquals(2, r.code(), r.err());
+        r.assertNoStackTrace();
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.err().contains(dir.toString()), r.err());
+    }
+
+    @Test
+    void demoData_tooFewImagesExitsTwo() {
+        Result r = run("demo-data", "--out", dir.resolve("d").toString(), "--train", "-5", "--test", "1");
+        assertEquals(2, r.code(), r.err());
+        r.assertNoStackTrace();
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.err().contains("-5"), r.err());
+    }
+
+    @Test
+    void validateData_missingFolderExitsTwoNamingIt() {
+        Path nope = dir.resolve("nope");
+        Result r = run("validate-data", "--data", nope.toString());
+        assertEquals(2, r.code(), r.err());
+        r.assertNoStackTrace();
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.err().contains(nope.toString()), r.err());
+    }
+
+    @Test
     void demoData_writesTrainCsv() throws IOException {
         List<String> lines = Files.readAllLines(data.resolve("train.csv"));
         assertEquals(18, lines.size(), "header + 17 rows");

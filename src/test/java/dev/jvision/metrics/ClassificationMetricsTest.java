@@ -83,4 +83,11 @@ class ClassificationMetricsTest {
                 () -> ClassificationMetrics.macroF1(new int[] {-1, 1}, new int[] {0, 1}, 3));
         assertTrue(e.getMessage().contains("predicted -1"), e.getMessage());
     }
+
+    @Test
+    void macroF1_nonPositiveClassCountThrows() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ClassificationMetrics.macroF1(new int[0], new int[0], -1));
+        assertTrue(e.getMessage().contains("numClasses: -1"), e.getMessage());
+    }
 }
