@@ -16,8 +16,13 @@ final class ModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        java.util.List<String> names = Models.list(filter);
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("--filter " + filter + ": no registered model matches (known: "
+                    + String.join(", ", Models.list(null)) + ")");
+        }
         System.out.printf("%-28s %10s %6s%n", "model", "params(M)", "input");
-        for (String name : Models.list(filter)) {
+        for (String name : names) {
             ModelSpec s = Models.spec(name);
             try (ImageModel m = Models.create(name, ModelOptions.of(1000))) {
                 System.out.printf("%-28s %10.2f %6d%n", name, m.parameterCount() / 1e6, s.inputSize());

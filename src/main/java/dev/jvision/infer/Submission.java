@@ -27,6 +27,7 @@ public final class Submission {
 
     /** Writes {@code ID,target} rows for {@code samples} with the argmax of {@code probs}. */
     public static void writeSubmission(Path file, List<Sample> samples, float[][] probs) throws IOException {
+        checkRows(samples, probs);
         atomically(file, w -> {
             try (CSVPrinter p = new CSVPrinter(w, CSVFormat.DEFAULT)) {
                 p.printRecord("ID", "target");
@@ -39,6 +40,7 @@ public final class Submission {
 
     /** Writes {@code ID,p0,...,pC-1}. */
     public static void writeProbabilities(Path file, List<Sample> samples, float[][] probs) throws IOException {
+        checkRows(samples, probs);
         atomically(file, w -> {
             try (CSVPrinter p = new CSVPrinter(w, CSVFormat.DEFAULT)) {
                 List<String> header = new ArrayList<>();
@@ -62,6 +64,13 @@ public final class Submission {
     /** Writes a JSON summary (members, scores, settings). */
     public static void writeInfo(Path file, Map<String, Object> info) throws IOException {
         atomically(file, w -> JSON.writeValue(w, info));
+    }
+
+    private static void checkRows(List<Sample> samples, float[][] probs) {
+        if (probs.length != samples.size()) {
+            throw new IllegalArgumentException("probabilities for " + probs.length + " samples (expected: "
+                    + samples.size() + ", one row per sample)");
+        }
     }
 
     static int argmax(float[] p) {

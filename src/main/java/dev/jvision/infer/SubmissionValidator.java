@@ -23,9 +23,6 @@ public final class SubmissionValidator {
         List<String[]> ref = read(sample);
         List<String> problems = new ArrayList<>();
         String name = submission.getFileName().toString();
-        if (sub.size() != ref.size()) {
-            problems.add(name + ": " + sub.size() + " rows (expected: " + ref.size() + ", as " + sample.getFileName() + ")");
-        }
         int n = Math.min(sub.size(), ref.size());
         for (int i = 0; i < n && problems.size() < 50; i++) {
             String[] s = sub.get(i);
@@ -41,6 +38,14 @@ public final class SubmissionValidator {
             } catch (NumberFormatException e) {
                 problems.add(name + ":" + line + " target '" + s[1] + "' (expected: an integer class id)");
             }
+        }
+        for (int i = n; i < ref.size() && problems.size() < 50; i++) {
+            problems.add(name + ":" + (i + 2) + " missing row for ID '" + ref.get(i)[0] + "' (expected: "
+                    + ref.size() + " rows, as " + sample.getFileName() + ")");
+        }
+        for (int i = n; i < sub.size() && problems.size() < 50; i++) {
+            problems.add(name + ":" + (i + 2) + " extra ID '" + sub.get(i)[0] + "' (expected: " + ref.size()
+                    + " rows, as " + sample.getFileName() + ")");
         }
         return problems;
     }

@@ -11,6 +11,9 @@ public final class ClassificationMetrics {
     /** Confusion counts {@code [true][predicted]}. */
     public static long[][] confusion(int[] predicted, int[] target, int numClasses) {
         check(predicted, target);
+        if (numClasses < 1) {
+            throw new IllegalArgumentException("numClasses: " + numClasses + " (expected: >= 1)");
+        }
         long[][] m = new long[numClasses][numClasses];
         for (int i = 0; i < target.length; i++) {
             if (target[i] < 0 || target[i] >= numClasses || predicted[i] < 0 || predicted[i] >= numClasses) {

@@ -1,0 +1,43 @@
+package dev.jvision.track;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetricsLogTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void append_writesHeaderOnceThenRows() throws IOException {
+        MetricsLog log = new MetricsLog(dir.resolve("metrics.csv"));
+        log.append(0, 1, 1.5, 1.25, 0.5, 0.6, 0.001, 120.0, 3.5);
+        log.append(0, 2, 1.0, 1.125, 0.7, 0.8, 0.0005, 130.0, 3.25);
+        assertEquals(List.of("fold,epoch,train_loss,val_loss,val_f1,val_acc,lr,img_per_s,seconds",
+                "0,1,1.5,1.25,0.5,0.6,0.001,120.0,3.5",
+                "0,2,1.0,1.125,0.7,0.8,5.0E-4,130.0,3.25"), Files.readAllLines(log.file()));
+    }
+
+    @Test
+    void append_reopenedLogDoesNotRepeatHeader() throws IOException {
+        Path file = dir.resolve("metrics.csv");
+        new MetricsLog(file).append(0, 1, 1, 1, 0, 0, 0, 0, 0);
+        new MetricsLog(file).append(1, 1, 1, 1, 0, 0, 0, 0, 0);
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(3, lines.size());
+        assertEquals(1, lines.stream().filter(l -> l.startsWith("fold,")).count());
+    }
+
+    @Test
+    void append_wrongValueCountThrows() {
+        MetricsLog log = new MetricsLog(dir.resolve("metrics.csv"));
+        var e = assertThrows(IllegalArgumentException.class, () -> log.append(1, 2));
+        assertEquals("2 values (expected: 9)", e.getMessage());
+    }
+}
