@@ -58,7 +58,7 @@ public final class ImageCache {
     /**
      * Decodes all samples into memory (a small thread pool; the result does not depend on
      * scheduling), showing a progress bar on stderr when a terminal is attached, else a log
-     * line every 10%. Does not throw for bad images.
+     * line every 25%. Does not throw for bad images.
      *
      * @param label task name shown in the progress output
      * @return the samples that failed, as {@code "file:line ID 'x': reason"}, in input order
@@ -71,7 +71,7 @@ public final class ImageCache {
         String[] errors = new String[n];
         AtomicInteger done = new AtomicInteger();
         boolean tty = System.console() != null;
-        int every = Math.max(1, n / 10);
+        int every = Math.max(1, n / 4);
         ProgressBar pb = tty ? new ProgressBarBuilder().setTaskName(label).setInitialMax(n)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null;
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {

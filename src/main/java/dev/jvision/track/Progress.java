@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Progress of a long loop: a console bar (with ETA and a message such as loss, lr, img/s) when
- * standard error is a terminal, otherwise a log line every tenth of the work, so that logs and
+ * standard error is a terminal, otherwise a log line every quarter of the work, so that logs and
  * CI output stay readable. Not thread-safe.
  */
 public final class Progress implements AutoCloseable {
@@ -25,7 +25,7 @@ public final class Progress implements AutoCloseable {
     private Progress(String task, long total, boolean console) {
         this.task = task;
         this.total = total;
-        this.nextLog = Math.max(1, total / 10);
+        this.nextLog = Math.max(1, total / 4);
         this.bar = console ? new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
                 .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setMaxRenderedLength(120).build() : null;
     }
@@ -45,7 +45,7 @@ public final class Progress implements AutoCloseable {
             bar.setExtraMessage(" " + msg);
         } else if (done >= nextLog || done == total) {
             LOG.info("{} {}/{} {} (eta {})", task, done, total, msg, eta());
-            nextLog = done + Math.max(1, total / 10);
+            nextLog = done + Math.max(1, total / 4);
         }
     }
 

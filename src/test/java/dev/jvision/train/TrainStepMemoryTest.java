@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
  * resident set flat: each step's tensors are freed by its scope, not by the garbage collector.
  */
 class TrainStepMemoryTest {
-    static final int WARMUP = 300;
-    static final int STEPS = 3000;
+    static final int WARMUP = 200;
+    static final int STEPS = 2000;
     /** Allowed RSS growth between step WARMUP and step STEPS (allocator noise, JIT, heap). */
     static final long MAX_GROWTH = 64L << 20;
 
