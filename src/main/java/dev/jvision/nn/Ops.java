@@ -20,6 +20,20 @@ public final class Ops {
         return torch.relu_(x);
     }
 
+    /** Exact (erf) GELU, as nn.GELU(). */
+    public static Tensor gelu(Tensor x) {
+        return torch.gelu(x);
+    }
+
+    /** SiLU / swish: x * sigmoid(x). */
+    public static Tensor silu(Tensor x) {
+        return torch.silu(x);
+    }
+
+    public static Tensor sigmoid(Tensor x) {
+        return torch.sigmoid(x);
+    }
+
     public static Tensor maxPool(Tensor x, int kernel, int stride, int padding) {
         return torch.max_pool2d(x, new long[] {kernel, kernel}, new long[] {stride, stride},
                 new long[] {padding, padding}, new long[] {1, 1}, false);
