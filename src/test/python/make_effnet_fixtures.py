@@ -13,7 +13,12 @@ Committed output (small, all under src/test/resources/models/):
     `<cfg>_eval` eval logits, `<cfg>_train` train-mode logits (batch statistics, no drop-path),
     `<cfg>_rm` the stem bn1.running_mean after that one train-mode forward.
 
-Tested with timm 1.0.29, torch 2.13 (CPU). Usage: python make_effnet_fixtures.py
+Optional full-variant parity output (not committed, ~75 MB): with --parity DIR, writes
+DIR/<name>.safetensors for FULL_PARITY (num_classes=5, seed 0, every bias and BN statistic
+randomised, the last norm of every block scaled by 0.1), DIR/effnet_io.safetensors with `x` float32 [2,3,99,99] and `<name>` eval logits.
+Run EfficientNetParityTest with JVISION_PARITY_DIR=DIR.
+
+Tested with timm 1.0.29, torch 2.13 (CPU). Usage: python make_effnet_fixtures.py [--parity DIR]
 """
 import pathlib
 from functools import partial
@@ -96,8 +101,41 @@ def write_parity(out_dir: pathlib.Path) -> None:
     save_file({k: v.contiguous() for k, v in io.items()}, str(out_dir / "tiny_io.safetensors"))
 
 
+FULL_PARITY = ["tf_efficientnetv2_b0", "efficientnetv2_rw_t", "tf_efficientnetv2_s"]
+
+
+def write_full_parity(out_dir: pathlib.Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 99, 99, dtype=torch.float32)
+    io = {"x": x}
+    for name in FULL_PARITY:
+        model = timm.create_model(name, pretrained=False, num_classes=5)
+        randomise(model)
+        with torch.no_grad():
+            # tame the residual branches so that logits of 50+ random blocks stay O(10)
+            for stage in model.blocks:
+                for block in stage:
+                    last_bn = [m for m in block.modules() if isinstance(m, torch.nn.BatchNorm2d)][-1]
+                    last_bn.weight.mul_(0.1)
+                    last_bn.bias.mul_(0.1)
+        model.eval()
+        with torch.no_grad():
+            io[name] = model(x)
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out_dir / f"{name}.safetensors"))
+        print(name, io[name][0])
+    save_file({k: v.contiguous() for k, v in io.items()}, str(out_dir / "effnet_io.safetensors"))
+
+
 if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--parity", default=None, help="folder for the (large, uncommitted) full-variant parity fixture")
+    args = ap.parse_args()
     res = pathlib.Path(__file__).resolve().parents[1] / "resources" / "models"
     (res / "effnet").mkdir(parents=True, exist_ok=True)
     write_keys(res)
     write_parity(res / "effnet")
+    if args.parity:
+        write_full_parity(pathlib.Path(args.parity))

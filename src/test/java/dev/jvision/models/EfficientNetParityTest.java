@@ -6,10 +6,12 @@ import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,6 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Numeric parity with timm on two tiny EfficientNets built by timm's own builder (fixtures from
  * {@code src/test/python/make_effnet_fixtures.py}): TensorFlow "same" padding on an odd-sized
  * input, and PyTorch padding; eval logits, train-mode logits and the running-statistics update.
+ * Full registered variants are compared when {@code JVISION_PARITY_DIR} holds the (large,
+ * uncommitted) output of {@code make_effnet_fixtures.py --parity DIR}; skipped otherwise.
  */
 class EfficientNetParityTest {
     static final double TOLERANCE = 1e-4;
@@ -74,6 +78,28 @@ class EfficientNetParityTest {
             assertTrue(trainDiff <= TOLERANCE, cfg + " train max abs diff " + trainDiff + " (expected: <= " + TOLERANCE + ")");
             assertTrue(rmDiff <= 1e-6, cfg + " running_mean max abs diff " + rmDiff);
             assertEquals(8L, m.stateDict().get("bn1.num_batches_tracked").item_long(), "7 from the fixture + 1 train step");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tf_efficientnetv2_b0", "efficientnetv2_rw_t", "tf_efficientnetv2_s"})
+    void fullVariant_evalLogits_matchTimm(String name) throws IOException {
+        String env = System.getenv("JVISION_PARITY_DIR");
+        Assumptions.assumeTrue(env != null && !env.isBlank(), "JVISION_PARITY_DIR not set");
+        Path d = Path.of(env);
+        Assumptions.assumeTrue(Files.isRegularFile(d.resolve(name + ".safetensors")), "no " + name + ".safetensors in " + d);
+        try (ImageModel m = Models.create(name, ModelOptions.of(5));
+             SafeTensors.Contents io = SafeTensors.read(d.resolve("effnet_io.safetensors"))) {
+            Weights.LoadReport r = Weights.load(m, d.resolve(name + ".safetensors"), false);
+            assertEquals(m.stateDict().size(), r.loaded());
+            m.train(false);
+            float diff;
+            try (var s = Memory.step()) {
+                float[] actual = Tensors.toFloats(m.forward(io.tensors().get("x")));
+                diff = ModelFixtures.maxAbsDiff(Tensors.toFloats(io.tensors().get(name)), actual);
+            }
+            System.out.printf("%s parity with timm (2x3x99x99): max abs diff %.3g%n", name, diff);
+            assertTrue(diff <= TOLERANCE, name + " max abs diff " + diff + " (expected: <= " + TOLERANCE + ")");
         }
     }
 }
