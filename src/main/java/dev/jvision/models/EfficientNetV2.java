@@ -269,10 +269,10 @@ public final class EfficientNetV2 extends ImageModel {
 
     /**
      * One decoded block definition (timm's block args before the builder fills in channels).
-     * {@code act} is null for the model default (SiLU), else {@code relu} or {@code silu}.
+     * {@code act} is null for the model default (SiLU).
      */
     record BlockArgs(String source, String type, int kernel, int stride, double expRatio, int outChs, double seRatio,
-                     boolean noskip, boolean skip, String act, int expKernel, int pwKernel, int forceInChs) {}
+                     boolean noskip, boolean skip, Act act, int expKernel, int pwKernel, int forceInChs) {}
 
     /** Decodes and depth-scales every stage, as timm's {@code decode_arch_def(arch, depthMultiplier, 'ceil')}. */
     static List<List<BlockArgs>> decode(List<List<String>> stages, double depthMultiplier) {
@@ -315,7 +315,7 @@ public final class EfficientNetV2 extends ImageModel {
             throw new IllegalArgumentException(where + ": block type '" + type + "' (expected: cn, ds, dsa, er or ir)");
         }
         Boolean skip = null;
-        String act = null;
+        Act act = null;
         Map<String, String> opts = new java.util.HashMap<>();
         for (int i = 1; i < ops.length; i++) {
             String op = ops[i];
@@ -325,8 +325,8 @@ public final class EfficientNetV2 extends ImageModel {
                 skip = true;
             } else if (op.startsWith("n")) {
                 act = switch (op.substring(1)) {
-                    case "re" -> "relu";
-                    case "sw" -> "silu";
+                    case "re" -> Act.RELU;
+                    case "sw" -> Act.SILU;
                     default -> throw new IllegalArgumentException(where + ": activation '" + op + "' (expected: nre or nsw)");
                 };
             } else {
@@ -408,21 +408,30 @@ public final class EfficientNetV2 extends ImageModel {
         return l;
     }
 
-    private static Tensor act(String name, Tensor x) {
-        return "relu".equals(name) ? Ops.relu(x) : Ops.silu(x);
+    /** Block activations that timm's block strings can select ({@code nre}, {@code nsw}). */
+    enum Act {
+        SILU, RELU;
+
+        Tensor apply(Tensor x) {
+            return this == RELU ? Ops.relu(x) : Ops.silu(x);
+        }
     }
 
-    private static String actOf(BlockArgs b) {
-        return b.act() == null ? "silu" : b.act();
+    private static Tensor act(Act a, Tensor x) {
+        return a.apply(x);
+    }
+
+    private static Act actOf(BlockArgs b) {
+        return b.act() == null ? Act.SILU : b.act();
     }
 
     /** timm's SqueezeExcite: mean over H, W, conv_reduce, block activation, conv_expand, sigmoid gate. */
     static final class SqueezeExcite extends Layer {
         private final Layer convReduce;
         private final Layer convExpand;
-        private final String act;
+        private final Act act;
 
-        SqueezeExcite(int channels, double rdRatio, String act) {
+        SqueezeExcite(int channels, double rdRatio, Act act) {
             int rd = pyRound(channels * rdRatio);
             if (rd < 1) {
                 throw new IllegalArgumentException("squeeze-excite of " + channels + " channels with ratio " + rdRatio
@@ -466,7 +475,7 @@ public final class EfficientNetV2 extends ImageModel {
     static final class ConvBnAct extends Layer {
         private final Layer conv;
         private final BatchNorm2d bn1;
-        private final String act;
+        private final Act act;
         private final boolean hasSkip;
         private final double dropPath;
 
@@ -493,7 +502,7 @@ public final class EfficientNetV2 extends ImageModel {
         private final SqueezeExcite se;
         private final Layer convPw;
         private final BatchNorm2d bn2;
-        private final String act;
+        private final Act act;
         private final boolean pwAct;
         private final boolean hasSkip;
         private final double dropPath;
@@ -533,7 +542,7 @@ public final class EfficientNetV2 extends ImageModel {
         private final SqueezeExcite se;
         private final Layer convPwl;
         private final BatchNorm2d bn2;
-        private final String act;
+        private final Act act;
         private final boolean hasSkip;
         private final double dropPath;
 
@@ -572,7 +581,7 @@ public final class EfficientNetV2 extends ImageModel {
         private final SqueezeExcite se;
         private final Layer convPwl;
         private final BatchNorm2d bn3;
-        private final String act;
+        private final Act act;
         private final boolean hasSkip;
         private final double dropPath;
 

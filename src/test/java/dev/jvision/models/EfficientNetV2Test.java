@@ -60,7 +60,7 @@ class EfficientNetV2Test {
         assertEquals(0.25, b.seRatio());
         assertEquals(3, b.expKernel());
         assertTrue(b.noskip());
-        assertEquals("relu", b.act());
+        assertEquals(EfficientNetV2.Act.RELU, b.act());
         var cn = EfficientNetV2.decode(List.of(List.of("cn_r1_k3_s1_e1_c24_skip")), 1.0).get(0).get(0);
         assertTrue(cn.skip());
         assertFalse(cn.noskip());
