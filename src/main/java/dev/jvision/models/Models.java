@@ -17,6 +17,7 @@ public final class Models {
 
     static {
         ResNet.register(REGISTRY);
+        EfficientNetV2.register(REGISTRY);
     }
 
     private Models() {}
