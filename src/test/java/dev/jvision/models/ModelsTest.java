@@ -48,12 +48,8 @@ class ModelsTest {
                     Tensor g = e.getValue().grad();
                     if (!g.defined()) {
                         noGrad.add(e.getKey());
-                    } else {
-                        for (float v : Tensors.toFloats(g)) {
-                            if (!Float.isFinite(v)) {
-                                fail(name + ": non-finite gradient in " + e.getKey());
-                            }
-                        }
+                    } else if (!torch.isfinite(g).all().item_bool()) {
+                        fail(name + ": non-finite gradient in " + e.getKey());
                     }
                 }
                 assertEquals(List.of(), noGrad, name + ": parameters without a gradient");
@@ -120,7 +116,9 @@ class ModelsTest {
     @Test
     void list_byGlob() {
         assertEquals(List.of("resnet101", "resnet18"), Models.list("resnet1*"));
-        assertEquals(List.of("resnet101", "resnet18", "resnet26", "resnet34", "resnet50"), Models.list("*"));
+        assertTrue(Models.list("*").containsAll(List.of("resnet101", "resnet18", "resnet26", "resnet34", "resnet50")),
+                Models.list("*").toString());
+        assertEquals(Models.list("resnet*").size(), 5);
         assertEquals(Models.list("*"), Models.list(null));
         assertEquals(List.of(), Models.list("vit*"));
         assertEquals(List.of("resnet50"), Models.list("resnet50"));
