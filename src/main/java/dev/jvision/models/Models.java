@@ -17,6 +17,7 @@ public final class Models {
 
     static {
         ResNet.register(REGISTRY);
+        ConvNeXt.register(REGISTRY);
     }
 
     private Models() {}
