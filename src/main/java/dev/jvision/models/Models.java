@@ -18,6 +18,7 @@ public final class Models {
     static {
         ResNet.register(REGISTRY);
         EfficientNetV2.register(REGISTRY);
+        ConvNeXt.register(REGISTRY);
     }
 
     private Models() {}

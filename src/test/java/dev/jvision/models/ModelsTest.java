@@ -36,7 +36,7 @@ class ModelsTest {
             assertEquals(name, m.spec().name());
             m.train(true);
             try (var s = Memory.step()) {
-                Tensor x = ModelFixtures.images(2, 64, 3);
+                Tensor x = ModelFixtures.images(2, 32, 3);
                 Tensor logits = m.forward(x);
                 assertArrayEquals(new long[] {2, classes}, Tensors.shape(logits));
                 Tensor loss = torch.cross_entropy_loss(logits, Tensors.fromLongs(new long[] {1, 5}, 2));
@@ -58,7 +58,7 @@ class ModelsTest {
             }
             m.train(false);
             try (var s = Memory.step()) {
-                Tensor x = ModelFixtures.images(2, 64, 4);
+                Tensor x = ModelFixtures.images(2, 32, 4);
                 float[] a = Tensors.toFloats(m.forward(x));
                 float[] b = Tensors.toFloats(m.forward(x));
                 assertArrayEquals(a, b, name + ": eval mode is not deterministic");
@@ -88,7 +88,9 @@ class ModelsTest {
         // same set first (readable diff), then the same order as timm's state_dict
         assertEquals(expected.stream().sorted().toList(), actual.stream().sorted().toList(), name);
         assertEquals(expected, actual, name + ": order differs from timm's state_dict");
-        assertTrue(actual.contains("bn1.num_batches_tracked I64 []"));
+        if (name.startsWith("resnet")) {
+            assertTrue(actual.contains("bn1.num_batches_tracked I64 []"));
+        }
     }
 
     private static List<String> fixture(String name) throws IOException {
@@ -110,7 +112,7 @@ class ModelsTest {
         var e = assertThrows(IllegalArgumentException.class, () -> Models.create("resnet51", ModelOptions.of(3)));
         assertTrue(e.getMessage().contains("'resnet51'"), e.getMessage());
         assertTrue(e.getMessage().contains("'resnet50'"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Models.spec("convnext_nano"));
+        assertThrows(IllegalArgumentException.class, () -> Models.spec("vit_tiny"));
     }
 
     @Test

@@ -1,0 +1,326 @@
+package dev.jvision.infer;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_16S;
+import static org.bytedeco.opencv.global.opencv_core.CV_16U;
+import static org.bytedeco.opencv.global.opencv_core.CV_32F;
+import static org.bytedeco.opencv.global.opencv_core.CV_64F;
+import static org.bytedeco.opencv.global.opencv_core.CV_8S;
+import static org.bytedeco.opencv.global.opencv_core.CV_8U;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+
+import dev.jvision.data.Images;
+import dev.jvision.models.ImageModel;
+import dev.jvision.models.ModelOptions;
+import dev.jvision.models.ModelSpec;
+import dev.jvision.models.Models;
+import dev.jvision.models.Weights;
+import dev.jvision.runtime.Memory;
+import dev.jvision.runtime.NativeRuntime;
+import dev.jvision.runtime.Tensors;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.opencv.global.opencv_imgcodecs;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Raw logits of one model over a folder of images, for checking a checkpoint (for example a
+ * timm {@code model.safetensors}) against another implementation: every {@code .jpg},
+ * {@code .jpeg}, {@code .png}, {@code .bmp} or {@code .webp} file of the folder (not its
+ * sub-folders), sorted by file name, is decoded with OpenCV as {@link Images} does (RGB,
+ * grayscale to 3 channels, alpha over white), either resized to a square (as
+ * {@link Images#loadResized}) or kept at its own size, scaled to [0, 1], normalised with the
+ * model's mean and std, and run in evaluation mode without gradients. Images of equal size are
+ * batched. The CSV {@code image,c0,...,c{N-1}} holds one row per image with
+ * {@link Float#toString} logits and is written atomically.
+ *
+ * <p>Stateless; thread-safe as long as callers do not share a model between threads.
+ */
+public final class FolderInference {
+    /** File extensions read (case-insensitive). */
+    public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "webp");
+    private static final int MAX_BATCH = 16;
+
+    static {
+        Loader.load(opencv_imgcodecs.class);
+    }
+
+    private FolderInference() {}
+
+    /**
+     * Builds the registered model {@code modelName} with {@code numClasses} outputs, loads
+     * {@code weights} strictly (a file that does not fit is reported with {@link Weights}'s
+     * message naming the keys), and writes the logits of every image of {@code imagesDir} to
+     * {@code outCsv}.
+     *
+     * @param imgSize  square input size, or null for the model's default ({@link ModelSpec#inputSize()})
+     * @param noResize feed every image at its own size (then {@code imgSize} must be null)
+     * @return the number of images written
+     * @throws IOException for a missing weights file or folder, an unreadable image (named), or a failed write
+     * @throws IllegalArgumentException for an unknown model, bad sizes, an empty folder or weights that do not fit
+     */
+    public static int writeLogits(String modelName, Path weights, int numClasses, Path imagesDir, Path outCsv,
+                                  Integer imgSize, boolean noResize, Device device) throws IOException {
+        NativeRuntime.init();
+        ModelSpec spec = Models.spec(modelName);
+        ModelOptions options = ModelOptions.of(numClasses);
+        checkSizes(imgSize, noResize);
+        if (!Files.isRegularFile(weights)) {
+            throw new NoSuchFileException(weights.toString(), null, "weights file not found");
+        }
+        List<Path> images = listImages(imagesDir);
+        try (ImageModel model = spec.factory().apply(options)) {
+            Weights.load(model, weights, false);
+            return writeLogits(model, images, outCsv, imgSize, noResize, device);
+        }
+    }
+
+    /**
+     * Writes the logits of {@code model} (already loaded; it is moved to {@code device} and put in
+     * evaluation mode, and stays owned by the caller) over every image of {@code imagesDir}.
+     *
+     * @return the number of images written
+     */
+    public static int writeLogits(ImageModel model, Path imagesDir, Path outCsv, Integer imgSize, boolean noResize,
+                                  Device device) throws IOException {
+        checkSizes(imgSize, noResize);
+        return writeLogits(model, listImages(imagesDir), outCsv, imgSize, noResize, device);
+    }
+
+    private static int writeLogits(ImageModel model, List<Path> images, Path outCsv, Integer imgSize, boolean noResize,
+                                   Device device) throws IOException {
+        ModelSpec spec = model.spec();
+        int size = imgSize != null ? imgSize : spec.inputSize();
+        model.to(device);
+        model.train(false);
+        List<float[]> rows = new ArrayList<>(images.size());
+        List<Rgb> batch = new ArrayList<>();
+        for (Path file : images) {
+            Rgb img = noResize ? decode(file) : new Rgb(Images.loadResized(file, size), size, size);
+            if (!batch.isEmpty() && (batch.size() == MAX_BATCH || batch.get(0).w != img.w || batch.get(0).h != img.h)) {
+                rows.addAll(forward(model, batch, spec, device));
+                batch.clear();
+            }
+            batch.add(img);
+        }
+        if (!batch.isEmpty()) {
+            rows.addAll(forward(model, batch, spec, device));
+        }
+        writeCsv(outCsv, images, rows, model.numClasses());
+        return images.size();
+    }
+
+    private static void checkSizes(Integer imgSize, boolean noResize) {
+        if (imgSize != null && noResize) {
+            throw new IllegalArgumentException("img_size: " + imgSize + " with no_resize (expected: one of them, not both)");
+        }
+        if (imgSize != null && imgSize < 1) {
+            throw new IllegalArgumentException("img_size: " + imgSize + " (expected: >= 1)");
+        }
+    }
+
+    /** The image files of {@code dir} (not recursive), sorted by file name. */
+    public static List<Path> listImages(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "images folder not found");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new NotDirectoryException(dir.toString());
+        }
+        List<Path> out;
+        try (Stream<Path> s = Files.list(dir)) {
+            out = s.filter(Files::isRegularFile).filter(p -> EXTENSIONS.contains(extension(p)))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(dir + ": no images (expected: files ending in "
+                    + String.join(", ", EXTENSIONS.stream().sorted().map(e -> "." + e).toList()) + ")");
+        }
+        return out;
+    }
+
+    private static String extension(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
+    }
+
+    private static List<float[]> forward(ImageModel model, List<Rgb> batch, ModelSpec spec, Device device) {
+        int n = batch.size();
+        int h = batch.get(0).h;
+        int w = batch.get(0).w;
+        int plane = h * w;
+        float[] x = new float[n * 3 * plane];
+        float[] mean = new float[3];
+        float[] std = new float[3];
+        for (int c = 0; c < 3; c++) {
+            mean[c] = (float) spec.mean()[c];
+            std[c] = (float) spec.std()[c];
+        }
+        for (int i = 0; i < n; i++) {
+            byte[] px = batch.get(i).pixels;
+            int base = i * 3 * plane;
+            for (int p = 0; p < plane; p++) {
+                for (int c = 0; c < 3; c++) {
+                    x[base + c * plane + p] = ((px[3 * p + c] & 0xff) / 255f - mean[c]) / std[c];
+                }
+            }
+        }
+        float[] logits;
+        try (NoGradGuard ng = new NoGradGuard(); var step = Memory.step()) {
+            Tensor input = Tensors.fromFloats(x, n, 3, h, w).to(device, torch.ScalarType.Float);
+            logits = Tensors.toFloats(model.forward(input));
+        }
+        int k = logits.length / n;
+        List<float[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            float[] row = new float[k];
+            System.arraycopy(logits, i * k, row, 0, k);
+            out.add(row);
+        }
+        return out;
+    }
+
+    private static void writeCsv(Path outCsv, List<Path> images, List<float[]> rows, int numClasses) throws IOException {
+        Path abs = outCsv.toAbsolutePath();
+        Files.createDirectories(abs.getParent());
+        Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
+        try {
+            try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                out.write("image");
+                for (int c = 0; c < numClasses; c++) {
+                    out.write(",c" + c);
+                }
+                out.write('\n');
+                for (int i = 0; i < rows.size(); i++) {
+                    out.write(csvField(images.get(i).getFileName().toString()));
+                    for (float v : rows.get(i)) {
+                        out.write(',');
+                        out.write(Float.toString(v));
+                    }
+                    out.write('\n');
+                }
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    static String csvField(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+            return s;
+        }
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    /** HWC RGB uint8 pixels. */
+    private record Rgb(byte[] pixels, int w, int h) {}
+
+    /** Decodes at the original size with {@link Images}' conventions (alpha over white, gray to RGB, 8-bit). */
+    static Rgb decode(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, "image not found");
+        }
+        byte[] encoded = Files.readAllBytes(file);
+        if (encoded.length == 0) {
+            throw new IOException(file + ": empty file (expected: an image)");
+        }
+        try (Mat buf = new Mat(1, encoded.length, CV_8UC1)) {
+            buf.data().put(encoded);
+            Mat raw;
+            try {
+                raw = opencv_imgcodecs.imdecode(buf, opencv_imgcodecs.IMREAD_UNCHANGED);
+            } catch (RuntimeException e) {
+                throw new IOException(file + ": cannot decode image (" + e.getMessage() + ")", e);
+            }
+            try (Mat m = raw) {
+                if (m == null || m.isNull() || m.empty() || m.cols() <= 0 || m.rows() <= 0) {
+                    throw new IOException(file + ": cannot decode image (corrupt or unsupported format)");
+                }
+                return toRgb(m, file);
+            }
+        }
+    }
+
+    private static Rgb toRgb(Mat m, Path file) throws IOException {
+        int w = m.cols();
+        int h = m.rows();
+        int c = m.channels();
+        int depth = m.depth();
+        if (c < 1 || c > 4) {
+            throw new IOException(file + ": unsupported channel count " + c + " (expected: 1 to 4)");
+        }
+        byte[] src = new byte[w * h * c];
+        if (depth == CV_8U) {
+            try (Mat k = m.isContinuous() ? null : m.clone()) {
+                (k == null ? m : k).data().get(src);
+            }
+        } else {
+            double alpha;
+            double beta = 0;
+            if (depth == CV_16U) {
+                alpha = 255.0 / 65535.0;
+            } else if (depth == CV_16S) {
+                alpha = 255.0 / 65535.0;
+                beta = 127.5;
+            } else if (depth == CV_8S) {
+                alpha = 1;
+                beta = 128;
+            } else if (depth == CV_32F || depth == CV_64F) {
+                alpha = 255.0;
+            } else {
+                throw new IOException(file + ": unsupported pixel depth " + depth);
+            }
+            try (Mat k = new Mat()) {
+                m.convertTo(k, CV_8U, alpha, beta);
+                k.data().get(src);
+            }
+        }
+        int n = w * h;
+        byte[] rgb = new byte[n * 3];
+        for (int i = 0; i < n; i++) {
+            switch (c) {
+                case 1 -> rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = src[i];
+                case 2 -> rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = over(src[2 * i] & 0xff, src[2 * i + 1] & 0xff);
+                case 3 -> {
+                    rgb[3 * i] = src[3 * i + 2];
+                    rgb[3 * i + 1] = src[3 * i + 1];
+                    rgb[3 * i + 2] = src[3 * i];
+                }
+                default -> {
+                    int a = src[4 * i + 3] & 0xff;
+                    rgb[3 * i] = over(src[4 * i + 2] & 0xff, a);
+                    rgb[3 * i + 1] = over(src[4 * i + 1] & 0xff, a);
+                    rgb[3 * i + 2] = over(src[4 * i] & 0xff, a);
+                }
+            }
+        }
+        return new Rgb(rgb, w, h);
+    }
+
+    private static byte over(int v, int a) {
+        return (byte) ((v * a + 255 * (255 - a) + 127) / 255);
+    }
+}
