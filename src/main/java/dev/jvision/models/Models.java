@@ -17,6 +17,7 @@ public final class Models {
 
     static {
         ResNet.register(REGISTRY);
+        SwinTransformer.register(REGISTRY);
     }
 
     private Models() {}
