@@ -16,6 +16,11 @@ Committed output (all small):
   strict_img_size=False, run on 36x36 images (windows as built; stage 0 is 9x9, padded to 12x12 under the shifted
   mask; patch merging pads it to 10x10; stage 1 is 5x5, padded to 8x8).
 
+Optional full-size output (not committed, ~115 MB): with --full-parity DIR, writes
+DIR/swin_tiny_patch4_window7_224.safetensors (timm model, num_classes=5, seed 0, norms and bias
+tables randomised as above), DIR/swin_tiny_io.safetensors (`x` [1, 3, 224, 224], eval `logits`).
+Run SwinParityTest with JVISION_PARITY_DIR=DIR.
+
 Tested with timm 1.0.29, torch 2.13 (CPU).
 """
 import argparse
@@ -50,7 +55,10 @@ def write_keys(out_dir: pathlib.Path) -> None:
 
 def randomised_tiny(img_size: int, strict: bool = True) -> SwinTransformer:
     torch.manual_seed(0)
-    model = SwinTransformer(img_size=img_size, strict_img_size=strict, drop_path_rate=0.0, **TINY)
+    return randomise(SwinTransformer(img_size=img_size, strict_img_size=strict, drop_path_rate=0.0, **TINY))
+
+
+def randomise(model: SwinTransformer) -> SwinTransformer:
     with torch.no_grad():
         for name, p in model.named_parameters():
             if name.endswith("relative_position_bias_table"):
@@ -98,11 +106,28 @@ def write_parity(out_dir: pathlib.Path) -> None:
     print("tiny32 at 36 logits:", logits)
 
 
+def write_full_parity(out_dir: pathlib.Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    model = randomise(timm.create_model("swin_tiny_patch4_window7_224", pretrained=False, num_classes=5))
+    torch.manual_seed(1)
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        logits = model(x)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()},
+              str(out_dir / "swin_tiny_patch4_window7_224.safetensors"))
+    save_file({"x": x.contiguous(), "logits": logits.contiguous()}, str(out_dir / "swin_tiny_io.safetensors"))
+    print("swin_tiny 224 logits:", logits)
+
+
 if __name__ == "__main__":
     here = pathlib.Path(__file__).resolve().parents[1]
     ap = argparse.ArgumentParser()
     ap.add_argument("--keys-dir", default=str(here / "resources" / "models"))
     ap.add_argument("--parity-dir", default=str(here / "resources" / "models" / "swin"))
+    ap.add_argument("--full-parity", default=None, help="folder for the (large, uncommitted) full-size fixture")
     args = ap.parse_args()
     write_keys(pathlib.Path(args.keys_dir))
     write_parity(pathlib.Path(args.parity_dir))
+    if args.full_parity:
+        write_full_parity(pathlib.Path(args.full_parity))

@@ -6,7 +6,9 @@ import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -66,6 +68,28 @@ class SwinParityTest {
     void otherInputSize_matchesTimmNonStrict_withPaddingAndOddMerging() throws IOException {
         float diff = parityDiff(32, "tiny32_at36_io.safetensors");
         assertTrue(diff <= TOLERANCE, "max abs diff " + diff + " (expected: <= " + TOLERANCE + ")");
+    }
+
+    /** Full-size swin_tiny at 224 (fixture ~115 MB, not committed): skipped unless JVISION_PARITY_DIR is set. */
+    @Test
+    void swinTiny224_evalLogits_matchTimm() throws IOException {
+        String env = System.getenv("JVISION_PARITY_DIR");
+        Assumptions.assumeTrue(env != null && !env.isBlank(), "JVISION_PARITY_DIR not set");
+        Path d = Path.of(env);
+        Path weights = d.resolve("swin_tiny_patch4_window7_224.safetensors");
+        Assumptions.assumeTrue(Files.isRegularFile(weights), "no " + weights + " (make_swin_fixtures.py --full-parity DIR)");
+        try (ImageModel m = Models.create("swin_tiny_patch4_window7_224", ModelOptions.of(5));
+             SafeTensors.Contents data = SafeTensors.read(d.resolve("swin_tiny_io.safetensors"))) {
+            Weights.load(m, weights, false);
+            m.train(false);
+            float[] actual;
+            try (var s = Memory.step()) {
+                actual = Tensors.toFloats(m.forward(data.tensors().get("x")));
+            }
+            float diff = ModelFixtures.maxAbsDiff(Tensors.toFloats(data.tensors().get("logits")), actual);
+            System.out.println("swin_tiny_patch4_window7_224 at 224: max abs diff " + diff);
+            assertTrue(diff <= TOLERANCE, "max abs diff " + diff + " (expected: <= " + TOLERANCE + ")");
+        }
     }
 
     @Test
