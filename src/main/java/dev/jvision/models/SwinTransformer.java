@@ -381,7 +381,7 @@ public final class SwinTransformer extends ImageModel {
             }
             long hp = h + padH;
             long wp = w + padW;
-            Tensor windows = y.view(b, hp / wh, wh, wp / ww, ww, c).permute(0, 1, 3, 2, 4, 5).contiguous()
+            Tensor windows = y.reshape(b, hp / wh, wh, wp / ww, ww, c).permute(0, 1, 3, 2, 4, 5).contiguous()
                     .view(-1, (long) wh * ww, c);
             Tensor out = attn.forward(windows, shift ? mask(hp, wp, x) : null);
             out = out.view(-1, hp / wh, wp / ww, wh, ww, c).permute(0, 1, 3, 2, 4, 5).contiguous().view(-1, hp, wp, c);
