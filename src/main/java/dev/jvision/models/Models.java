@@ -19,6 +19,7 @@ public final class Models {
         ResNet.register(REGISTRY);
         EfficientNetV2.register(REGISTRY);
         ConvNeXt.register(REGISTRY);
+        SwinTransformer.register(REGISTRY);
     }
 
     private Models() {}
