@@ -205,6 +205,48 @@ public final class Pipeline {
     }
 
     /**
+     * Recomputes the out-of-fold logits of a run whose folds were trained before
+     * {@code oof_logits.csv} existed: the training samples are split again exactly as
+     * cross-validation split them (same bad-image policy, seed and fold count) and each selected
+     * fold's checkpoint predicts its validation part.
+     */
+    public static OofLogits recomputeOofLogits(Experiment exp, Path runDir) throws IOException {
+        Device device = setUp(exp);
+        CompetitionData data = CompetitionData.open(exp.data(), exp.experiment().seed());
+        ImageCache cache = new ImageCache(exp.data().imgSize(), cacheDir(exp));
+        List<Sample> samples = CompetitionData.applyBadImagePolicy(data.train().samples(),
+                cache.preload(data.train().samples(), "decode train"), exp.data().onBadImage(), "train images");
+        int[] labels = samples.stream().mapToInt(Sample::label).toArray();
+        int[] fold = dev.jvision.data.Folds.stratified(labels, exp.train().nFolds(), exp.experiment().seed());
+        List<FoldResult> folds = new ArrayList<>();
+        for (int f : selectedFolds(exp)) {
+            List<Sample> va = new ArrayList<>();
+            for (int i = 0; i < samples.size(); i++) {
+                if (fold[i] == f) {
+                    va.add(samples.get(i));
+                }
+            }
+            Path w = runDir.resolve("fold" + f).resolve("best.safetensors");
+            CheckpointInfo info = CheckpointInfo.read(CheckpointInfo.sidecarOf(w));
+            if (info.imgSize() != exp.data().imgSize()) {
+                throw new IllegalArgumentException(w + ": trained at " + info.imgSize() + " px (expected: data.img_size "
+                        + exp.data().imgSize() + " of the config)");
+            }
+            try (dev.jvision.models.ImageModel m = dev.jvision.models.Models.create(info.model(),
+                    dev.jvision.models.ModelOptions.of(info.numClasses()));
+                 dev.jvision.augment.BatchTransform t = new dev.jvision.augment.BatchTransform(
+                         dev.jvision.config.AugmentConfig.defaults(), info.mean(), info.std(), device, false)) {
+                dev.jvision.models.Weights.load(m, w, false);
+                m.to(device);
+                float[][] logits = dev.jvision.train.Evaluator.logits(m, t, va, cache, exp.infer().batchSize(),
+                        exp.data().prefetch(), device);
+                folds.add(new FoldResult(f, info.epoch(), info.valF1(), info.valAcc(), info.valLoss(), w, va, logits, 0));
+            }
+        }
+        return OofLogits.of(folds);
+    }
+
+    /**
      * The run's temperature: {@code calibration.json} when it exists, else fitted on
      * {@code oof_logits.csv} and written; logs NLL and ECE before and after.
      */
@@ -453,6 +495,17 @@ public final class Pipeline {
         TrainOutcome t = opts.resumeRun() != null ? resume(exp, opts.resumeRun()) : train(exp);
         try (RunDir run = RunDir.open(t.runDir())) {
             saveOofLogits(t);
+            Path oofFile = run.dir().resolve(OofLogits.FILE);
+            if (!Files.exists(oofFile) && !Files.exists(run.dir().resolve(TemperatureScaling.FILE))) {
+                OofLogits oof = recomputeOofLogits(exp, run.dir());
+                oof.write(oofFile);
+                int[] pred = ClassificationMetrics.argmax(oof.logits());
+                LOG.info("recomputed {} from the fold checkpoints ({} rows, out-of-fold macro-F1 {})", oofFile, oof.size(),
+                        f4(ClassificationMetrics.macroF1(pred, oof.targets(), exp.model().numClasses())));
+                t = new TrainOutcome(t.runDir(), new CrossValidation.Result(t.cv().folds(), t.cv().meanF1(),
+                        ClassificationMetrics.macroF1(pred, oof.targets(), exp.model().numClasses()),
+                        ClassificationMetrics.accuracy(pred, oof.targets())));
+            }
             Optional<TemperatureScaling.Fit> fit = calibrate(run.dir());
             if (opts.infer().useCalibration() && fit.isEmpty()) {
                 throw new IllegalArgumentException(run.dir() + ": --use-calibration needs " + OofLogits.FILE + " or "
