@@ -2,28 +2,52 @@ package dev.jvision.cli;
 
 import dev.jvision.config.Configs;
 import dev.jvision.config.Experiment;
+import dev.jvision.infer.EnsembleFile;
+import dev.jvision.infer.EnsembleMember;
+import dev.jvision.infer.LatencyBenchmark;
+import dev.jvision.infer.Predictor;
+import dev.jvision.models.ImageModel;
+import dev.jvision.models.ModelOptions;
+import dev.jvision.models.ModelSpec;
+import dev.jvision.models.Models;
+import dev.jvision.models.Weights;
 import dev.jvision.pipeline.Pipeline;
+import dev.jvision.runtime.Devices;
+import dev.jvision.train.CheckpointInfo;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.Device;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code jvision infer}: predict the test set with a run's folds or explicit checkpoints. */
+/**
+ * {@code jvision infer}: predict the test set with a run's folds, explicit checkpoints or a
+ * multi-model ensemble file (TTA, calibration, submission, low-confidence report), or measure
+ * latency with {@code --benchmark}.
+ */
 @Command(name = "infer", mixinStandardHelpOptions = true,
-        description = "Predict the test set (sample_submission.csv order) with a run's fold ensemble or with checkpoints.")
+        description = {"Predict the test set (sample_submission.csv order) with a run's fold ensemble, checkpoints or an "
+                + "ensemble file, and write a validated submission.",
+                "With --benchmark: batch latency p50/p99 and throughput of one model on the current device."})
 final class InferCommand implements Callable<Integer> {
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    // optional here: call() checks that a mode was chosen (other modes have their own options)
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Source source;
 
     static final class Source {
-        @Option(names = "--run", paramLabel = "RUN_DIR", description = "a run folder made by train/pipeline")
+        @Option(names = "--run", paramLabel = "RUN_DIR", description = "a run folder made by train/pipeline (all its folds)")
         Path run;
 
         @Option(names = "--checkpoint", paramLabel = "FILE", description = "a .safetensors checkpoint with its .json sidecar (repeatable)")
         List<Path> checkpoints;
+
+        @Option(names = "--ensemble", paramLabel = "MEMBERS_YAML",
+                description = "ensemble file: members: [{run: DIR | checkpoint: FILE, weight: W, temperature: T}]")
+        Path ensemble;
     }
 
     @Option(names = {"-c", "--config"}, description = "experiment YAML for data settings (default: the run's config.yaml)")
@@ -38,24 +62,142 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--save-probs", description = "also write probs.csv with the averaged class probabilities")
     boolean saveProbs;
 
+    @Option(names = "--tta", description = "average the TTA views of infer.tta_views (first infer.tta_num_augments)")
+    boolean tta;
+
+    @Option(names = "--use-calibration", description = "divide logits by each run's fitted temperature (calibration.json)")
+    boolean useCalibration;
+
+    @Option(names = "--confidence-threshold", paramLabel = "P",
+            description = "write low_confidence.csv with the IDs whose top probability is below P")
+    Double confidenceThreshold;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "inference batch size (default: infer.batch_size)")
+    Integer batchSize;
+
+    @Option(names = "--benchmark", description = "measure latency and throughput instead of predicting")
+    boolean benchmark;
+
+    @Option(names = "--model", paramLabel = "NAME", description = "with --benchmark: a registered model (random weights)")
+    String model;
+
+    @Option(names = "--num-classes", paramLabel = "N", description = "with --benchmark --model: classifier size (default 17)")
+    Integer numClasses;
+
+    @Option(names = "--img-size", paramLabel = "S", description = "with --benchmark: input size (default: the checkpoint's or model's)")
+    Integer imgSize;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "1", description = "with --benchmark: images per call (default 1)")
+    int batch;
+
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = "100", description = "with --benchmark: timed calls (default 100)")
+    int iterations;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "with --benchmark: untimed calls first (default 10)")
+    int warmup;
+
+    @Option(names = "--device", paramLabel = "DEV", description = "with --benchmark: auto, cpu, cuda or cuda:N (default: config or auto)")
+    String device;
+
     @Override
     public Integer call() throws Exception {
+        if (benchmark) {
+            return benchmark();
+        }
+        if (source == null) {
+            throw new IllegalArgumentException("infer: choose what to predict with: --run RUN_DIR, --checkpoint FILE "
+                    + "(repeatable) or --ensemble MEMBERS_YAML (or --benchmark)");
+        }
+        List<EnsembleMember> members;
+        Path defaultOut;
+        Path runForConfig = source.run;
+        if (source.run != null) {
+            members = List.of(EnsembleMember.ofRun(source.run, 1.0));
+            defaultOut = source.run;
+        } else if (source.ensemble != null) {
+            members = EnsembleFile.read(source.ensemble);
+            defaultOut = Path.of(".");
+            runForConfig = members.stream().map(EnsembleMember::runDir).filter(d -> d != null).findFirst().orElse(null);
+        } else {
+            members = EnsembleMember.ofCheckpoints(source.checkpoints);
+            defaultOut = Path.of(".");
+        }
         Path cfg = config;
         if (cfg == null) {
-            cfg = source.run != null ? source.run.resolve("config.yaml") : Path.of("configs/quickstart.yaml");
+            if (runForConfig != null && Files.isRegularFile(runForConfig.resolve("config.yaml"))) {
+                cfg = runForConfig.resolve("config.yaml");
+            } else {
+                cfg = Path.of("configs/quickstart.yaml");
+            }
         }
-        Experiment exp = Configs.load(cfg, overrides);
-        Pipeline.InferOutcome o;
-        boolean probs = saveProbs || exp.infer().saveProbs();
-        if (source.run != null) {
-            Path dir = out != null ? out : source.run;
-            o = Pipeline.infer(exp, dir, dev.jvision.infer.Predictor.runCheckpoints(source.run), probs);
-        } else {
-            o = Pipeline.infer(exp, out != null ? out : Path.of("."), source.checkpoints, probs);
+        List<String> sets = new ArrayList<>(overrides);
+        if (batchSize != null) {
+            sets.add("infer.batch_size=" + batchSize);
         }
+        Experiment exp = Configs.load(cfg, sets);
+        Pipeline.InferOptions base = Pipeline.InferOptions.of(exp);
+        Pipeline.InferOptions opts = new Pipeline.InferOptions(tta || base.tta(), useCalibration || base.useCalibration(),
+                saveProbs || base.saveProbs(), confidenceThreshold != null ? confidenceThreshold : base.confidenceThreshold());
+        Pipeline.InferOutcome o = Pipeline.infer(exp, out != null ? out : defaultOut, members, opts);
+        PipelineCommand.printVariants(o);
         o.testF1().ifPresent(f -> System.out.printf("test macro-F1 %.4f (accuracy %.4f, %d images)%n", f,
                 o.testAcc().orElse(0.0), o.rows()));
+        if (opts.confidenceThreshold() > 0) {
+            System.out.printf("low confidence (< %.2f): %d of %d images%n", opts.confidenceThreshold(), o.lowConfidence(),
+                    o.rows());
+        }
         System.out.println("submission: " + o.submission());
+        return 0;
+    }
+
+    private int benchmark() throws Exception {
+        if (model == null && (source == null || (source.run == null && (source.checkpoints == null
+                || source.checkpoints.isEmpty())))) {
+            throw new IllegalArgumentException("infer --benchmark: choose the model: --model NAME, --run RUN_DIR or "
+                    + "--checkpoint FILE");
+        }
+        String devName = device;
+        int threads = 0;
+        if (config != null) {
+            Experiment exp = Configs.load(config, overrides);
+            threads = exp.experiment().threads();
+            devName = devName != null ? devName : exp.experiment().device();
+        }
+        devName = devName != null ? devName : "auto";
+        dev.jvision.runtime.NativeRuntime.init();
+        dev.jvision.runtime.TorchSettings.setThreads(threads);
+        Device d = Devices.resolve(devName);
+        ImageModel m;
+        double[] mean;
+        double[] std;
+        int size;
+        String what;
+        if (model != null) {
+            ModelSpec spec = Models.spec(model);
+            m = Models.create(model, ModelOptions.of(numClasses != null ? numClasses : 17));
+            mean = spec.mean();
+            std = spec.std();
+            size = imgSize != null ? imgSize : spec.inputSize();
+            what = model + " (random weights)";
+        } else {
+            Path w = source.run != null ? Predictor.runCheckpoints(source.run).get(0) : source.checkpoints.get(0);
+            CheckpointInfo info = CheckpointInfo.read(CheckpointInfo.sidecarOf(w));
+            m = Models.create(info.model(), ModelOptions.of(info.numClasses()));
+            Weights.load(m, w, false);
+            mean = info.mean();
+            std = info.std();
+            size = imgSize != null ? imgSize : info.imgSize();
+            what = info.model() + " from " + w;
+        }
+        try (m) {
+            m.to(d);
+            LatencyBenchmark.Result r = LatencyBenchmark.run(m, mean, std, size, batch, warmup, iterations, d, false);
+            System.out.printf("model %s, %d px, batch %d, device %s, %d threads: after %d warm-up calls, %d timed calls%n",
+                    what, size, batch, Devices.describe(d), org.bytedeco.pytorch.global.torch.get_num_threads(), warmup,
+                    iterations);
+            System.out.printf("latency per call: p50 %.2f ms, p99 %.2f ms, mean %.2f ms; throughput %.1f images/s%n",
+                    r.p50Ms(), r.p99Ms(), r.meanMs(), r.imagesPerSecond());
+        }
         return 0;
     }
 }

@@ -3,22 +3,45 @@ package dev.jvision.cli;
 import dev.jvision.config.Experiment;
 import dev.jvision.pipeline.Pipeline;
 import dev.jvision.train.FoldResult;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code jvision pipeline}: train all folds, then predict the test set with the fold ensemble. */
+/**
+ * {@code jvision pipeline}: train all folds, fit a temperature on the out-of-fold logits, predict
+ * the test set with the fold ensemble (+ TTA, + calibration) and write a validated submission.
+ */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
-        description = "Train K folds, ensemble them on the test set and write a validated submission.")
+        description = "Train K folds, calibrate on out-of-fold logits, ensemble (+TTA) on the test set and write a "
+                + "validated submission, all in one run folder.")
 final class PipelineCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
+
+    @Option(names = "--tta", description = "average the TTA views of infer.tta_views (first infer.tta_num_augments)")
+    boolean tta;
+
+    @Option(names = "--use-calibration", description = "apply the temperature fitted on the out-of-fold logits")
+    boolean useCalibration;
+
+    @Option(names = "--confidence-threshold", paramLabel = "P",
+            description = "write low_confidence.csv with the IDs whose top probability is below P")
+    Double confidenceThreshold;
+
+    @Option(names = "--resume-run", paramLabel = "RUN_DIR",
+            description = "a run folder whose folds are trained: skip training (and reuse calibration.json)")
+    Path resumeRun;
 
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
         Experiment exp = options.load();
-        Pipeline.Outcome o = Pipeline.run(exp);
+        Pipeline.InferOptions base = Pipeline.InferOptions.of(exp);
+        Pipeline.InferOptions inf = new Pipeline.InferOptions(tta || base.tta(), useCalibration || base.useCalibration(),
+                base.saveProbs(), confidenceThreshold != null ? confidenceThreshold : base.confidenceThreshold());
+        Pipeline.Outcome o = Pipeline.run(exp, new Pipeline.Options(inf, resumeRun));
         System.out.println();
         System.out.println("== jvision pipeline summary (" + exp.experiment().name() + ") ==");
         for (FoldResult r : o.train().cv().folds()) {
@@ -27,11 +50,37 @@ final class PipelineCommand implements Callable<Integer> {
         }
         System.out.printf("cross-validation: mean macro-F1 %.4f, out-of-fold macro-F1 %.4f%n", o.train().cv().meanF1(),
                 o.train().cv().oofF1());
-        o.infer().testF1().ifPresent(f -> System.out.printf("test macro-F1 %.4f (accuracy %.4f, %d images)%n", f,
-                o.infer().testAcc().orElse(0.0), o.infer().rows()));
-        System.out.println("submission: " + o.infer().submission());
+        o.calibration().ifPresent(f -> System.out.printf(
+                "calibration: temperature %.3f on %d out-of-fold rows: NLL %.4f -> %.4f, ECE %.4f -> %.4f%s%n",
+                f.temperature(), f.samples(), f.nllBefore(), f.nllAfter(), f.eceBefore(), f.eceAfter(),
+                inf.useCalibration() ? "" : " (not applied: add --use-calibration)"));
+        printVariants(o.infer());
+        o.infer().testF1().ifPresent(f -> System.out.printf("test macro-F1 %.4f (accuracy %.4f, %d images)%s%n", f,
+                o.infer().testAcc().orElse(0.0), o.infer().rows(), chosen(inf)));
+        if (inf.confidenceThreshold() > 0) {
+            System.out.printf("low confidence (< %.2f): %d of %d images, see low_confidence.csv%n",
+                    inf.confidenceThreshold(), o.infer().lowConfidence(), o.infer().rows());
+        }
+        System.out.println("submission: " + o.infer().submission() + " (validated)");
         System.out.println("run folder: " + o.train().runDir());
         System.out.printf("elapsed: %.1f min%n", (System.nanoTime() - start) / 60e9);
         return 0;
+    }
+
+    private static String chosen(Pipeline.InferOptions inf) {
+        return " [submitted: " + (inf.tta() ? "TTA" : "no TTA") + ", " + (inf.useCalibration() ? "calibrated" : "uncalibrated")
+                + "]";
+    }
+
+    /** Prints the test-set comparison of the inference variants (when test labels exist). */
+    static void printVariants(Pipeline.InferOutcome o) {
+        if (o.variants().size() < 2) {
+            return;
+        }
+        System.out.println("test set, what TTA and calibration buy:");
+        System.out.printf("  %-28s %9s %9s %8s %8s%n", "variant", "macro-F1", "accuracy", "NLL", "ECE");
+        for (Pipeline.VariantScore v : o.variants()) {
+            System.out.printf("  %-28s %9.4f %9.4f %8.4f %8.4f%n", v.name(), v.macroF1(), v.accuracy(), v.nll(), v.ece());
+        }
     }
 }

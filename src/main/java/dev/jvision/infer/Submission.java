@@ -53,12 +53,35 @@ public final class Submission {
                     List<Object> row = new ArrayList<>();
                     row.add(samples.get(i).id());
                     for (float v : probs[i]) {
-                        row.add(String.format("%.6f", v));
+                        row.add(String.format(java.util.Locale.ROOT, "%.6f", v));
                     }
                     p.printRecord(row);
                 }
             }
         });
+    }
+
+    /**
+     * Writes {@code ID,predicted,top_probability} for the samples whose top probability is below
+     * {@code threshold}, in sample order, and returns how many there are.
+     */
+    public static int writeLowConfidence(Path file, List<Sample> samples, float[][] probs, double threshold)
+            throws IOException {
+        checkRows(samples, probs);
+        int[] count = {0};
+        atomically(file, w -> {
+            try (CSVPrinter p = new CSVPrinter(w, CSVFormat.DEFAULT)) {
+                p.printRecord("ID", "predicted", "top_probability");
+                for (int i = 0; i < samples.size(); i++) {
+                    int top = argmax(probs[i]);
+                    if (probs[i][top] < threshold) {
+                        p.printRecord(samples.get(i).id(), top, String.format(java.util.Locale.ROOT, "%.6f", probs[i][top]));
+                        count[0]++;
+                    }
+                }
+            }
+        });
+        return count[0];
     }
 
     /** Writes a JSON summary (members, scores, settings). */

@@ -319,7 +319,8 @@ class ConfigsTest {
         Experiment e = Configs.fromYaml("", "o.yaml", List.of("infer={batch_size: 8, tta: true}"));
         assertEquals(new InferConfig(8, false, true), e.infer());
         assertEquals("--set infer={batch_sise: 8}: infer.batch_sise: unknown key (expected one of: "
-                + "batch_size, save_probs, tta; did you mean 'batch_size'?)",
+                + "batch_size, save_probs, tta, tta_views, tta_num_augments, use_calibration, confidence_threshold; "
+                + "did you mean 'batch_size'?)",
                 fails("", "o.yaml", "infer={batch_sise: 8}").getMessage());
     }
 }

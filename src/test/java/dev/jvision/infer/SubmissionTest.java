@@ -117,4 +117,50 @@ class SubmissionTest {
         }
         assertEquals("ID,p0,p1,p2", Files.readAllLines(dir.resolve("probs.csv")).get(0));
     }
+
+    @Test
+    void validate_reportsMissingValue() throws IOException {
+        Files.writeString(sub, "ID,target\na.jpg,1\nb.jpg,\nc.jpg,2\n");
+        assertEquals(List.of("submission.csv:3 target '' (expected: an integer class id)"),
+                SubmissionValidator.validate(sub, sample, 3));
+    }
+
+    @Test
+    void validate_reportsEveryProblemAtOnce() throws IOException {
+        Files.writeString(sub, "ID,target\nb.jpg,7\na.jpg,-1\n");
+        List<String> p = SubmissionValidator.validate(sub, sample, 3);
+        assertEquals(5, p.size(), p.toString()); // two wrong IDs, two bad targets, one missing row
+    }
+
+    @Test
+    void writeLowConfidence_listsRowsBelowThresholdInSampleOrder() throws IOException {
+        Path low = dir.resolve("low_confidence.csv");
+        assertEquals(1, Submission.writeLowConfidence(low, SAMPLES, PROBS, 0.6));
+        assertEquals(List.of("ID,predicted,top_probability", "b.jpg,0,0.500000"), Files.readAllLines(low));
+        assertEquals(0, Submission.writeLowConfidence(low, SAMPLES, PROBS, 0.5));
+    }
+
+    @Test
+    void validateSubmissionCommand_exit0WhenValid_exit2ListingEveryProblem() throws IOException {
+        Submission.writeSubmission(sub, SAMPLES, PROBS);
+        assertEquals(0, dev.jvision.cli.Main.execute("validate-submission", "--submission", sub.toString(), "--sample",
+                sample.toString(), "--num-classes", "3"));
+        Files.writeString(sub, "ID,target\nc.jpg,1\nb.jpg,5\n");
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        int code;
+        try {
+            System.setErr(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+            code = dev.jvision.cli.Main.execute("validate-submission", "--submission", sub.toString(), "--sample",
+                    sample.toString(), "--num-classes", "3");
+        } finally {
+            System.setErr(err);
+        }
+        assertEquals(2, code);
+        String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
+        for (String expected : List.of("submission.csv:2 ID 'c.jpg' (expected: 'a.jpg')",
+                "submission.csv:3 target 5 (expected: 0..2)", "submission.csv:4 missing row for ID 'c.jpg'")) {
+            assertTrue(out.contains(expected), out);
+        }
+    }
 }
