@@ -5,6 +5,7 @@ import dev.jvision.config.Experiment;
 import dev.jvision.infer.EnsembleFile;
 import dev.jvision.infer.EnsembleMember;
 import dev.jvision.infer.LatencyBenchmark;
+import dev.jvision.infer.FolderInference;
 import dev.jvision.infer.Predictor;
 import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
@@ -81,7 +82,7 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "NAME", description = "with --benchmark: a registered model (random weights)")
     String model;
 
-    @Option(names = "--num-classes", paramLabel = "N", description = "with --benchmark --model: classifier size (default 17)")
+    @Option(names = "--num-classes", paramLabel = "N", description = "with --model: classifier size (--benchmark default 17, --images default 1000)")
     Integer numClasses;
 
     @Option(names = "--img-size", paramLabel = "S", description = "with --benchmark: input size (default: the checkpoint's or model's)")
@@ -96,13 +97,28 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "with --benchmark: untimed calls first (default 10)")
     int warmup;
 
-    @Option(names = "--device", paramLabel = "DEV", description = "with --benchmark: auto, cpu, cuda or cuda:N (default: config or auto)")
+    @Option(names = "--device", paramLabel = "DEV", description = "with --benchmark or --images: auto, cpu, cuda or cuda:N (default: config or auto)")
     String device;
+
+    @Option(names = "--weights", paramLabel = "FILE", description = "with --model --images: a .safetensors file (e.g. timm's model.safetensors)")
+    Path weights;
+
+    @Option(names = "--images", paramLabel = "DIR", description = "with --model --weights: a folder of images to run")
+    Path images;
+
+    @Option(names = "--save-logits", paramLabel = "OUT_CSV", description = "with --images: where to write image,c0,...,cN-1")
+    Path saveLogits;
+
+    @Option(names = "--no-resize", description = "with --images: feed images at their own size (no resize)")
+    boolean noResize;
 
     @Override
     public Integer call() throws Exception {
         if (benchmark) {
             return benchmark();
+        }
+        if (images != null || saveLogits != null || weights != null) {
+            return folderLogits();
         }
         if (source == null) {
             throw new IllegalArgumentException("infer: choose what to predict with: --run RUN_DIR, --checkpoint FILE "
@@ -147,6 +163,36 @@ final class InferCommand implements Callable<Integer> {
                     o.rows());
         }
         System.out.println("submission: " + o.submission());
+        return 0;
+    }
+
+    /** {@code --model NAME --weights FILE --num-classes N --images DIR --save-logits OUT.csv}. */
+    private int folderLogits() throws Exception {
+        List<String> missing = new ArrayList<>();
+        if (model == null) {
+            missing.add("--model NAME");
+        }
+        if (weights == null) {
+            missing.add("--weights FILE");
+        }
+        if (images == null) {
+            missing.add("--images DIR");
+        }
+        if (saveLogits == null) {
+            missing.add("--save-logits OUT.csv");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("infer on an image folder needs " + String.join(", ", missing));
+        }
+        if (noResize && imgSize != null) {
+            throw new IllegalArgumentException("infer: --img-size " + imgSize + " and --no-resize exclude each other");
+        }
+        dev.jvision.runtime.NativeRuntime.init();
+        dev.jvision.runtime.TorchSettings.setThreads(0);
+        Device d = Devices.resolve(device != null ? device : "auto");
+        int rows = FolderInference.writeLogits(model, weights, numClasses != null ? numClasses : 1000, images, saveLogits,
+                imgSize, noResize, d);
+        System.out.printf("wrote logits of %d images to %s%n", rows, saveLogits);
         return 0;
     }
 
