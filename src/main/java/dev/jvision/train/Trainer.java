@@ -393,8 +393,8 @@ public final class Trainer {
                 }
                 all.put("oof.best_logits", Tensors.fromFloats(flat, bestLogits.length, c));
             }
-            SafeTensors.write(file, all, Map.of("format", "jvision-train-state", "progress",
-                    JSON.writeValueAsString(p)));
+            SafeTensors.write(file, all, new java.util.TreeMap<>(Map.of("format", "jvision-train-state", "progress",
+                    JSON.writeValueAsString(p))));
         }
         writeJson(CheckpointInfo.sidecarOf(file), p);
     }
@@ -521,8 +521,9 @@ public final class Trainer {
     private void saveWeights(ImageModel model, Path file, int fold, int epoch, double f1, double acc, double loss)
             throws IOException {
         Files.createDirectories(file.getParent());
-        Weights.save(model, file, Map.of("format", "pt", "model", model.spec().name(), "fold", Integer.toString(fold),
-                "epoch", Integer.toString(epoch)));
+        // ordered metadata: identical runs must write identical files
+        Weights.save(model, file, new java.util.TreeMap<>(Map.of("format", "pt", "model", model.spec().name(),
+                "fold", Integer.toString(fold), "epoch", Integer.toString(epoch))));
         new CheckpointInfo(model.spec().name(), model.numClasses(), exp.data().imgSize(), model.spec().mean(),
                 model.spec().std(), fold, epoch, f1, acc, loss, classNames, Instant.now().toString())
                 .write(CheckpointInfo.sidecarOf(file));
