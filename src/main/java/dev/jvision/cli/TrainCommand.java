@@ -2,9 +2,13 @@ package dev.jvision.cli;
 
 import dev.jvision.pipeline.Pipeline;
 import dev.jvision.train.FoldResult;
+import dev.jvision.config.Configs;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code jvision train}: K-fold training into a new run folder. */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -13,9 +17,23 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
+    @Option(names = "--resume", paramLabel = "RUN_DIR",
+            description = "continue an interrupted run in RUN_DIR (its config.yaml is used; --set still applies)")
+    Path resume;
+
     @Override
     public Integer call() throws Exception {
-        Pipeline.TrainOutcome t = Pipeline.train(options.load());
+        Pipeline.TrainOutcome t;
+        if (resume != null) {
+            Path cfg = resume.resolve("config.yaml");
+            if (!Files.isRegularFile(cfg)) {
+                throw new IllegalArgumentException("--resume " + resume + ": no config.yaml there (expected: a run "
+                        + "folder made by `jvision train`)");
+            }
+            t = Pipeline.train(Configs.load(cfg, options.overrides), resume);
+        } else {
+            t = Pipeline.train(options.load());
+        }
         for (FoldResult r : t.cv().folds()) {
             System.out.printf("fold %d: val macro-F1 %.4f (accuracy %.4f, best epoch %d)%n", r.fold(), r.bestF1(),
                     r.bestAcc(), r.bestEpoch());

@@ -10,13 +10,35 @@ package dev.jvision.config;
  * @param dropRate dropout before the classifier, in [0, 1) (default 0.0)
  * @param weights safetensors file to initialise from, nullable (default null = random init)
  * @param channelsLast use channels-last memory format (default false)
+ * @param dropPathRate stochastic depth rate where the architecture has it, in [0, 1) (default 0.0)
+ * @param foldModels one architecture per fold, cycled when shorter than n_folds (a multi-model ensemble),
+ *     nullable (default null = {@code name} for every fold)
  */
-public record ModelConfig(String name, int numClasses, double dropRate, String weights, boolean channelsLast) {
+public record ModelConfig(String name, int numClasses, double dropRate, String weights, boolean channelsLast,
+                          double dropPathRate, java.util.List<String> foldModels) {
 
     public ModelConfig {
         Checks.nonBlank("name", name);
         Checks.atLeast("num_classes", numClasses, 2);
         Checks.halfOpen("drop_rate", dropRate, 0.0, 1.0);
+        Checks.halfOpen("drop_path_rate", dropPathRate, 0.0, 1.0);
+        if (foldModels != null) {
+            if (foldModels.isEmpty()) throw Checks.fail("fold_models", java.util.List.of(), "a non-empty list, or null");
+            for (int i = 0; i < foldModels.size(); i++) {
+                Checks.nonBlank("fold_models[" + i + "]", foldModels.get(i));
+            }
+            foldModels = java.util.List.copyOf(foldModels);
+        }
+    }
+
+    /** The foundation's five-field form; newer fields at their defaults. */
+    public ModelConfig(String name, int numClasses, double dropRate, String weights, boolean channelsLast) {
+        this(name, numClasses, dropRate, weights, channelsLast, 0.0, null);
+    }
+
+    /** The architecture trained for fold {@code fold}. */
+    public String modelForFold(int fold) {
+        return foldModels == null ? name : foldModels.get(fold % foldModels.size());
     }
 
     /** @return the section with every field at its default */

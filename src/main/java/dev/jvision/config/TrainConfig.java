@@ -22,6 +22,37 @@ import java.util.Set;
  * @param earlyStoppingPatience epochs without improvement before stopping, 0 = off (default 0)
  * @param gradClip gradient-norm clip, 0 = off (default 0.0)
  * @param logEvery log every N steps, &gt;= 1 (default 10)
+ * @param optimizer {@code adamw} or {@code sgd} (default adamw)
+ * @param optimizerImpl AdamW kernels: {@code auto} (fused, else foreach), {@code fused}, {@code foreach} (default auto)
+ * @param beta1 AdamW first-moment decay, in [0, 1) (default 0.9)
+ * @param beta2 AdamW second-moment decay, in [0, 1) (default 0.999)
+ * @param eps AdamW epsilon, &gt; 0 (default 1e-8)
+ * @param momentum SGD momentum, in [0, 1) (default 0.9)
+ * @param nesterov SGD Nesterov momentum (default true)
+ * @param headLrScale learning-rate multiplier of the classifier head relative to the backbone, &gt; 0 (default 1.0)
+ * @param schedule {@code cosine} (warmup + cosine to min_lr), {@code step} or {@code plateau} (default cosine)
+ * @param stepEpochs step schedule: epochs between decays, &gt; 0 (default 30.0)
+ * @param stepGamma step schedule: decay factor, in (0, 1] (default 0.1)
+ * @param plateauFactor plateau schedule: decay factor, in (0, 1) (default 0.1)
+ * @param plateauPatience plateau schedule: epochs without improvement before decaying, &gt;= 0 (default 2)
+ * @param loss {@code ce} (soft-target cross-entropy) or {@code bce} (default ce)
+ * @param classWeights per-class loss weights, each &gt; 0, nullable (default null = equal)
+ * @param accumSteps micro-batches accumulated per optimiser step, &gt;= 1 (default 1)
+ * @param ema keep an exponential moving average of the weights (default false)
+ * @param emaDecay EMA decay, in [0, 1) (default 0.9998)
+ * @param emaWarmup EMA decay warmup min(decay, (1+t)/(10+t)) (default true)
+ * @param emaEval validate and checkpoint the EMA weights when ema is on (default true)
+ * @param amp mixed precision: {@code auto} (bf16 on CUDA, off on CPU), {@code bf16}, {@code fp16}, {@code off} (default auto)
+ * @param lossScaleInit fp16: initial loss scale, &gt; 0 (default 65536)
+ * @param lossScaleGrowthInterval fp16: clean steps before the scale doubles, &gt;= 1 (default 2000)
+ * @param monitor metric for best/top-k/early stopping/plateau: {@code val_f1}, {@code val_acc}, {@code val_top5},
+ *     {@code val_loss} (minimised) (default val_f1)
+ * @param minDelta smallest change of the monitored metric that counts as an improvement, &gt;= 0 (default 0.0)
+ * @param saveTopK keep the k best epochs' weights as {@code fold<k>/top/epoch<N>.safetensors}, &gt;= 0 (default 0)
+ * @param checkpointEverySteps also save the resumable state every N optimiser steps inside an epoch, 0 = only
+ *     at epoch ends, &gt;= 0 (default 0)
+ * @param autoBatchSize find the largest batch size that fits on the GPU by trial steps (default false)
+ * @param tensorboard write TensorBoard event files into the run folder (default true)
  */
 public record TrainConfig(
         int epochs,
@@ -35,7 +66,36 @@ public record TrainConfig(
         List<Integer> folds,
         int earlyStoppingPatience,
         double gradClip,
-        int logEvery) {
+        int logEvery,
+        String optimizer,
+        String optimizerImpl,
+        double beta1,
+        double beta2,
+        double eps,
+        double momentum,
+        boolean nesterov,
+        double headLrScale,
+        String schedule,
+        double stepEpochs,
+        double stepGamma,
+        double plateauFactor,
+        int plateauPatience,
+        String loss,
+        List<Double> classWeights,
+        int accumSteps,
+        boolean ema,
+        double emaDecay,
+        boolean emaWarmup,
+        boolean emaEval,
+        String amp,
+        double lossScaleInit,
+        int lossScaleGrowthInterval,
+        String monitor,
+        double minDelta,
+        int saveTopK,
+        int checkpointEverySteps,
+        boolean autoBatchSize,
+        boolean tensorboard) {
 
     public TrainConfig {
         Checks.atLeast("epochs", epochs, 1);
@@ -62,10 +122,66 @@ public record TrainConfig(
         Checks.atLeast("early_stopping_patience", earlyStoppingPatience, 0);
         Checks.nonNegative("grad_clip", gradClip);
         Checks.atLeast("log_every", logEvery, 1);
+        Checks.oneOf("optimizer", optimizer, "adamw", "sgd");
+        Checks.oneOf("optimizer_impl", optimizerImpl, "auto", "fused", "foreach");
+        Checks.halfOpen("beta1", beta1, 0.0, 1.0);
+        Checks.halfOpen("beta2", beta2, 0.0, 1.0);
+        Checks.positive("eps", eps);
+        Checks.halfOpen("momentum", momentum, 0.0, 1.0);
+        Checks.positive("head_lr_scale", headLrScale);
+        Checks.oneOf("schedule", schedule, "cosine", "step", "plateau");
+        Checks.positive("step_epochs", stepEpochs);
+        Checks.positive("step_gamma", stepGamma);
+        if (stepGamma > 1) throw Checks.fail("step_gamma", stepGamma, "in (0, 1]");
+        Checks.positive("plateau_factor", plateauFactor);
+        if (plateauFactor >= 1) throw Checks.fail("plateau_factor", plateauFactor, "in (0, 1)");
+        Checks.atLeast("plateau_patience", plateauPatience, 0);
+        Checks.oneOf("loss", loss, "ce", "bce");
+        if (classWeights != null) {
+            if (classWeights.isEmpty()) throw Checks.fail("class_weights", List.of(), "a non-empty list, or null");
+            for (int i = 0; i < classWeights.size(); i++) {
+                Double w = classWeights.get(i);
+                if (w == null || !(w > 0) || w.isInfinite()) throw Checks.fail("class_weights[" + i + "]", w, "a number > 0");
+            }
+            classWeights = List.copyOf(classWeights);
+        }
+        Checks.atLeast("accum_steps", accumSteps, 1);
+        Checks.halfOpen("ema_decay", emaDecay, 0.0, 1.0);
+        Checks.oneOf("amp", amp, "auto", "bf16", "fp16", "off");
+        Checks.positive("loss_scale_init", lossScaleInit);
+        Checks.atLeast("loss_scale_growth_interval", lossScaleGrowthInterval, 1);
+        Checks.oneOf("monitor", monitor, "val_f1", "val_acc", "val_top5", "val_loss");
+        Checks.nonNegative("min_delta", minDelta);
+        Checks.atLeast("save_top_k", saveTopK, 0);
+        Checks.atLeast("checkpoint_every_steps", checkpointEverySteps, 0);
+    }
+
+    /** The foundation's twelve-field form; every newer field at its default. */
+    public TrainConfig(int epochs, int batchSize, double lr, double weightDecay, double warmupEpochs, double minLr,
+                       double labelSmoothing, int nFolds, List<Integer> folds, int earlyStoppingPatience,
+                       double gradClip, int logEvery) {
+        this(epochs, batchSize, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
+                earlyStoppingPatience, gradClip, logEvery, "adamw", "auto", 0.9, 0.999, 1e-8, 0.9, true, 1.0, "cosine",
+                30.0, 0.1, 0.1, 2, "ce", null, 1, false, 0.9998, true, true, "auto", 65536.0, 2000, "val_f1", 0.0,
+                0, 0, false, true);
+    }
+
+    /** True when the monitored metric is minimised ({@code val_loss}). */
+    public boolean monitorMinimises() {
+        return "val_loss".equals(monitor);
     }
 
     /** @return the section with every field at its default */
     public static TrainConfig defaults() {
         return new TrainConfig(10, 32, 1e-3, 0.05, 1.0, 1e-6, 0.1, 5, null, 0, 0.0, 10);
+    }
+
+    /** A copy with another batch size (auto batch size, OOM hints). */
+    public TrainConfig withBatchSize(int b) {
+        return new TrainConfig(epochs, b, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
+                earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
+                nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
+                classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard);
     }
 }

@@ -4,7 +4,7 @@ package dev.jvision.optim;
  * Learning rate per optimiser step: linear warmup from {@code lr / warmupSteps} to {@code lr},
  * then cosine decay to {@code minLr} at {@code totalSteps}. Immutable and thread-safe.
  */
-public record WarmupCosine(double lr, double minLr, long warmupSteps, long totalSteps) {
+public record WarmupCosine(double lr, double minLr, long warmupSteps, long totalSteps) implements LrSchedule {
     public WarmupCosine {
         if (totalSteps < 1) {
             throw new IllegalArgumentException("totalSteps: " + totalSteps + " (expected: >= 1)");
@@ -15,6 +15,7 @@ public record WarmupCosine(double lr, double minLr, long warmupSteps, long total
     }
 
     /** The learning rate for 0-based {@code step}. */
+    @Override
     public double at(long step) {
         if (step < warmupSteps) {
             return lr * (step + 1) / warmupSteps;

@@ -120,14 +120,24 @@ public final class Pipeline {
 
     /** Trains all folds into a new run folder. */
     public static TrainOutcome train(Experiment exp) throws IOException {
+        return train(exp, null);
+    }
+
+    /**
+     * Trains all folds; with {@code resumeDir} (a run folder of an interrupted run, whose
+     * config.yaml {@code exp} should come from) finished folds are kept and the interrupted
+     * fold continues from its last checkpoint, to the same result as an uninterrupted run.
+     */
+    public static TrainOutcome train(Experiment exp, Path resumeDir) throws IOException {
         Device device = setUp(exp);
         CompetitionData data = CompetitionData.open(exp.data(), exp.experiment().seed());
         ImageCache cache = new ImageCache(exp.data().imgSize(), cacheDir(exp));
         List<Sample> samples = CompetitionData.applyBadImagePolicy(data.train().samples(),
                 cache.preload(data.train().samples(), "decode train"), exp.data().onBadImage(), "train images");
-        try (RunDir run = RunDir.create(exp)) {
-            LOG.info("run folder {}", run.dir());
-            CrossValidation.Result cv = CrossValidation.run(exp, samples, cache, device, data.classNames(), run);
+        try (RunDir run = resumeDir == null ? RunDir.create(exp) : RunDir.open(resumeDir)) {
+            LOG.info("{} run folder {}", resumeDir == null ? "new" : "resuming", run.dir());
+            CrossValidation.Result cv = CrossValidation.run(exp, samples, cache, device, data.classNames(), run,
+                    resumeDir != null);
             for (FoldResult r : cv.folds()) {
                 LOG.info("fold {}: val macro-F1 {} (accuracy {}, epoch {})", r.fold(), f4(r.bestF1()), f4(r.bestAcc()),
                         r.bestEpoch());

@@ -17,7 +17,7 @@ import org.apache.commons.csv.CSVPrinter;
 public final class MetricsLog {
     /** Column names, in order. */
     public static final List<String> COLUMNS = List.of("fold", "epoch", "train_loss", "val_loss", "val_f1",
-            "val_acc", "lr", "img_per_s", "seconds");
+            "val_acc", "val_top5", "lr", "img_per_s", "peak_mem_mb", "skipped_steps", "seconds");
     private final Path file;
 
     MetricsLog(Path file) {
@@ -41,6 +41,33 @@ public final class MetricsLog {
                 p.printRecord(COLUMNS);
             }
             p.printRecord(values);
+        }
+    }
+
+    /**
+     * Drops the rows of {@code fold} after epoch {@code epoch} (1-based; 0 drops all of the
+     * fold's rows), atomically: a resumed run repeats those epochs and must not log them twice.
+     */
+    public synchronized void truncate(int fold, int epoch) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> keep = new java.util.ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String[] f = lines.get(i).split(",", 3);
+            if (i > 0 && f.length >= 2 && f[0].equals(Integer.toString(fold)) && Integer.parseInt(f[1]) > epoch) {
+                continue;
+            }
+            keep.add(lines.get(i));
+        }
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "metrics", ".tmp");
+        try {
+            Files.write(tmp, keep, StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 }

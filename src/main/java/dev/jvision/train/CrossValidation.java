@@ -5,7 +5,13 @@ import dev.jvision.data.Folds;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
 import dev.jvision.metrics.ClassificationMetrics;
+import dev.jvision.track.MemoryStats;
 import dev.jvision.track.RunDir;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +35,17 @@ public final class CrossValidation {
     /** Trains every selected fold; checkpoints and metrics go to {@code run}. */
     public static Result run(Experiment exp, List<Sample> samples, ImageCache cache, Device device,
                              List<String> classNames, RunDir run) throws IOException {
+        return run(exp, samples, cache, device, classNames, run, false);
+    }
+
+    /**
+     * Trains every selected fold; with {@code resume}, folds whose {@code result.json} exists
+     * are read back instead of trained and an interrupted fold continues from its
+     * {@code last.safetensors}. Between folds all native memory of the fold is released (and
+     * the CUDA cache emptied). Writes {@code oof.csv} (out-of-fold probabilities) atomically.
+     */
+    public static Result run(Experiment exp, List<Sample> samples, ImageCache cache, Device device,
+                             List<String> classNames, RunDir run, boolean resume) throws IOException {
         int k = exp.train().nFolds();
         int[] labels = samples.stream().mapToInt(Sample::label).toArray();
         int maxLabel = 0;
@@ -55,7 +72,15 @@ public final class CrossValidation {
             for (int i = 0; i < samples.size(); i++) {
                 (fold[i] == f ? va : tr).add(samples.get(i));
             }
-            FoldResult r = trainer.fit(f, tr, va, cache, run);
+            FoldResult r = resume ? Trainer.readResult(run.foldDir(f), va) : null;
+            if (r != null) {
+                LOG.info("fold {}: already finished (result.json), not retrained", f);
+            } else {
+                r = trainer.fit(f, tr, va, cache, run, resume);
+                // the fold's model, optimiser and EMA are closed: give freed blocks back
+                System.gc();
+                MemoryStats.emptyCudaCache();
+            }
             LOG.info("fold {} done: best val_f1 {} (epoch {}) in {} s", f, String.format("%.4f", r.bestF1()),
                     r.bestEpoch(), String.format("%.0f", r.seconds()));
             results.add(r);
@@ -73,7 +98,35 @@ public final class CrossValidation {
         int[] pa = preds.stream().mapToInt(Integer::intValue).toArray();
         int[] ta = targets.stream().mapToInt(Integer::intValue).toArray();
         double oof = ClassificationMetrics.macroF1(pa, ta, exp.model().numClasses());
+        writeOof(run.dir().resolve("oof.csv"), results, exp.model().numClasses());
         double oofAcc = ClassificationMetrics.accuracy(pa, ta);
         return new Result(results, mean, oof, oofAcc);
+    }
+
+    /** {@code id,target,fold,p_0..p_{C-1}}: best-epoch softmax probabilities of every validation sample. */
+    static void writeOof(Path file, List<FoldResult> results, int numClasses) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "oof", ".tmp");
+        try {
+            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                StringBuilder h = new StringBuilder("id,target,fold");
+                for (int c = 0; c < numClasses; c++) h.append(",p_").append(c);
+                w.write(h.append('\n').toString());
+                for (FoldResult r : results) {
+                    if (r.oofLogits() == null) continue;
+                    float[][] p = Evaluator.softmax(r.oofLogits(), 1.0);
+                    for (int i = 0; i < p.length; i++) {
+                        StringBuilder sb = new StringBuilder();
+                        String id = r.validation().get(i).id();
+                        sb.append(id.contains(",") || id.contains("\"") ? '"' + id.replace("\"", "\"\"") + '"' : id);
+                        sb.append(',').append(r.validation().get(i).label()).append(',').append(r.fold());
+                        for (float v : p[i]) sb.append(',').append(v);
+                        w.write(sb.append('\n').toString());
+                    }
+                }
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 }

@@ -1,0 +1,140 @@
+package dev.jvision.train;
+
+import dev.jvision.config.TrainConfig;
+import dev.jvision.nn.Layer;
+import dev.jvision.optim.Ema;
+import dev.jvision.optim.GradClip;
+import dev.jvision.optim.LossScaler;
+import dev.jvision.optim.StepOptimizer;
+import java.util.List;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The inner loop of training, without data: forward under autocast, soft-target loss,
+ * (scaled) backward accumulated over {@code train.accum_steps} micro-batches, then unscale,
+ * skip on overflow, clip by global norm, optimiser step, loss-scale update and EMA update.
+ * Holds references to (does not own) the model, optimiser, scaler and EMA; the caller runs
+ * each call inside a native scope. Not thread-safe.
+ */
+public final class StepEngine {
+    /** Mixed-precision mode. */
+    public enum Amp { OFF, BF16, FP16 }
+
+    private final Layer model;
+    private final StepOptimizer optimizer;
+    private final LossScaler scaler;
+    private final Ema ema;
+    private final TrainConfig cfg;
+    private final Amp amp;
+    private final Device device;
+    private final Tensor classWeights;
+    private int pending;
+
+    /**
+     * @param classWeights per-class weights {@code [C]} on the device, or null; retained by the caller
+     */
+    public StepEngine(Layer model, StepOptimizer optimizer, LossScaler scaler, Ema ema, TrainConfig cfg, Amp amp,
+                      Device device, Tensor classWeights) {
+        this.model = model;
+        this.optimizer = optimizer;
+        this.scaler = scaler;
+        this.ema = ema;
+        this.cfg = cfg;
+        this.amp = amp;
+        this.device = device;
+        this.classWeights = classWeights;
+    }
+
+    /** Resolves {@code train.amp} for {@code device}: auto is bf16 on CUDA and off elsewhere. */
+    public static Amp resolveAmp(String amp, Device device) {
+        return switch (amp) {
+            case "bf16" -> Amp.BF16;
+            case "fp16" -> Amp.FP16;
+            case "off" -> Amp.OFF;
+            default -> device.is_cuda() ? Amp.BF16 : Amp.OFF;
+        };
+    }
+
+    /** The mixed-precision mode in use. */
+    public Amp amp() {
+        return amp;
+    }
+
+    /** Forward pass under autocast (when on); the logits' dtype follows autocast. */
+    public Tensor forward(Tensor x) {
+        if (amp == Amp.OFF) {
+            return model.forward(x);
+        }
+        torch.DeviceType dt = device.type();
+        boolean was = torch.is_autocast_enabled(dt);
+        torch.ScalarType prev = torch.get_autocast_dtype(dt);
+        torch.set_autocast_dtype(dt, amp == Amp.BF16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Half);
+        torch.set_autocast_enabled(dt, true);
+        torch.increment_nesting();
+        try {
+            return model.forward(x);
+        } finally {
+            if (torch.decrement_nesting() == 0) {
+                torch.clear_cache();
+            }
+            torch.set_autocast_enabled(dt, was);
+            torch.set_autocast_dtype(dt, prev);
+        }
+    }
+
+    /** The configured loss of {@code logits} against soft {@code targets} (float32 scalar). */
+    public Tensor loss(Tensor logits, Tensor targets) {
+        return "bce".equals(cfg.loss())
+                ? Losses.binaryCrossEntropy(logits, targets, cfg.labelSmoothing(), classWeights)
+                : Losses.softTargetCrossEntropy(logits, targets, cfg.labelSmoothing(), classWeights);
+    }
+
+    /**
+     * Forward and backward of one micro-batch, gradients accumulated (divided by
+     * {@code accum_steps}). Returns the micro-batch loss.
+     *
+     * @throws IllegalStateException when the loss is not finite and no loss scaler can skip it
+     */
+    public float accumulate(Tensor x, Tensor softTargets) {
+        Tensor loss = loss(forward(x), softTargets);
+        Tensor scaled = cfg.accumSteps() > 1 ? loss.div(new Scalar((double) cfg.accumSteps())) : loss;
+        scaler.scale(scaled).backward();
+        pending++;
+        float v = loss.item_float();
+        if (!Float.isFinite(v) && !scaler.enabled()) {
+            throw new IllegalStateException("training loss became " + v + " (try a lower train.lr, now " + cfg.lr()
+                    + ", or train.amp: off)");
+        }
+        return v;
+    }
+
+    /** True when {@code accum_steps} micro-batches are pending. */
+    public boolean readyToStep() {
+        return pending >= cfg.accumSteps();
+    }
+
+    /**
+     * Applies the accumulated gradients with base learning rate {@code lr} and clears them.
+     * Returns false when the step was skipped (non-finite gradients under fp16).
+     */
+    public boolean step(double lr) {
+        List<Tensor> params = optimizer.parameters();
+        boolean skip = scaler.unscale(params);
+        if (!skip) {
+            if (cfg.gradClip() > 0) {
+                GradClip.clipGlobalNorm(params, cfg.gradClip());
+            }
+            optimizer.step(lr);
+            if (ema != null) {
+                ema.update();
+            }
+        }
+        scaler.update();
+        optimizer.zeroGrad();
+        pending = 0;
+        return !skip;
+    }
+}
