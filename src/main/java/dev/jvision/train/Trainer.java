@@ -2,6 +2,7 @@ package dev.jvision.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jvision.augment.Augmenter;
 import dev.jvision.augment.BatchTransform;
 import dev.jvision.config.Experiment;
 import dev.jvision.config.TrainConfig;
@@ -165,6 +166,8 @@ public final class Trainer {
         try (ImageModel model = buildModel(arch, numClasses);
              BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(),
                      device, exp.model().channelsLast());
+             Augmenter augmenter = new Augmenter(exp.augment(), numClasses, model.spec().mean(), model.spec().std(),
+                     device, exp.model().channelsLast());
              BatchLoader loader = new BatchLoader(cache, train, t.batchSize(), true, seed,
                      train.size() > t.batchSize(), exp.data().prefetch());
              StepOptimizer opt = buildOptimizer(model, t);
@@ -215,10 +218,11 @@ public final class Trainer {
                         try (var scope = Memory.step()) {
                             Tensor raw = Tensors.fromBytes(batch.pixels(), batch.size(), batch.height(), batch.width(), 3)
                                     .to(device, torch.ScalarType.Byte);
-                            Tensor x = transform.train(raw, seed * 1_000_003L + (long) epoch * batches + b);
-                            // soft targets: one-hot here; Mixup/CutMix targets plug in at this point
-                            Tensor y = Losses.oneHot(batch.labels(), numClasses, device);
-                            loss = engine.accumulate(x, y);
+                            Tensor labels = Tensors.fromInts(batch.labels()).to(device, torch.ScalarType.Long);
+                            // images augmented on the device; soft targets carry Mixup/CutMix weights
+                            Augmenter.Augmented a = augmenter.train(raw, labels, epoch, t.epochs(),
+                                    seed * 1_000_003L + (long) epoch * batches + b);
+                            loss = engine.accumulate(a.images(), a.targets());
                         } catch (RuntimeException e) {
                             throw OutOfMemory.explain(e, t.batchSize(), device);
                         }
