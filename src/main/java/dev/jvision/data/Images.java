@@ -84,8 +84,18 @@ public final class Images {
         return b;
     }
 
-    /** Full-resolution decoded RGB image. */
-    record Rgb(byte[] pixels, int w, int h) {}
+    /** A decoded image: HWC RGB uint8 pixels, width and height. Immutable by convention. */
+    public record Rgb(byte[] pixels, int w, int h) {}
+
+    /**
+     * Decodes {@code file} at its own size with the same rules as {@link #loadResized} (alpha
+     * composited on white, grayscale to RGB, 16-bit and float scaled to 8-bit).
+     *
+     * @throws IOException naming the file when it is missing, empty or cannot be decoded
+     */
+    public static Rgb decode(Path file) throws IOException {
+        return decodeRgb(readBytes(file), file);
+    }
 
     static Rgb decodeRgb(byte[] encoded, Path file) throws IOException {
         if (encoded.length == 0) throw new IOException(file + ": " + Manifest.EMPTY);

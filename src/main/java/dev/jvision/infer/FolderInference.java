@@ -1,14 +1,8 @@
 package dev.jvision.infer;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_16S;
-import static org.bytedeco.opencv.global.opencv_core.CV_16U;
-import static org.bytedeco.opencv.global.opencv_core.CV_32F;
-import static org.bytedeco.opencv.global.opencv_core.CV_64F;
-import static org.bytedeco.opencv.global.opencv_core.CV_8S;
-import static org.bytedeco.opencv.global.opencv_core.CV_8U;
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 
 import dev.jvision.data.Images;
+import dev.jvision.data.Images.Rgb;
 import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.ModelSpec;
@@ -32,9 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.bytedeco.javacpp.Loader;
-import org.bytedeco.opencv.global.opencv_imgcodecs;
-import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -57,10 +48,6 @@ public final class FolderInference {
     /** File extensions read (case-insensitive). */
     public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "webp");
     private static final int MAX_BATCH = 16;
-
-    static {
-        Loader.load(opencv_imgcodecs.class);
-    }
 
     private FolderInference() {}
 
@@ -114,7 +101,7 @@ public final class FolderInference {
         List<Rgb> batch = new ArrayList<>();
         for (Path file : images) {
             Rgb img = noResize ? decode(file) : new Rgb(Images.loadResized(file, size), size, size);
-            if (!batch.isEmpty() && (batch.size() == MAX_BATCH || batch.get(0).w != img.w || batch.get(0).h != img.h)) {
+            if (!batch.isEmpty() && (batch.size() == MAX_BATCH || batch.get(0).w() != img.w() || batch.get(0).h() != img.h())) {
                 rows.addAll(forward(model, batch, spec, device));
                 batch.clear();
             }
@@ -164,8 +151,8 @@ public final class FolderInference {
 
     private static List<float[]> forward(ImageModel model, List<Rgb> batch, ModelSpec spec, Device device) {
         int n = batch.size();
-        int h = batch.get(0).h;
-        int w = batch.get(0).w;
+        int h = batch.get(0).h();
+        int w = batch.get(0).w();
         int plane = h * w;
         float[] x = new float[n * 3 * plane];
         float[] mean = new float[3];
@@ -175,7 +162,7 @@ public final class FolderInference {
             std[c] = (float) spec.std()[c];
         }
         for (int i = 0; i < n; i++) {
-            byte[] px = batch.get(i).pixels;
+            byte[] px = batch.get(i).pixels();
             int base = i * 3 * plane;
             for (int p = 0; p < plane; p++) {
                 for (int c = 0; c < 3; c++) {
@@ -235,92 +222,8 @@ public final class FolderInference {
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
-    /** HWC RGB uint8 pixels. */
-    private record Rgb(byte[] pixels, int w, int h) {}
-
-    /** Decodes at the original size with {@link Images}' conventions (alpha over white, gray to RGB, 8-bit). */
+    /** Decodes at the original size with {@link Images}' conventions. */
     static Rgb decode(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null, "image not found");
-        }
-        byte[] encoded = Files.readAllBytes(file);
-        if (encoded.length == 0) {
-            throw new IOException(file + ": empty file (expected: an image)");
-        }
-        try (Mat buf = new Mat(1, encoded.length, CV_8UC1)) {
-            buf.data().put(encoded);
-            Mat raw;
-            try {
-                raw = opencv_imgcodecs.imdecode(buf, opencv_imgcodecs.IMREAD_UNCHANGED);
-            } catch (RuntimeException e) {
-                throw new IOException(file + ": cannot decode image (" + e.getMessage() + ")", e);
-            }
-            try (Mat m = raw) {
-                if (m == null || m.isNull() || m.empty() || m.cols() <= 0 || m.rows() <= 0) {
-                    throw new IOException(file + ": cannot decode image (corrupt or unsupported format)");
-                }
-                return toRgb(m, file);
-            }
-        }
-    }
-
-    private static Rgb toRgb(Mat m, Path file) throws IOException {
-        int w = m.cols();
-        int h = m.rows();
-        int c = m.channels();
-        int depth = m.depth();
-        if (c < 1 || c > 4) {
-            throw new IOException(file + ": unsupported channel count " + c + " (expected: 1 to 4)");
-        }
-        byte[] src = new byte[w * h * c];
-        if (depth == CV_8U) {
-            try (Mat k = m.isContinuous() ? null : m.clone()) {
-                (k == null ? m : k).data().get(src);
-            }
-        } else {
-            double alpha;
-            double beta = 0;
-            if (depth == CV_16U) {
-                alpha = 255.0 / 65535.0;
-            } else if (depth == CV_16S) {
-                alpha = 255.0 / 65535.0;
-                beta = 127.5;
-            } else if (depth == CV_8S) {
-                alpha = 1;
-                beta = 128;
-            } else if (depth == CV_32F || depth == CV_64F) {
-                alpha = 255.0;
-            } else {
-                throw new IOException(file + ": unsupported pixel depth " + depth);
-            }
-            try (Mat k = new Mat()) {
-                m.convertTo(k, CV_8U, alpha, beta);
-                k.data().get(src);
-            }
-        }
-        int n = w * h;
-        byte[] rgb = new byte[n * 3];
-        for (int i = 0; i < n; i++) {
-            switch (c) {
-                case 1 -> rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = src[i];
-                case 2 -> rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = over(src[2 * i] & 0xff, src[2 * i + 1] & 0xff);
-                case 3 -> {
-                    rgb[3 * i] = src[3 * i + 2];
-                    rgb[3 * i + 1] = src[3 * i + 1];
-                    rgb[3 * i + 2] = src[3 * i];
-                }
-                default -> {
-                    int a = src[4 * i + 3] & 0xff;
-                    rgb[3 * i] = over(src[4 * i + 2] & 0xff, a);
-                    rgb[3 * i + 1] = over(src[4 * i + 1] & 0xff, a);
-                    rgb[3 * i + 2] = over(src[4 * i] & 0xff, a);
-                }
-            }
-        }
-        return new Rgb(rgb, w, h);
-    }
-
-    private static byte over(int v, int a) {
-        return (byte) ((v * a + 255 * (255 - a) + 127) / 255);
+        return Images.decode(file);
     }
 }
