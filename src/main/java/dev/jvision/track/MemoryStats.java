@@ -26,6 +26,30 @@ public final class MemoryStats {
         return peakRssBytes();
     }
 
+    /** Bytes currently allocated by the CUDA caching allocator on {@code device}; -1 on CPU or when unknown. */
+    public static long allocatedBytes(Device device) {
+        if (device != null && device.is_cuda()) {
+            try {
+                return torch.getDeviceStats((byte) Math.max(0, device.index())).allocated_bytes().current();
+            } catch (Throwable e) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Bytes reserved (allocated plus cached) by the CUDA caching allocator; -1 on CPU or when unknown. */
+    public static long reservedBytes(Device device) {
+        if (device != null && device.is_cuda()) {
+            try {
+                return torch.getDeviceStats((byte) Math.max(0, device.index())).reserved_bytes().current();
+            } catch (Throwable e) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
     /** Resets the CUDA allocator's peak statistics (no-op on CPU). */
     public static void resetPeak(Device device) {
         if (device != null && device.is_cuda()) {
