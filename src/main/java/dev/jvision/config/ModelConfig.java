@@ -15,7 +15,7 @@ package dev.jvision.config;
  *     nullable (default null = {@code name} for every fold)
  */
 public record ModelConfig(String name, int numClasses, double dropRate, String weights, boolean channelsLast,
-                          double dropPathRate, java.util.List<String> foldModels) {
+                          double dropPathRate, java.util.List<String> foldModels, boolean freezeBackbone) {
 
     public ModelConfig {
         Checks.nonBlank("name", name);
@@ -33,7 +33,13 @@ public record ModelConfig(String name, int numClasses, double dropRate, String w
 
     /** The foundation's five-field form; newer fields at their defaults. */
     public ModelConfig(String name, int numClasses, double dropRate, String weights, boolean channelsLast) {
-        this(name, numClasses, dropRate, weights, channelsLast, 0.0, null);
+        this(name, numClasses, dropRate, weights, channelsLast, 0.0, null, false);
+    }
+
+    /** The seven-field form of the training engine; {@code freeze_backbone} off. */
+    public ModelConfig(String name, int numClasses, double dropRate, String weights, boolean channelsLast,
+                       double dropPathRate, java.util.List<String> foldModels) {
+        this(name, numClasses, dropRate, weights, channelsLast, dropPathRate, foldModels, false);
     }
 
     /** The architecture trained for fold {@code fold}. */

@@ -35,6 +35,21 @@ public abstract class ImageModel extends Layer {
     /** Dotted name prefix of the classifier parameters (dropped when class counts differ). */
     public abstract String classifierName();
 
+    /**
+     * Freezes ({@code true}) or unfreezes every parameter outside the classifier: frozen
+     * parameters get no gradients, so optimisers leave them as they are (fine-tuning only the
+     * head of a pretrained backbone). Buffers such as BatchNorm statistics still update in
+     * training mode.
+     */
+    public final void freezeBackbone(boolean frozen) {
+        String head = classifierName() + ".";
+        for (var e : namedParameters().entrySet()) {
+            if (!e.getKey().startsWith(head)) {
+                e.getValue().requires_grad_(!frozen);
+            }
+        }
+    }
+
     @Override
     public final Tensor forward(Tensor x) {
         return forwardHead(forwardFeatures(x));

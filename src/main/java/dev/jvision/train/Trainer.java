@@ -99,6 +99,10 @@ public final class Trainer {
         if (m.channelsLast()) {
             model.toChannelsLast();
         }
+        if (m.freezeBackbone()) {
+            model.freezeBackbone(true);
+            LOG.info("model.freeze_backbone: only '{}' is trained", model.classifierName());
+        }
         return model;
     }
 

@@ -164,4 +164,23 @@ class ModelsTest {
         }
         assertThrows(IllegalStateException.class, () -> m.train(false));
     }
+
+    @Test
+    void freezeBackbone_onlyClassifierGetsGradients() {
+        try (ImageModel m = Models.create("resnet18", ModelOptions.of(3))) {
+            m.freezeBackbone(true);
+            m.train(true);
+            try (var s = Memory.step()) {
+                Tensor loss = torch.cross_entropy_loss(m.forward(ModelFixtures.images(2, 32, 5)),
+                        Tensors.fromLongs(new long[] {0, 2}, 2));
+                loss.backward();
+                for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
+                    boolean head = e.getKey().startsWith("fc.");
+                    assertEquals(head, e.getValue().grad().defined(), e.getKey());
+                }
+            }
+            m.freezeBackbone(false);
+            assertTrue(m.namedParameters().get("conv1.weight").requires_grad());
+        }
+    }
 }
