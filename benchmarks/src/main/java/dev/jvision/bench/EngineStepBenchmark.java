@@ -2,14 +2,9 @@ package dev.jvision.bench;
 
 import dev.jvision.config.TrainConfig;
 import dev.jvision.models.ImageModel;
-import dev.jvision.models.ModelOptions;
-import dev.jvision.models.Models;
 import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.StepOptimizer;
-import dev.jvision.runtime.Devices;
 import dev.jvision.runtime.Memory;
-import dev.jvision.runtime.NativeRuntime;
-import dev.jvision.runtime.TorchSettings;
 import dev.jvision.train.StepEngine;
 import dev.jvision.train.Trainer;
 import java.util.concurrent.TimeUnit;
@@ -71,13 +66,8 @@ public class EngineStepBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        NativeRuntime.init();
-        Fixtures.checkOpenBlasThreads();
-        TorchSettings.setThreads(threads);
-        TorchSettings.seed(Fixtures.SEED);
-        dev = Devices.resolve(device);
-        net = Models.create(model, ModelOptions.of(Fixtures.NUM_CLASSES));
-        net.to(dev);
+        dev = Fixtures.setUp(threads, device);
+        net = Fixtures.model(model, dev);
         net.train(true);
         TrainConfig t = TrainConfig.defaults();
         optimizer = Trainer.buildOptimizer(net, t);

@@ -14,6 +14,26 @@ final class Fixtures {
     private Fixtures() {}
 
     /** Warns once per trial when OpenBLAS may start its own thread pool next to libtorch's. */
+    /**
+     * Loads the natives, warns about OpenBLAS threads, sets libtorch's threads and seed, and
+     * returns the device: the common start of every benchmark's trial set-up.
+     */
+    static org.bytedeco.pytorch.Device setUp(int threads, String device) {
+        dev.jvision.runtime.NativeRuntime.init();
+        checkOpenBlasThreads();
+        dev.jvision.runtime.TorchSettings.setThreads(threads);
+        dev.jvision.runtime.TorchSettings.seed(SEED);
+        return dev.jvision.runtime.Devices.resolve(device);
+    }
+
+    /** A model of {@code name} with {@link #NUM_CLASSES} outputs on {@code device}. */
+    static dev.jvision.models.ImageModel model(String name, org.bytedeco.pytorch.Device device) {
+        dev.jvision.models.ImageModel m = dev.jvision.models.Models.create(name,
+                dev.jvision.models.ModelOptions.of(NUM_CLASSES));
+        m.to(device);
+        return m;
+    }
+
     static void checkOpenBlasThreads() {
         if (!"1".equals(System.getenv("OPENBLAS_NUM_THREADS"))) {
             System.err.println("WARNING: OPENBLAS_NUM_THREADS is not 1; set it in the environment before "

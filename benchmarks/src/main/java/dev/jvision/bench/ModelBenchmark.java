@@ -1,12 +1,7 @@
 package dev.jvision.bench;
 
 import dev.jvision.models.ImageModel;
-import dev.jvision.models.ModelOptions;
-import dev.jvision.models.Models;
-import dev.jvision.runtime.Devices;
 import dev.jvision.runtime.Memory;
-import dev.jvision.runtime.NativeRuntime;
-import dev.jvision.runtime.TorchSettings;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
@@ -67,13 +62,8 @@ public class ModelBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        NativeRuntime.init();
-        Fixtures.checkOpenBlasThreads();
-        TorchSettings.setThreads(threads);
-        TorchSettings.seed(Fixtures.SEED);
-        dev = Devices.resolve(device);
-        net = Models.create(model, ModelOptions.of(Fixtures.NUM_CLASSES));
-        net.to(dev);
+        dev = Fixtures.setUp(threads, device);
+        net = Fixtures.model(model, dev);
         params = net.parameterVector();
         optimizer = new AdamW(params, new AdamWOptions(1e-3));
         try (Tensor cpu = torch.randn(batch, 3, size, size)) {
