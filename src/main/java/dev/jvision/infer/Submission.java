@@ -1,5 +1,6 @@
 package dev.jvision.infer;
 
+import dev.jvision.runtime.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jvision.data.Sample;
@@ -106,21 +107,7 @@ public final class Submission {
         return best;
     }
 
-    interface WriteBody {
-        void write(Writer w) throws IOException;
-    }
-
-    static void atomically(Path file, WriteBody body) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                body.write(w);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    static void atomically(Path file, AtomicFiles.Body body) throws IOException {
+        AtomicFiles.writeText(file, body);
     }
 }

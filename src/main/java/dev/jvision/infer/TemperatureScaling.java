@@ -1,5 +1,6 @@
 package dev.jvision.infer;
 
+import dev.jvision.train.OofLogits;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import dev.jvision.data.Manifest;
 import dev.jvision.data.Sample;
 import dev.jvision.infer.EnsembleMember;
 import dev.jvision.infer.EnsemblePredictor;
-import dev.jvision.infer.OofLogits;
+import dev.jvision.train.OofLogits;
 import dev.jvision.infer.Predictor;
 import dev.jvision.infer.Submission;
 import dev.jvision.infer.SubmissionValidator;

@@ -42,7 +42,7 @@ public final class CrossValidation {
      * Trains every selected fold; with {@code resume}, folds whose {@code result.json} exists
      * are read back instead of trained and an interrupted fold continues from its
      * {@code last.safetensors}. Between folds all native memory of the fold is released (and
-     * the CUDA cache emptied). Writes {@code oof.csv} (out-of-fold probabilities) atomically.
+     * the CUDA cache emptied). Writes {@code oof_logits.csv} (out-of-fold logits, for calibration and ensemble weighting) atomically.
      */
     public static Result run(Experiment exp, List<Sample> samples, ImageCache cache, Device device,
                              List<String> classNames, RunDir run, boolean resume) throws IOException {
@@ -98,35 +98,10 @@ public final class CrossValidation {
         int[] pa = preds.stream().mapToInt(Integer::intValue).toArray();
         int[] ta = targets.stream().mapToInt(Integer::intValue).toArray();
         double oof = ClassificationMetrics.macroF1(pa, ta, exp.model().numClasses());
-        writeOof(run.dir().resolve("oof.csv"), results, exp.model().numClasses());
+        if (results.stream().allMatch(r -> r.oofLogits() != null)) {
+            OofLogits.of(results).write(run.dir().resolve(OofLogits.FILE));
+        }
         double oofAcc = ClassificationMetrics.accuracy(pa, ta);
         return new Result(results, mean, oof, oofAcc);
-    }
-
-    /** {@code id,target,fold,p_0..p_{C-1}}: best-epoch softmax probabilities of every validation sample. */
-    static void writeOof(Path file, List<FoldResult> results, int numClasses) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "oof", ".tmp");
-        try {
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                StringBuilder h = new StringBuilder("id,target,fold");
-                for (int c = 0; c < numClasses; c++) h.append(",p_").append(c);
-                w.write(h.append('\n').toString());
-                for (FoldResult r : results) {
-                    if (r.oofLogits() == null) continue;
-                    float[][] p = Evaluator.softmax(r.oofLogits(), 1.0);
-                    for (int i = 0; i < p.length; i++) {
-                        StringBuilder sb = new StringBuilder();
-                        String id = r.validation().get(i).id();
-                        sb.append(id.contains(",") || id.contains("\"") ? '"' + id.replace("\"", "\"\"") + '"' : id);
-                        sb.append(',').append(r.validation().get(i).label()).append(',').append(r.fold());
-                        for (float v : p[i]) sb.append(',').append(v);
-                        w.write(sb.append('\n').toString());
-                    }
-                }
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.jvision.infer;
 
+import dev.jvision.train.OofLogits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

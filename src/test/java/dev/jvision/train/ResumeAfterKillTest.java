@@ -88,7 +88,7 @@ class ResumeAfterKillTest {
         }
         assertTrue(killedAt != null, "no mid-epoch checkpoint of fold 1 within the time limit");
         Path run = onlyRun(tmp.resolve("runs-victim"));
-        assertFalse(Files.exists(run.resolve("oof.csv")), "the killed run must not have finished");
+        assertFalse(Files.exists(run.resolve("oof_logits.csv")), "the killed run must not have finished");
         System.out.println("killed at " + killedAt);
         Process resumed = child("resume", run, tmp.resolve("resume.log"));
         assertTrue(resumed.waitFor(5, TimeUnit.MINUTES), "resume timed out");
@@ -99,7 +99,7 @@ class ResumeAfterKillTest {
 
         assertEquals(scores(refRun), scores(run), "metrics.csv scores");
         for (String f : List.of("fold0/best.safetensors", "fold1/best.safetensors", "fold1/last.safetensors",
-                "fold0/last.safetensors", "oof.csv")) {
+                "fold0/last.safetensors", "oof_logits.csv")) {
             assertArrayEquals(Files.readAllBytes(refRun.resolve(f)), Files.readAllBytes(run.resolve(f)), f);
         }
         assertEquals(List.of(Files.list(refRun.resolve("fold1/top")).map(p -> p.getFileName().toString()).sorted().toArray()),

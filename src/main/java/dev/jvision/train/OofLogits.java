@@ -1,6 +1,6 @@
-package dev.jvision.infer;
+package dev.jvision.train;
 
-import dev.jvision.train.FoldResult;
+import dev.jvision.runtime.AtomicFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +55,7 @@ public record OofLogits(List<String> ids, int[] folds, int[] targets, float[][] 
 
     /** Writes the CSV atomically (floats with 9 significant digits: lossless for float32). */
     public void write(Path file) throws IOException {
-        Submission.atomically(file, w -> {
+        AtomicFiles.writeText(file, w -> {
             try (CSVPrinter p = new CSVPrinter(w, CSVFormat.DEFAULT)) {
                 List<String> header = new ArrayList<>(List.of("ID", "fold", "target"));
                 int c = logits.length == 0 ? 0 : logits[0].length;
