@@ -5,27 +5,25 @@ import dev.jvision.config.Experiment;
 import dev.jvision.data.CompetitionData;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
+import dev.jvision.runtime.AtomicFiles;
 import dev.jvision.runtime.Devices;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.TorchSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code jvision augment-preview}: a PNG grid of training images beside their augmented
@@ -140,18 +138,10 @@ final class AugmentPreviewCommand implements Callable<Integer> {
     }
 
     static void writeAtomically(BufferedImage img, Path file) throws IOException {
-        Path target = file.toAbsolutePath();
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
-        try {
-            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer available");
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.write(file, tmp -> {
+            if (!ImageIO.write(img, "png", tmp.toFile())) {
+                throw new IOException("no PNG writer available");
             }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 }

@@ -1,25 +1,22 @@
 package dev.jvision.infer;
 
 
-import dev.jvision.data.Images;
 import dev.jvision.data.Images.Rgb;
+import dev.jvision.data.Images;
 import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.ModelSpec;
 import dev.jvision.models.Models;
 import dev.jvision.models.Weights;
+import dev.jvision.runtime.AtomicFiles;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.Tensors;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -186,33 +183,21 @@ public final class FolderInference {
     }
 
     private static void writeCsv(Path outCsv, List<Path> images, List<float[]> rows, int numClasses) throws IOException {
-        Path abs = outCsv.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
-        try {
-            try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                out.write("image");
-                for (int c = 0; c < numClasses; c++) {
-                    out.write(",c" + c);
+        AtomicFiles.writeText(outCsv, out -> {
+            out.write("image");
+            for (int c = 0; c < numClasses; c++) {
+                out.write(",c" + c);
+            }
+            out.write('\n');
+            for (int i = 0; i < rows.size(); i++) {
+                out.write(csvField(images.get(i).getFileName().toString()));
+                for (float v : rows.get(i)) {
+                    out.write(',');
+                    out.write(Float.toString(v));
                 }
                 out.write('\n');
-                for (int i = 0; i < rows.size(); i++) {
-                    out.write(csvField(images.get(i).getFileName().toString()));
-                    for (float v : rows.get(i)) {
-                        out.write(',');
-                        out.write(Float.toString(v));
-                    }
-                    out.write('\n');
-                }
             }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     static String csvField(String s) {

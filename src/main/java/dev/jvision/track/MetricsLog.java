@@ -1,5 +1,6 @@
 package dev.jvision.track;
 
+import dev.jvision.runtime.AtomicFiles;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -61,13 +62,6 @@ public final class MetricsLog {
             }
             keep.add(lines.get(i));
         }
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "metrics", ".tmp");
-        try {
-            Files.write(tmp, keep, StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, tmp -> Files.write(tmp, keep, StandardCharsets.UTF_8));
     }
 }

@@ -2,10 +2,10 @@ package dev.jvision.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jvision.runtime.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -27,13 +27,7 @@ public record CheckpointInfo(String model, int numClasses, int imgSize, double[]
 
     /** Writes atomically. */
     public void write(Path file) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            JSON.writeValue(tmp.toFile(), this);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, tmp -> JSON.writeValue(tmp.toFile(), this));
     }
 
     /** Reads a sidecar, with a message naming the file when it is missing or malformed. */

@@ -27,6 +27,7 @@ import dev.jvision.optim.Sgd;
 import dev.jvision.optim.StepDecay;
 import dev.jvision.optim.StepOptimizer;
 import dev.jvision.optim.WarmupCosine;
+import dev.jvision.runtime.AtomicFiles;
 import dev.jvision.runtime.Devices;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
@@ -38,7 +39,6 @@ import dev.jvision.track.TensorBoardWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -485,13 +485,7 @@ public final class Trainer {
     }
 
     static void writeJson(Path file, Object value) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            JSON.writeValue(tmp.toFile(), value);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, tmp -> JSON.writeValue(tmp.toFile(), value));
     }
 
     /**
