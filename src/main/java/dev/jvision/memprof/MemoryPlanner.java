@@ -1,0 +1,168 @@
+package dev.jvision.memprof;
+
+import dev.jvision.train.StepEngine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Predicts the peak memory of a training step at any batch size from two measured profiles,
+ * and the largest batch that fits a memory budget ({@code jvision memprof --fit}).
+ *
+ * <p>The model: {@code peak(b) = fixed + constant + perImage * b}, where {@code fixed} (weights,
+ * gradients, optimizer state, EMA) is exact, {@code perImage} is the growth of input +
+ * activations + workspace between the two probe batches and {@code constant} what remains
+ * (batch-independent workspace). What must fit a budget is
+ * {@code peak(b) * overhead + context}: {@code overhead} is the caching allocator's reserved
+ * over allocated bytes at the larger probe (1 on the CPU) and {@code context} the memory outside
+ * the allocator (CUDA context and libraries; on the CPU the process before the model).
+ * Stateless and thread-safe; {@link #measure} runs models (see {@link MemoryProfiler}).
+ */
+public final class MemoryPlanner {
+    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGT]?)(?:I?B)?", Pattern.CASE_INSENSITIVE);
+
+    private static final double MIB = 1024.0 * 1024.0;
+
+    private MemoryPlanner() {}
+
+    /**
+     * A fitted memory model for one model, image size and precision.
+     *
+     * @param fixed    exact batch-independent bytes
+     * @param constant batch-independent part of the measured rest (workspace), bytes; may be negative
+     * @param perImage bytes per image (input, activations, workspace)
+     * @param overhead reserved / allocated at the larger probe (>= 1)
+     * @param context  bytes used outside the allocator
+     * @param small    the profile at the smaller probe batch
+     * @param large    the profile at the larger probe batch
+     */
+    public record Fit(long fixed, double constant, double perImage, double overhead, long context, MemoryProfile small,
+                      MemoryProfile large) {
+        /** Predicted peak bytes in use (allocated) at batch {@code b}: comparable to {@link MemoryProfile#peak()}. */
+        public long peak(int b) {
+            return Math.round(fixed + constant + perImage * b);
+        }
+
+        /** Predicted total memory at batch {@code b}, with the allocator's overhead and the context: what a budget must hold. */
+        public long total(int b) {
+            return Math.round(peak(b) * overhead) + context;
+        }
+
+        /** The largest batch whose {@link #total} fits {@code budget} bytes; 0 when not even one image fits. */
+        public int largestBatch(long budget) {
+            double room = (budget - context) / overhead - fixed - constant;
+            if (room < perImage) return 0;
+            if (perImage <= 0) return Integer.MAX_VALUE;
+            int b = (int) Math.min(Integer.MAX_VALUE, Math.floor(room / perImage));
+            while (b > 0 && total(b) > budget) b--; // rounding
+            return b;
+        }
+    }
+
+    /** Fits the memory model to two profiles of the same configuration at different batch sizes. */
+    public static Fit fit(MemoryProfile a, MemoryProfile b) {
+        MemoryProfile small = a.batch() <= b.batch() ? a : b;
+        MemoryProfile large = small == a ? b : a;
+        if (small.batch() == large.batch()) {
+            throw new IllegalArgumentException("probe batches: " + small.batch() + " and " + large.batch()
+                    + " (expected: two different batch sizes)");
+        }
+        double perImage = (double) (large.batchBytes() - small.batchBytes()) / (large.batch() - small.batch());
+        double constant = large.batchBytes() - perImage * large.batch();
+        double overhead = large.peak() > 0 ? Math.max(1.0, (double) large.reserved() / large.peak()) : 1.0;
+        return new Fit(large.fixedBytes(), constant, perImage, overhead, large.context(), small, large);
+    }
+
+    /** Profiles {@code base} at batch sizes {@code b1} and {@code b2} and fits the model. */
+    public static Fit measure(MemoryProfiler.Options base, int b1, int b2) {
+        return fit(MemoryProfiler.profile(base.withBatch(b1)), MemoryProfiler.profile(base.withBatch(b2)));
+    }
+
+    /**
+     * One row of the planner's table.
+     *
+     * @param model   model name
+     * @param imgSize image side
+     * @param amp     precision
+     * @param fit     the fitted model, or null when the probes ran out of memory
+     * @param batches the largest batch per budget (0: does not fit)
+     */
+    public record Row(String model, int imgSize, StepEngine.Amp amp, Fit fit, int[] batches) {}
+
+    /**
+     * Measures every model x size x precision of {@code base} at probe batches {@code b1} and
+     * {@code b2} and returns, per combination, the largest batch for each budget.
+     */
+    public static List<Row> plan(MemoryProfiler.Options base, List<String> models, List<Integer> sizes,
+                                 List<StepEngine.Amp> amps, List<Long> budgets, int b1, int b2) {
+        List<Row> rows = new ArrayList<>();
+        for (String m : models) {
+            for (int s : sizes) {
+                for (StepEngine.Amp a : amps) {
+                    MemoryProfiler.Options o = base.withModel(m).withImgSize(s).withAmp(a);
+                    Fit f;
+                    try {
+                        f = measure(o, b1, b2);
+                    } catch (OutOfMemoryError e) {
+                        rows.add(new Row(m, s, a, null, new int[budgets.size()]));
+                        continue;
+                    }
+                    int[] bs = new int[budgets.size()];
+                    for (int i = 0; i < bs.length; i++) bs[i] = f.largestBatch(budgets.get(i));
+                    rows.add(new Row(m, s, a, f, bs));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** The planner's table: one line per row, one column per budget (0: not even one image fits). */
+    public static String table(List<Row> rows, List<String> budgetNames) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "%-18s %5s %5s %9s %9s %9s %9s %8s", "model", "size", "amp", "fixed MiB",
+                "const MiB", "MiB/image", "ctx MiB", "overhead"));
+        for (String b : budgetNames) s.append(String.format(Locale.ROOT, " %6s", b));
+        s.append(System.lineSeparator());
+        for (Row r : rows) {
+            String amp = r.amp().name().toLowerCase(Locale.ROOT);
+            Fit f = r.fit();
+            if (f == null) {
+                s.append(String.format(Locale.ROOT, "%-18s %5d %5s %9s %9s %9s %9s %8s", r.model(), r.imgSize(), amp,
+                        "OOM", "-", "-", "-", "-"));
+            } else {
+                s.append(String.format(Locale.ROOT, "%-18s %5d %5s %9.1f %9.1f %9.2f %9.1f %8.3f", r.model(), r.imgSize(),
+                        amp, f.fixed() / MIB, f.constant() / MIB, f.perImage() / MIB, f.context() / MIB, f.overhead()));
+            }
+            for (int b : r.batches()) {
+                s.append(String.format(Locale.ROOT, " %6s", b == Integer.MAX_VALUE ? "any" : Integer.toString(b)));
+            }
+            s.append(System.lineSeparator());
+        }
+        return s.toString();
+    }
+
+    /**
+     * Parses a memory size: {@code 8GB}, {@code 8G}, {@code 8GiB}, {@code 512MB}, {@code 1.5TB}.
+     * Units are binary (GB = 2^30 bytes, as GPU memory is counted).
+     *
+     * @throws IllegalArgumentException naming {@code key} and the value
+     */
+    public static long parseBytes(String key, String value) {
+        Matcher m = SIZE.matcher(value == null ? "" : value.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException(key + ": '" + value + "' (expected: a size such as 8GB, 12GB, 512MB)");
+        }
+        double v = Double.parseDouble(m.group(1));
+        int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            case "T" -> 40;
+            default -> 0;
+        };
+        if (!(v > 0)) throw new IllegalArgumentException(key + ": '" + value + "' (expected: > 0)");
+        return Math.round(v * (1L << shift));
+    }
+}

@@ -1,0 +1,239 @@
+package dev.jvision.memprof;
+
+import dev.jvision.config.TrainConfig;
+import dev.jvision.models.ImageModel;
+import dev.jvision.models.ModelOptions;
+import dev.jvision.models.Models;
+import dev.jvision.optim.Ema;
+import dev.jvision.optim.FusedAdamW;
+import dev.jvision.optim.LossScaler;
+import dev.jvision.optim.ParamGroups;
+import dev.jvision.optim.Sgd;
+import dev.jvision.optim.StepOptimizer;
+import dev.jvision.runtime.Device;
+import dev.jvision.runtime.Memory;
+import dev.jvision.runtime.NativeRuntime;
+import dev.jvision.train.StepEngine;
+import java.util.Collection;
+import java.util.Locale;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Runs a few real steps of a model and reports its peak memory by component
+ * ({@link MemoryProfile}): {@code jvision memprof}'s Java API.
+ *
+ * <p>A training step is the one {@code jvision train} runs, built from the same blocks: the
+ * model from the registry, AdamW (fused) or SGD over timm-style parameter groups, EMA,
+ * {@link StepEngine}'s forward under autocast and its loss, backward, optimizer step, EMA
+ * update, all inside one native scope. Random images and soft targets stand in for data (the
+ * input batch is the model's float input; the uint8 batch and augmentation buffers of a real run
+ * are not included). Inference is a forward pass under no-grad in evaluation mode.
+ *
+ * <p>Fixed parts are exact tensor sizes. Activations are the bytes in use after the forward
+ * pass minus before it (minus the logits); the peak is the device's (CUDA) or the process
+ * resident set's (CPU) peak during the step, above what was in use before the model was
+ * built. See {@link Meter} for the methods and their errors. Warm-up steps run first so that
+ * one-time allocations (kernel caches, the optimizer's first step) are not counted.
+ *
+ * <p>Stateless; not thread-safe (uses process-wide libtorch state and allocator settings).
+ */
+public final class MemoryProfiler {
+    private MemoryProfiler() {}
+
+    /** Training step or inference forward pass. */
+    public enum Mode { TRAIN, INFER }
+
+    /**
+     * What to profile.
+     *
+     * @param model        registered model name
+     * @param imgSize      image side, pixels
+     * @param batch        batch size
+     * @param amp          precision of the forward pass
+     * @param channelsLast channels-last weights and input
+     * @param mode         train or infer
+     * @param device       where to run
+     * @param numClasses   classifier width
+     * @param ema          keep an EMA copy (train mode)
+     * @param optimizer    {@code adamw} or {@code sgd}
+     * @param warmupSteps  steps run before measuring (0+)
+     * @param steps        measured steps (1+); the one with the highest peak is reported
+     */
+    public record Options(String model, int imgSize, int batch, StepEngine.Amp amp, boolean channelsLast, Mode mode,
+                          Device device, int numClasses, boolean ema, String optimizer, int warmupSteps, int steps) {
+        public Options {
+            Models.spec(model); // unknown names fail here, listing close matches
+            if (imgSize < 16 || imgSize > 4096) {
+                throw new IllegalArgumentException("img size: " + imgSize + " (expected: 16..4096)");
+            }
+            if (batch < 1) throw new IllegalArgumentException("batch: " + batch + " (expected: >= 1)");
+            if (numClasses < 1) throw new IllegalArgumentException("num classes: " + numClasses + " (expected: >= 1)");
+            if (!optimizer.equals("adamw") && !optimizer.equals("sgd")) {
+                throw new IllegalArgumentException("optimizer: '" + optimizer + "' (expected: adamw or sgd)");
+            }
+            if (warmupSteps < 0) throw new IllegalArgumentException("warmup steps: " + warmupSteps + " (expected: >= 0)");
+            if (steps < 1) throw new IllegalArgumentException("steps: " + steps + " (expected: >= 1)");
+        }
+
+        /** Training {@code model} at {@code imgSize} x {@code batch} on {@code device}: fp32, AdamW, EMA, 1000 classes. */
+        public static Options train(String model, int imgSize, int batch, Device device) {
+            return new Options(model, imgSize, batch, StepEngine.Amp.OFF, false, Mode.TRAIN, device, 1000, true, "adamw",
+                    1, 1);
+        }
+
+        /** A copy with another batch size. */
+        public Options withBatch(int b) {
+            return new Options(model, imgSize, b, amp, channelsLast, mode, device, numClasses, ema, optimizer, warmupSteps,
+                    steps);
+        }
+
+        /** A copy with another precision. */
+        public Options withAmp(StepEngine.Amp a) {
+            return new Options(model, imgSize, batch, a, channelsLast, mode, device, numClasses, ema, optimizer,
+                    warmupSteps, steps);
+        }
+
+        /** A copy with another image size. */
+        public Options withImgSize(int s) {
+            return new Options(model, s, batch, amp, channelsLast, mode, device, numClasses, ema, optimizer, warmupSteps,
+                    steps);
+        }
+
+        /** A copy with another model. */
+        public Options withModel(String m) {
+            return new Options(m, imgSize, batch, amp, channelsLast, mode, device, numClasses, ema, optimizer, warmupSteps,
+                    steps);
+        }
+    }
+
+    /** Bytes of a tensor's elements. */
+    static long bytes(Tensor t) {
+        return t == null || !t.defined() ? 0 : t.numel() * t.element_size();
+    }
+
+    static long bytes(Collection<Tensor> ts) {
+        long n = 0;
+        for (Tensor t : ts) n += bytes(t);
+        return n;
+    }
+
+    /** Profiles one configuration; see the class comment for what is measured. */
+    public static MemoryProfile profile(Options o) {
+        NativeRuntime.init();
+        org.bytedeco.pytorch.Device dev = o.device().toNative();
+        Meter meter = Meter.of(o.device());
+        boolean train = o.mode() == Mode.TRAIN;
+        ImageModel model = null;
+        StepOptimizer opt = null;
+        Ema ema = null;
+        LossScaler scaler = null;
+        try {
+            // built inside a scope: temporaries of construction (views, moved copies) are freed
+            // now rather than by the collector in the middle of a later measurement
+            try (var build = Memory.step()) {
+                model = Models.create(o.model(), new ModelOptions(o.numClasses(), 0.0, 0.0));
+                model.to(dev);
+                if (o.channelsLast()) model.toChannelsLast();
+                model.train(train);
+                opt = train ? optimizer(model, o.optimizer()) : null;
+                ema = train && o.ema() ? new Ema(model, 0.9998, true) : null;
+                scaler = o.amp() == StepEngine.Amp.FP16 && o.device().isCuda()
+                        ? new LossScaler(true, 65536.0, 2.0, 0.5, 2000, dev) : LossScaler.disabled(dev);
+            }
+            long weights = bytes(model.stateDict().values());
+            long grads = train ? bytes(model.namedParameters().values().stream().filter(Tensor::requires_grad).toList()) : 0;
+            long emaBytes = ema == null ? 0 : weights;
+            StepEngine engine = new StepEngine(model, opt, scaler, ema, TrainConfig.defaults(), o.amp(), dev, null);
+            Step worst = null;
+            for (int s = 0; s < o.warmupSteps() + o.steps(); s++) {
+                Step r = train ? trainStep(engine, scaler, o, meter) : inferStep(engine, o, meter);
+                if (s >= o.warmupSteps() && (worst == null || r.peak > worst.peak)) worst = r;
+            }
+            long optBytes = opt == null ? 0 : bytes(opt.state().values());
+            long peak = worst.peak - meter.baseline();
+            long reserved = worst.reserved - meter.baseline();
+            long workspace = peak - (weights + grads + optBytes + emaBytes + worst.input + worst.activations);
+            return new MemoryProfile(o.model(), o.imgSize(), o.batch(), o.amp().name().toLowerCase(Locale.ROOT),
+                    o.channelsLast(), o.mode().name().toLowerCase(Locale.ROOT), o.device().toString(), weights, grads,
+                    optBytes, emaBytes, worst.activations, workspace, worst.input, peak, reserved, meter.context(),
+                    meter.method());
+        } catch (RuntimeException e) {
+            if (isOom(e)) {
+                throw new OutOfMemoryError(o.model() + " at " + o.imgSize() + " px, batch " + o.batch() + ": out of memory on "
+                        + o.device() + " (" + firstLine(e.getMessage()) + ")");
+            }
+            throw e;
+        } finally {
+            if (scaler != null) scaler.close();
+            if (ema != null) ema.close();
+            if (opt != null) opt.close();
+            if (model != null) model.close();
+        }
+    }
+
+    private record Step(long input, long activations, long peak, long reserved) {}
+
+    private static StepOptimizer optimizer(ImageModel model, String name) {
+        var groups = ParamGroups.of(model, model.classifierName(), 0.05, 1.0);
+        return "sgd".equals(name) ? new Sgd(groups, 0.9, true)
+                : new FusedAdamW(groups, 0.9, 0.999, 1e-8, FusedAdamW.Impl.AUTO);
+    }
+
+    private static Tensor randomInput(Options o) {
+        var opts = new TensorOptions(torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(o.device().toNative()));
+        Tensor x = torch.randn(new long[] {o.batch(), 3, o.imgSize(), o.imgSize()}, opts);
+        return o.channelsLast() ? x.contiguous(torch.MemoryFormat.ChannelsLast) : x;
+    }
+
+    private static Step trainStep(StepEngine engine, LossScaler scaler, Options o, Meter meter) {
+        try (var scope = Memory.step()) {
+            meter.mark();
+            Tensor x = randomInput(o);
+            var fopts = new TensorOptions(torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(o.device().toNative()));
+            Tensor y = torch.full(new long[] {o.batch(), o.numClasses()}, new Scalar(1.0 / o.numClasses()), fopts);
+            long input = bytes(x) + bytes(y);
+            meter.sync();
+            long before = meter.current();
+            Tensor logits = engine.forward(x);
+            meter.sync();
+            long activations = meter.current() - before - bytes(logits);
+            Tensor loss = engine.loss(logits, y);
+            scaler.scale(loss).backward();
+            engine.step(1e-4);
+            meter.sync();
+            return new Step(input, activations, meter.peak(), meter.reservedPeak());
+        }
+    }
+
+    private static Step inferStep(StepEngine engine, Options o, Meter meter) {
+        try (var scope = Memory.step(); NoGradGuard ng = new NoGradGuard()) {
+            meter.mark();
+            Tensor x = randomInput(o);
+            long input = bytes(x);
+            engine.forward(x);
+            meter.sync();
+            return new Step(input, 0, meter.peak(), meter.reservedPeak());
+        }
+    }
+
+    static boolean isOom(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && (m.contains("out of memory") || m.contains("CUDA out of memory") || m.contains("OutOfMemory")
+                    || m.contains("DefaultCPUAllocator: can't allocate memory"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "";
+        int i = s.indexOf('\n');
+        return i < 0 ? s : s.substring(0, i);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.jvision.memprof;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jvision.runtime.Device;
+import dev.jvision.runtime.TorchSettings;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The planner's arithmetic, and its prediction for resnet18 on the CPU against measured peaks. */
+class MemoryPlannerTest {
+    private static final long MIB = 1 << 20;
+
+    private static MemoryProfile synthetic(int batch, long perImage, long constant, long reserved) {
+        long act = perImage * batch;
+        long peak = 400 * MIB + act + constant;
+        return new MemoryProfile("m", 224, batch, "off", false, "train", "cuda:0", 100 * MIB, 100 * MIB, 150 * MIB,
+                50 * MIB, act, constant, 0, peak, reserved < 0 ? peak : reserved, 300 * MIB, "synthetic");
+    }
+
+    @Test
+    void fit_linearProfiles_recoversPerImageAndConstantAndLargestBatch() {
+        MemoryPlanner.Fit f = MemoryPlanner.fit(synthetic(4, 50 * MIB, 20 * MIB, -1), synthetic(2, 50 * MIB, 20 * MIB, -1));
+        assertEquals(50.0 * MIB, f.perImage(), 1e-6);
+        assertEquals(20.0 * MIB, f.constant(), 1e-6);
+        assertEquals(400 * MIB, f.fixed());
+        assertEquals(400 * MIB + 20 * MIB + 10 * 50 * MIB, f.peak(10));
+        // 1 GiB budget: (1024 - 300 ctx) - 400 - 20 = 304 MiB room -> 6 images of 50 MiB
+        assertEquals(6, f.largestBatch(1L << 30));
+        assertTrue(f.total(6) <= 1L << 30 && f.total(7) > 1L << 30);
+        assertEquals(0, f.largestBatch(700 * MIB), "fixed parts and context alone exceed the budget");
+    }
+
+    @Test
+    void fit_allocatorOverhead_scalesThePrediction() {
+        MemoryProfile big = synthetic(4, 50 * MIB, 0, (long) ((400 * MIB + 200 * MIB) * 1.25));
+        MemoryPlanner.Fit f = MemoryPlanner.fit(synthetic(2, 50 * MIB, 0, -1), big);
+        assertEquals(1.25, f.overhead(), 1e-9);
+        assertEquals(Math.round((400 * MIB + 8 * 50 * MIB) * 1.25) + 300 * MIB, f.total(8));
+    }
+
+    @Test
+    void fit_sameBatchTwice_isRejected() {
+        assertThrows(IllegalArgumentException.class,
+                () -> MemoryPlanner.fit(synthetic(4, MIB, 0, -1), synthetic(4, MIB, 0, -1)));
+    }
+
+    @Test
+    void parseBytes_unitsAreBinary_badInputNamesKey() {
+        assertEquals(8L << 30, MemoryPlanner.parseBytes("--fit", "8GB"));
+        assertEquals(12L << 30, MemoryPlanner.parseBytes("--fit", "12g"));
+        assertEquals(512L << 20, MemoryPlanner.parseBytes("--fit", "512MiB"));
+        assertEquals(3L << 29, MemoryPlanner.parseBytes("--fit", "1.5GB"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MemoryPlanner.parseBytes("--fit", "eight"));
+        assertTrue(e.getMessage().startsWith("--fit: 'eight' (expected: a size"), e.getMessage());
+    }
+
+    /**
+     * Fitted at batch 2 and 4, the prediction for resnet18 (224 px, fp32, AdamW + EMA) on the CPU
+     * is within 15% of the peak measured at batch 8, 12 and 16.
+     */
+    @Test
+    void predict_resnet18Cpu_withinFifteenPercentOfMeasuredPeakAtThreeBatchSizes() {
+        TorchSettings.setThreads(2);
+        MemoryProfiler.Options base = MemoryProfiler.Options.train("resnet18", 224, 2, Device.CPU);
+        MemoryPlanner.Fit f = MemoryPlanner.measure(base, 2, 4);
+        StringBuilder report = new StringBuilder();
+        for (int b : List.of(8, 12, 16)) {
+            MemoryProfile measured = MemoryProfiler.profile(base.withBatch(b));
+            double ratio = (double) f.peak(b) / measured.peak();
+            report.append(String.format("batch %d: predicted %.1f MiB, measured %.1f MiB (ratio %.3f)%n", b,
+                    f.peak(b) / (double) MIB, measured.peak() / (double) MIB, ratio));
+            assertTrue(Math.abs(ratio - 1) <= 0.15, report.toString());
+        }
+        System.out.print(report);
+    }
+}
