@@ -522,6 +522,7 @@ public final class Pipeline {
                         + TemperatureScaling.FILE + " in the run folder (written by `jvision pipeline`)");
             }
             InferOutcome i = infer(exp, run.dir(), List.of(EnsembleMember.ofRun(run.dir(), 1.0)), opts.infer());
+            dev.jvision.track.report.RunReport.writeAfterRun(run.dir());
             return new Outcome(t, fit, i);
         }
     }
