@@ -91,6 +91,21 @@ public final class Kernels {
         return linearPlain(x, weight, bias);
     }
 
+    /**
+     * {@code gelu(linear(x))} (exact, erf-based GELU, as {@code nn.GELU()}); on the CPU inference
+     * path the GELU is fused into oneDNN's inner product as a post-op.
+     */
+    public static Tensor linearGelu(Tensor x, Tensor weight, Tensor bias) {
+        if (!x.is_cuda() && x.dim() >= 2 && x.scalar_type().intern() == torch.ScalarType.Float
+                && weight.scalar_type().intern() == torch.ScalarType.Float && linearOnednn
+                && !(GradMode.is_enabled() && (x.requires_grad() || weight.requires_grad()
+                        || (bias != null && bias.requires_grad())))
+                && !torch.is_autocast_enabled(torch.DeviceType.CPU)) {
+            return linearOnednn(x, weight, bias, "gelu");
+        }
+        return torch.gelu(linear(x, weight, bias));
+    }
+
     /** libtorch's own linear (OpenBLAS on CPU). */
     static Tensor linearPlain(Tensor x, Tensor weight, Tensor bias) {
         return bias == null ? torch.linear(x, weight) : torch.linear(x, weight, new TensorOptional(bias));
@@ -98,6 +113,11 @@ public final class Kernels {
 
     /** oneDNN's inner product ({@code mkldnn::_linear_pointwise}, no post-op); forward only, no autograd. */
     static Tensor linearOnednn(Tensor x, Tensor weight, Tensor bias) {
+        return linearOnednn(x, weight, bias, "none");
+    }
+
+    /** With post-op {@code attr}: {@code none} or {@code gelu} (erf). */
+    static Tensor linearOnednn(Tensor x, Tensor weight, Tensor bias, String attr) {
         long in = x.size(-1);
         long out = weight.size(0);
         Tensor rows = x.reshape(-1, in).contiguous();
@@ -105,9 +125,9 @@ public final class Kernels {
         stack.push_back(new IValue(rows));
         stack.push_back(new IValue(weight.contiguous()));
         stack.push_back(bias == null ? new IValue() : new IValue(bias));
-        stack.push_back(new IValue("none"));
+        stack.push_back(new IValue(attr));
         stack.push_back(new IValue(new GenericList(OptionalType.get(new Type.TypePtr(NumberType.getNumberIntTypePtr().get())))));
-        stack.push_back(new IValue(""));
+        stack.push_back(new IValue(attr.equals("gelu") ? "none" : "")); // GELU algorithm: none = erf
         Ops.LINEAR_POINTWISE.callBoxed(stack);
         Tensor y = stack.get(0).toTensor();
         long[] shape = shapeOf(x);
