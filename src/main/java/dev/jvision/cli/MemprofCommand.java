@@ -58,7 +58,8 @@ final class MemprofCommand implements Callable<Integer> {
     @Option(names = "--no-ema", description = "no EMA copy of the weights")
     boolean noEma;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "1", description = "measured steps (highest peak wins)")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "2",
+            description = "measured steps; the lowest peak is kept (other threads' allocations only add)")
     int steps;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "steps before measuring")

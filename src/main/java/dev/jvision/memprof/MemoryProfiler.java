@@ -61,7 +61,8 @@ public final class MemoryProfiler {
      * @param ema          keep an EMA copy (train mode)
      * @param optimizer    {@code adamw} or {@code sgd}
      * @param warmupSteps  steps run before measuring (0+)
-     * @param steps        measured steps (1+); the one with the highest peak is reported
+     * @param steps        measured steps (1+); the one with the lowest peak is reported (a step's memory
+     *                     is deterministic; other threads' allocations, e.g. the JIT compiler's, only add)
      */
     public record Options(String model, int imgSize, int batch, StepEngine.Amp amp, boolean channelsLast, Mode mode,
                           Device device, int numClasses, boolean ema, String optimizer, int warmupSteps, int steps) {
@@ -79,10 +80,19 @@ public final class MemoryProfiler {
             if (steps < 1) throw new IllegalArgumentException("steps: " + steps + " (expected: >= 1)");
         }
 
-        /** Training {@code model} at {@code imgSize} x {@code batch} on {@code device}: fp32, AdamW, EMA, 1000 classes. */
+        /**
+         * Training {@code model} at {@code imgSize} x {@code batch} on {@code device}: fp32, AdamW, EMA,
+         * 1000 classes, one warm-up and two measured steps.
+         */
         public static Options train(String model, int imgSize, int batch, Device device) {
             return new Options(model, imgSize, batch, StepEngine.Amp.OFF, false, Mode.TRAIN, device, 1000, true, "adamw",
-                    1, 1);
+                    1, 2);
+        }
+
+        /** A copy with other warm-up and measured step counts. */
+        public Options withSteps(int warmup, int measured) {
+            return new Options(model, imgSize, batch, amp, channelsLast, mode, device, numClasses, ema, optimizer, warmup,
+                    measured);
         }
 
         /** A copy with another batch size. */
@@ -148,18 +158,18 @@ public final class MemoryProfiler {
             long grads = train ? bytes(model.namedParameters().values().stream().filter(Tensor::requires_grad).toList()) : 0;
             long emaBytes = ema == null ? 0 : weights;
             StepEngine engine = new StepEngine(model, opt, scaler, ema, TrainConfig.defaults(), o.amp(), dev, null);
-            Step worst = null;
+            Step kept = null;
             for (int s = 0; s < o.warmupSteps() + o.steps(); s++) {
                 Step r = train ? trainStep(engine, scaler, o, meter) : inferStep(engine, o, meter);
-                if (s >= o.warmupSteps() && (worst == null || r.peak > worst.peak)) worst = r;
+                if (s >= o.warmupSteps() && (kept == null || r.peak < kept.peak)) kept = r;
             }
             long optBytes = opt == null ? 0 : bytes(opt.state().values());
-            long peak = worst.peak - meter.baseline();
-            long reserved = worst.reserved - meter.baseline();
-            long workspace = peak - (weights + grads + optBytes + emaBytes + worst.input + worst.activations);
+            long peak = kept.peak - meter.baseline();
+            long reserved = kept.reserved - meter.baseline();
+            long workspace = peak - (weights + grads + optBytes + emaBytes + kept.input + kept.activations);
             return new MemoryProfile(o.model(), o.imgSize(), o.batch(), o.amp().name().toLowerCase(Locale.ROOT),
                     o.channelsLast(), o.mode().name().toLowerCase(Locale.ROOT), o.device().toString(), weights, grads,
-                    optBytes, emaBytes, worst.activations, workspace, worst.input, peak, reserved, meter.context(),
+                    optBytes, emaBytes, kept.activations, workspace, kept.input, peak, reserved, meter.context(),
                     meter.method());
         } catch (RuntimeException e) {
             if (isOom(e)) {

@@ -27,7 +27,7 @@ class ActivationFixtureTest {
         int size = fixture.get("img_size").asInt();
         long expected = fixture.get("models").get(model).get("bytes").asLong();
         TorchSettings.setThreads(2);
-        MemoryProfile p = MemoryProfiler.profile(MemoryProfiler.Options.train(model, size, batch, Device.CPU));
+        MemoryProfile p = MemoryProfiler.profile(MemoryProfiler.Options.train(model, size, batch, Device.CPU).withSteps(1, 1));
         double ratio = (double) p.activations() / expected;
         System.out.printf("%s: memprof %.1f MiB, autograd saved %.1f MiB (ratio %.3f)%n%s", model,
                 p.activations() / 1048576.0, expected / 1048576.0, ratio, p.table());

@@ -63,6 +63,7 @@ public final class Charts {
         c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         c.getStyler().setYAxisLogarithmic(logY && allPositive(lines));
         c.getStyler().setXAxisDecimalPattern("#");
+        if (maxAbs(lines) < 0.01) c.getStyler().setYAxisDecimalPattern("0.0E0");
         boolean any = false;
         for (Line l : lines) {
             List<Double> xs = new ArrayList<>();
@@ -86,6 +87,16 @@ public final class Charts {
             c.addSeries("(no data)", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
         }
         return c;
+    }
+
+    private static double maxAbs(List<Line> lines) {
+        double m = 0;
+        for (Line l : lines) {
+            for (double v : l.y()) {
+                if (Double.isFinite(v)) m = Math.max(m, Math.abs(v));
+            }
+        }
+        return m;
     }
 
     private static boolean allPositive(List<Line> lines) {
@@ -115,23 +126,24 @@ public final class Charts {
         c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
         c.getStyler().setRangeColors(new Color[] {Color.WHITE, new Color(0x9ecae1), new Color(0x08519c)});
         c.getStyler().setMin(0);
-        c.getStyler().setMax(1);
-        c.getStyler().setHeatMapDecimalValueFormatter(v -> v < 0.005 ? "" : String.format(java.util.Locale.ROOT, "%.0f", v * 100));
+        c.getStyler().setMax(100);
+        c.getStyler().setHeatMapValueDecimalPattern("#");
         List<String> xs = new ArrayList<>();
         List<String> ys = new ArrayList<>();
         for (int i = 0; i < k; i++) {
-            xs.add(shortName(names.get(i)));
+            xs.add(i + " " + shortName(names.get(i)));
         }
         for (int i = k - 1; i >= 0; i--) {
-            ys.add(shortName(names.get(i)));
+            ys.add(i + " " + shortName(names.get(i)));
         }
         List<Number[]> cells = new ArrayList<>();
         for (int t = 0; t < k; t++) {
             long row = 0;
             for (long v : counts[t]) row += v;
             for (int p = 0; p < k; p++) {
-                double share = row == 0 ? 0 : (double) counts[t][p] / row;
-                cells.add(new Number[] {p, k - 1 - t, share});
+                if (counts[t][p] > 0) { // empty cells stay blank (white) instead of showing a 0
+                    cells.add(new Number[] {p, k - 1 - t, Math.round(100.0 * counts[t][p] / row)});
+                }
             }
         }
         c.addSeries("confusion", xs, ys, cells);
@@ -139,7 +151,7 @@ public final class Charts {
     }
 
     private static String shortName(String s) {
-        return s.length() <= 18 ? s : s.substring(0, 17) + "…";
+        return s.length() <= 20 ? s : s.substring(0, 19) + "…";
     }
 
     /** Bars per category (e.g. per-class F1), one series per entry of {@code series}. */

@@ -82,7 +82,7 @@ public final class RunReport {
                 false), "training and validation loss per epoch and fold");
         h.img(plots, "f1.png", Charts.lines("Validation macro-F1 (solid) and accuracy (dashed)", "epoch", "score", f1,
                 false), "validation macro-F1 and accuracy per epoch and fold");
-        h.img(plots, "lr.png", Charts.lines("Learning rate at the end of each epoch", "epoch", "learning rate", lr, true),
+        h.img(plots, "lr.png", Charts.lines("Learning rate at the end of each epoch", "epoch", "learning rate", lr, false),
                 "learning rate per epoch and fold");
 
         if (run.oof().isPresent()) {
@@ -101,7 +101,7 @@ public final class RunReport {
                 "epoch", "MB", mem, false), "peak memory per epoch and fold");
 
         h.h2("Config");
-        h.pre(Files.isRegularFile(runDir.resolve("config.yaml")) ? Files.readString(runDir.resolve("config.yaml")) : "");
+        h.detailsPre("config.yaml (the effective configuration of the run)", Files.readString(runDir.resolve("config.yaml")));
         Path out = runDir.resolve(FILE);
         AtomicFiles.writeText(out, w -> w.write(h.finish()));
         LOG.info("wrote {} ({} charts in {}/)", out, h.images(), PLOTS);
@@ -182,7 +182,9 @@ public final class RunReport {
             f1[c] = prec + rec == 0 ? 0 : 2 * prec * rec / (prec + rec);
             rows.add(List.of(Integer.toString(c), names.get(c), f4(prec), f4(rec), f4(f1[c]), Long.toString(support)));
         }
-        h.img(plots, "per_class_f1.png", Charts.bars("Out-of-fold F1 per class", "F1", names, List.of("F1"), List.of(f1), 1.0),
+        List<String> labelled = new ArrayList<>();
+        for (int c = 0; c < k; c++) labelled.add(c + " " + names.get(c));
+        h.img(plots, "per_class_f1.png", Charts.bars("Out-of-fold F1 per class", "F1", labelled, List.of("F1"), List.of(f1), 1.0),
                 "out-of-fold F1 per class");
         h.table(List.of("id", "class", "precision", "recall", "F1", "support"), rows, null);
 
@@ -197,13 +199,21 @@ public final class RunReport {
         }
         h.img(plots, "reliability.png", Charts.reliability("Reliability diagram, out-of-fold (" + BINS + " bins)", labels, bins),
                 "reliability diagram before and after temperature scaling");
+        List<List<String>> binRows = new ArrayList<>();
+        for (int i = 0; i < labels.size(); i++) {
+            double[][] b = bins.get(i);
+            for (int j = 0; j < b[0].length; j++) {
+                binRows.add(List.of(labels.get(i), f4(b[0][j]), f4(b[1][j]), String.format(Locale.ROOT, "%.0f", b[2][j])));
+            }
+        }
+        h.details("Bins (a point from few rows is noisy)", List.of("", "mean confidence", "accuracy", "rows"), binRows);
         run.calibration().ifPresentOrElse(cal -> h.table(List.of("", "temperature", "NLL", "ECE"), List.of(
                         List.of("before", "1", f4(cal.nllBefore()), f4(cal.eceBefore())),
                         List.of("after", f4(cal.temperature()), f4(cal.nllAfter()), f4(cal.eceAfter()))), null),
                 () -> h.p("No calibration.json: no temperature was fitted."));
     }
 
-    /** {@code [confidence[], accuracy[]]} of the non-empty bins of the top probability of softmax(logits / t). */
+    /** {@code [confidence[], accuracy[], rows[]]} of the non-empty bins of the top probability of softmax(logits / t). */
     static double[][] reliabilityBins(RunData.Oof o, double t) {
         double[] conf = new double[BINS];
         double[] correct = new double[BINS];
@@ -228,9 +238,10 @@ public final class RunReport {
         }
         List<double[]> pts = new ArrayList<>();
         for (int b = 0; b < BINS; b++) {
-            if (count[b] > 0) pts.add(new double[] {conf[b] / count[b], correct[b] / count[b]});
+            if (count[b] > 0) pts.add(new double[] {conf[b] / count[b], correct[b] / count[b], count[b]});
         }
-        return new double[][] {pts.stream().mapToDouble(p -> p[0]).toArray(), pts.stream().mapToDouble(p -> p[1]).toArray()};
+        return new double[][] {pts.stream().mapToDouble(p -> p[0]).toArray(), pts.stream().mapToDouble(p -> p[1]).toArray(),
+                pts.stream().mapToDouble(p -> p[2]).toArray()};
     }
 
     private static void variants(Html h, RunData run) {
@@ -324,7 +335,7 @@ public final class RunReport {
                 lines.add(new Charts.Line("#" + (i + 1) + " " + runs.get(i).name(), xy[0], xy[1], i, false));
             }
             h.img(plots, "compare_" + m.getKey() + ".png", Charts.lines(titles.get(m.getKey()), "epoch", m.getKey(), lines,
-                    m.getKey().equals("lr")), titles.get(m.getKey()) + " per epoch, runs overlaid");
+                    false), titles.get(m.getKey()) + " per epoch, runs overlaid");
         }
         Path out = outDir.resolve(COMPARE_FILE);
         AtomicFiles.writeText(out, w -> w.write(h.finish()));
@@ -357,6 +368,7 @@ public final class RunReport {
 
     /** A small HTML builder: escaped text, tables, images written as PNG files and embedded as data URIs. */
     static final class Html {
+        private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("-|[-+0-9.eE]+");
         private final StringBuilder b = new StringBuilder();
         private int images;
 
@@ -370,7 +382,7 @@ public final class RunReport {
                     .append("padding-bottom:.2em}\n")
                     .append("table{border-collapse:collapse;margin:.6em 0;font-size:.9em}th,td{border:1px solid #ddd;")
                     .append("padding:3px 8px;text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}\n")
-                    .append("td.diff{background:#fff3b0;font-weight:600}\n")
+                    .append("td.diff{background:#fff3b0;font-weight:600}td.t{text-align:left}\n")
                     .append("img{display:block;max-width:100%;height:auto;margin:.6em 0;border:1px solid #eee}\n")
                     .append("pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:.85em}\n")
                     .append("details{margin:.4em 0}summary{cursor:pointer;color:#555}\n")
@@ -393,8 +405,9 @@ public final class RunReport {
             b.append("<p>").append(esc(s)).append("</p>\n");
         }
 
-        void pre(String s) {
-            b.append("<pre>").append(esc(s)).append("</pre>\n");
+        void detailsPre(String summary, String text) {
+            b.append("<details><summary>").append(esc(summary)).append("</summary>\n<pre>").append(esc(text))
+                    .append("</pre>\n</details>\n");
         }
 
         /** Writes the chart to {@code dir/file} and embeds the same bytes. */
@@ -417,7 +430,9 @@ public final class RunReport {
                 List<String> r = rows.get(i);
                 for (int j = 0; j < r.size(); j++) {
                     boolean mark = marks != null && marks.get(i)[j];
-                    b.append(mark ? "<td class=\"diff\">" : "<td>").append(esc(r.get(j))).append("</td>");
+                    boolean text = j > 0 && !NUMBER.matcher(r.get(j)).matches();
+                    b.append(mark ? "<td class=\"diff\">" : text ? "<td class=\"t\">" : "<td>").append(esc(r.get(j)))
+                            .append("</td>");
                 }
                 b.append("</tr>\n");
             }
