@@ -140,6 +140,14 @@ public final class MemoryPlanner {
             }
             s.append(System.lineSeparator());
         }
+        for (Row r : rows) {
+            if (r.fit() == null) continue;
+            MemoryProfile a = r.fit().small();
+            MemoryProfile b = r.fit().large();
+            s.append(String.format(Locale.ROOT, "probes %s %d %s: batch %d peak %.1f MiB (activations %.1f), batch %d peak "
+                    + "%.1f MiB (activations %.1f)%n", r.model(), r.imgSize(), r.amp().name().toLowerCase(Locale.ROOT),
+                    a.batch(), a.peak() / MIB, a.activations() / MIB, b.batch(), b.peak() / MIB, b.activations() / MIB));
+        }
         return s.toString();
     }
 

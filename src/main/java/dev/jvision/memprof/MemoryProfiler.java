@@ -37,11 +37,15 @@ import org.bytedeco.pytorch.global.torch;
  * pass minus before it (minus the logits); the peak is the device's (CUDA) or the process
  * resident set's (CPU) peak during the step, above what was in use before the model was
  * built. See {@link Meter} for the methods and their errors. Warm-up steps run first so that
- * one-time allocations (kernel caches, the optimizer's first step) are not counted.
+ * one-time allocations (kernel caches, the optimizer's first step) are not counted, and the
+ * first profile of a process on a device is preceded by a throwaway batch-1 profile (the
+ * process's own one-time allocations made the first reading ~10-15 MB low on the CPU).
  *
  * <p>Stateless; not thread-safe (uses process-wide libtorch state and allocator settings).
  */
 public final class MemoryProfiler {
+    private static final java.util.Set<Device> WARMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private MemoryProfiler() {}
 
     /** Training step or inference forward pass. */
@@ -134,6 +138,11 @@ public final class MemoryProfiler {
     /** Profiles one configuration; see the class comment for what is measured. */
     public static MemoryProfile profile(Options o) {
         NativeRuntime.init();
+        if (WARMED.add(o.device())) {
+            // the first profile of a process on a device reads ~10-15 MB low on the CPU (one-time
+            // allocations of the process land before the baseline of the next one): run a small one first
+            profile(o.withBatch(1).withSteps(0, 1));
+        }
         org.bytedeco.pytorch.Device dev = o.device().toNative();
         Meter meter = Meter.of(o.device());
         boolean train = o.mode() == Mode.TRAIN;
@@ -182,6 +191,7 @@ public final class MemoryProfiler {
             if (ema != null) ema.close();
             if (opt != null) opt.close();
             if (model != null) model.close();
+            meter.close();
         }
     }
 

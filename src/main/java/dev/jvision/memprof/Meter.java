@@ -8,7 +8,11 @@ import org.bytedeco.pytorch.global.torch;
  * Reads "bytes in use now" and "peak since the last mark" on one device: the CUDA caching
  * allocator's statistics, or glibc's heap and the resident set on the CPU. Not thread-safe.
  */
-abstract class Meter {
+abstract class Meter implements AutoCloseable {
+    /** Undoes process-wide settings made for measuring. */
+    @Override
+    public void close() {}
+
     /** Bytes in use now. */
     abstract long current();
 
@@ -116,7 +120,8 @@ abstract class Meter {
      * plus the growth of the resident set during the step (its VmHWM, reset at the start), with
      * large blocks mapped and unmapped one by one ({@link HostMemory#followFrees()}) so that the
      * resident set follows the tensors. Error: blocks under 64 KiB reuse freed heap without growing
-     * the resident set, and the JVM's own growth during a step counts; together within ~10 MB.
+     * the resident set, and the JVM's own allocations during a step (JIT compiler arenas) count;
+     * together ~10-20 MB (run to run on a loaded 2-core machine).
      * (The resident set alone is not a usable baseline: what earlier work freed stays partly
      * resident, so later peaks would read tens of MB low.)
      */
@@ -143,8 +148,14 @@ abstract class Meter {
         }
 
         @Override
+        public void close() {
+            HostMemory.settleDefaults();
+        }
+
+        @Override
         void mark() {
-            HostMemory.trim();
+            // no trim here: freed small-block pages must stay resident, else reusing them during the
+            // step would fault them back in and read as growth (measured: ~20 MB too high)
             inUseAtMark = HostMemory.heapInUseBytes();
             rssAtMark = HostMemory.residentBytes();
             HostMemory.resetPeakResident();
@@ -174,7 +185,7 @@ abstract class Meter {
         String method() {
             return "CPU: activations = glibc heap in use (mallinfo2) after - before the forward pass; peak = heap in use "
                     + "at the step's start + growth of the resident set (VmHWM reset per step, blocks >= 64 KiB mapped "
-                    + "one by one); error within ~10 MB; weights, gradients, optimizer, EMA, input are exact tensor sizes";
+                    + "one by one); error ~10-20 MB; weights, gradients, optimizer, EMA, input are exact tensor sizes";
         }
     }
 }

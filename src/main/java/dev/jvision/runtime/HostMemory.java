@@ -84,7 +84,8 @@ public final class HostMemory {
      * Makes the resident set follow frees for the rest of the process: blocks of
      * {@link #FOLLOW_FREES_THRESHOLD} bytes or more are mapped and unmapped one by one, free heap
      * above 128 KiB is returned, and what is free now is released. Costs page faults on every large
-     * allocation (a few percent of a CPU training step). Returns false when unavailable.
+     * allocation (a few percent of a CPU training step); {@link #settleDefaults()} ends it. Returns
+     * false when unavailable.
      */
     public static boolean followFrees() {
         if (LIBC == null) return false;
@@ -92,6 +93,17 @@ public final class HostMemory {
                 & LIBC.mallopt(M_TRIM_THRESHOLD, 128 * 1024) == 1;
         LIBC.malloc_trim(0);
         return ok;
+    }
+
+    /**
+     * Undoes {@link #followFrees()} as far as glibc allows: a fixed mmap threshold of 32 MiB and
+     * trim threshold of 64 MiB, the values glibc's adaptive thresholds grow to under tensor
+     * workloads (the adaptive mode itself cannot be switched back on). No-op when unavailable.
+     */
+    public static void settleDefaults() {
+        if (LIBC == null) return;
+        LIBC.mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+        LIBC.mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
     }
 
     /** Returns free heap memory to the system ({@code malloc_trim(0)}); no-op when unavailable. */

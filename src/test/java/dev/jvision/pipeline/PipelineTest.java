@@ -42,7 +42,8 @@ class PipelineTest {
         Path run = o.train().runDir();
         assertEquals(2, o.train().cv().folds().size());
         for (String f : List.of("config.yaml", "metrics.csv", "run.log", "fold0/best.safetensors", "fold0/best.json",
-                "fold1/best.safetensors", "oof_logits.csv", "calibration.json", "submission.csv", "submission_info.json")) {
+                "fold1/best.safetensors", "oof_logits.csv", "calibration.json", "submission.csv", "submission_info.json",
+                "report.html", "plots/confusion.png")) {
             assertTrue(Files.isRegularFile(run.resolve(f)), f + " missing in " + run);
         }
         assertEquals(17, o.infer().rows());
