@@ -59,11 +59,16 @@ final class MemprofCommand implements Callable<Integer> {
     boolean noEma;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "2",
-            description = "measured steps; the lowest peak is kept (other threads' allocations only add)")
+            description = "measured steps; the highest peak is kept (default: ${DEFAULT-VALUE})")
     int steps;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "steps before measuring")
     int warmup;
+
+    @Option(names = "--deterministic", paramLabel = "BOOL", defaultValue = "true", arity = "1",
+            description = "deterministic algorithms, as experiment.deterministic (default: ${DEFAULT-VALUE}; on the CPU "
+                    + "they need more backward workspace)")
+    boolean deterministic;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "torch threads (0 = all cores)")
     int threads;
@@ -107,7 +112,7 @@ final class MemprofCommand implements Callable<Integer> {
         }
         if (amps.size() != 1) throw new IllegalArgumentException("--amp: " + amp + " (expected: one value without --fit)");
         MemoryProfile p = MemoryProfiler.profile(new MemoryProfiler.Options(model, imgSize, batch, amps.get(0),
-                channelsLast, m, dev, numClasses, !noEma, optimizer, warmup, steps));
+                channelsLast, m, dev, numClasses, !noEma, optimizer, warmup, steps, deterministic));
         System.out.print(json ? jsonOf(p.toMap()) : p.table());
         return 0;
     }
@@ -124,7 +129,7 @@ final class MemprofCommand implements Callable<Integer> {
         List<Long> budgets = new ArrayList<>();
         for (String b : fit) budgets.add(MemoryPlanner.parseBytes("--fit", b));
         MemoryProfiler.Options base = new MemoryProfiler.Options(ms.get(0), ss.get(0), probe.get(0), amps.get(0),
-                channelsLast, m, dev, numClasses, !noEma, optimizer, warmup, steps);
+                channelsLast, m, dev, numClasses, !noEma, optimizer, warmup, steps, deterministic);
         List<MemoryPlanner.Row> rows = MemoryPlanner.plan(base, ms, ss, amps, budgets, probe.get(0), probe.get(1));
         if (json) {
             List<Map<String, Object>> out = new ArrayList<>();

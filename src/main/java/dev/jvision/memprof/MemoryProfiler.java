@@ -13,6 +13,7 @@ import dev.jvision.optim.StepOptimizer;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.NativeRuntime;
+import dev.jvision.runtime.TorchSettings;
 import dev.jvision.train.StepEngine;
 import java.util.Collection;
 import java.util.Locale;
@@ -35,11 +36,11 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>Fixed parts are exact tensor sizes. Activations are the bytes in use after the forward
  * pass minus before it (minus the logits); the peak is the device's (CUDA) or the process
- * resident set's (CPU) peak during the step, above what was in use before the model was
+ * sampled C heap's (CPU) peak during the step, above what was in use before the model was
  * built. See {@link Meter} for the methods and their errors. Warm-up steps run first so that
  * one-time allocations (kernel caches, the optimizer's first step) are not counted, and the
  * first profile of a process on a device is preceded by a throwaway batch-1 profile (the
- * process's own one-time allocations made the first reading ~10-15 MB low on the CPU).
+ * process's own one-time allocations are no model's).
  *
  * <p>Stateless; not thread-safe (uses process-wide libtorch state and allocator settings).
  */
@@ -65,11 +66,15 @@ public final class MemoryProfiler {
      * @param ema          keep an EMA copy (train mode)
      * @param optimizer    {@code adamw} or {@code sgd}
      * @param warmupSteps  steps run before measuring (0+)
-     * @param steps        measured steps (1+); the one with the lowest peak is reported (a step's memory
-     *                     is deterministic; other threads' allocations, e.g. the JIT compiler's, only add)
+     * @param steps        measured steps (1+); the one with the highest peak is reported (on the CPU the
+     *                     sampled peak can only miss short temporaries, so more steps catch more)
+     * @param deterministic libtorch's deterministic algorithms during the profile (as
+     *                     {@code experiment.deterministic}, default true: on the CPU they need ~65% more
+     *                     backward workspace for resnet18); the previous mode is restored afterwards
      */
     public record Options(String model, int imgSize, int batch, StepEngine.Amp amp, boolean channelsLast, Mode mode,
-                          Device device, int numClasses, boolean ema, String optimizer, int warmupSteps, int steps) {
+                          Device device, int numClasses, boolean ema, String optimizer, int warmupSteps, int steps,
+                          boolean deterministic) {
         public Options {
             Models.spec(model); // unknown names fail here, listing close matches
             if (imgSize < 16 || imgSize > 4096) {
@@ -86,41 +91,41 @@ public final class MemoryProfiler {
 
         /**
          * Training {@code model} at {@code imgSize} x {@code batch} on {@code device}: fp32, AdamW, EMA,
-         * 1000 classes, one warm-up and two measured steps.
+         * 1000 classes, deterministic algorithms, one warm-up and two measured steps.
          */
         public static Options train(String model, int imgSize, int batch, Device device) {
             return new Options(model, imgSize, batch, StepEngine.Amp.OFF, false, Mode.TRAIN, device, 1000, true, "adamw",
-                    1, 2);
+                    1, 2, true);
         }
 
         /** A copy with other warm-up and measured step counts. */
         public Options withSteps(int warmup, int measured) {
             return new Options(model, imgSize, batch, amp, channelsLast, mode, device, numClasses, ema, optimizer, warmup,
-                    measured);
+                    measured, deterministic);
         }
 
         /** A copy with another batch size. */
         public Options withBatch(int b) {
             return new Options(model, imgSize, b, amp, channelsLast, mode, device, numClasses, ema, optimizer, warmupSteps,
-                    steps);
+                    steps, deterministic);
         }
 
         /** A copy with another precision. */
         public Options withAmp(StepEngine.Amp a) {
             return new Options(model, imgSize, batch, a, channelsLast, mode, device, numClasses, ema, optimizer,
-                    warmupSteps, steps);
+                    warmupSteps, steps, deterministic);
         }
 
         /** A copy with another image size. */
         public Options withImgSize(int s) {
             return new Options(model, s, batch, amp, channelsLast, mode, device, numClasses, ema, optimizer, warmupSteps,
-                    steps);
+                    steps, deterministic);
         }
 
         /** A copy with another model. */
         public Options withModel(String m) {
             return new Options(m, imgSize, batch, amp, channelsLast, mode, device, numClasses, ema, optimizer, warmupSteps,
-                    steps);
+                    steps, deterministic);
         }
     }
 
@@ -139,10 +144,20 @@ public final class MemoryProfiler {
     public static MemoryProfile profile(Options o) {
         NativeRuntime.init();
         if (WARMED.add(o.device())) {
-            // the first profile of a process on a device reads ~10-15 MB low on the CPU (one-time
-            // allocations of the process land before the baseline of the next one): run a small one first
+            // one-time allocations of the process (kernel caches, thread pools, cuBLAS workspaces) belong to no
+            // model: a small throwaway profile makes them part of the next baseline
             profile(o.withBatch(1).withSteps(0, 1));
         }
+        boolean wasDeterministic = torch.globalContext().deterministicAlgorithms();
+        TorchSettings.deterministic(o.deterministic());
+        try {
+            return measure(o);
+        } finally {
+            TorchSettings.deterministic(wasDeterministic);
+        }
+    }
+
+    private static MemoryProfile measure(Options o) {
         org.bytedeco.pytorch.Device dev = o.device().toNative();
         Meter meter = Meter.of(o.device());
         boolean train = o.mode() == Mode.TRAIN;
@@ -170,7 +185,7 @@ public final class MemoryProfiler {
             Step kept = null;
             for (int s = 0; s < o.warmupSteps() + o.steps(); s++) {
                 Step r = train ? trainStep(engine, scaler, o, meter) : inferStep(engine, o, meter);
-                if (s >= o.warmupSteps() && (kept == null || r.peak < kept.peak)) kept = r;
+                if (s >= o.warmupSteps() && (kept == null || r.peak > kept.peak)) kept = r;
             }
             long optBytes = opt == null ? 0 : bytes(opt.state().values());
             long peak = kept.peak - meter.baseline();
@@ -221,8 +236,11 @@ public final class MemoryProfiler {
             Tensor logits = engine.forward(x);
             meter.sync();
             long activations = meter.current() - before - bytes(logits);
+            meter.startSampling();
             Tensor loss = engine.loss(logits, y);
             scaler.scale(loss).backward();
+            meter.sync();
+            meter.current(); // checkpoint: activations and every gradient are alive here
             engine.step(1e-4);
             meter.sync();
             return new Step(input, activations, meter.peak(), meter.reservedPeak());
@@ -232,6 +250,7 @@ public final class MemoryProfiler {
     private static Step inferStep(StepEngine engine, Options o, Meter meter) {
         try (var scope = Memory.step(); NoGradGuard ng = new NoGradGuard()) {
             meter.mark();
+            meter.startSampling();
             Tensor x = randomInput(o);
             long input = bytes(x);
             engine.forward(x);

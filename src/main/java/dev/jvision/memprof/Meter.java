@@ -31,6 +31,9 @@ abstract class Meter implements AutoCloseable {
     /** Memory outside what the meter counts (see {@link MemoryProfile#context()}). */
     abstract long context();
 
+    /** Starts watching for the peak between checkpoints (CPU sampler); no-op where the peak is tracked natively. */
+    void startSampling() {}
+
     /** Waits for queued device work (CUDA), so that statistics are final. */
     void sync() {}
 
@@ -115,27 +118,26 @@ abstract class Meter implements AutoCloseable {
     }
 
     /**
-     * The CPU: glibc's heap in use for "now" (exact for tensor storages; error: whatever other JVM
-     * threads malloc meanwhile, a few MB at most). For "peak", the heap in use when the step starts
-     * plus the growth of the resident set during the step (its VmHWM, reset at the start), with
-     * large blocks mapped and unmapped one by one ({@link HostMemory#followFrees()}) so that the
-     * resident set follows the tensors. Error: blocks under 64 KiB reuse freed heap without growing
-     * the resident set, and the JVM's own allocations during a step (JIT compiler arenas) count;
-     * together ~10-20 MB (run to run on a loaded 2-core machine).
-     * (The resident set alone is not a usable baseline: what earlier work freed stays partly
-     * resident, so later peaks would read tens of MB low.)
+     * The CPU: glibc's heap in use ({@code mallinfo2}: every tensor storage, plus the much smaller
+     * C++ objects and whatever other JVM threads malloc meanwhile, a few MB). The peak of a step is
+     * the highest reading of a sampler thread (every ~0.1 ms, from the end of the forward pass) and
+     * of the checkpoints the profiler reads (after the forward pass, after backward, after the
+     * optimizer step): a temporary that lives shorter than the sampling interval, or one inside the
+     * forward pass, can be missed (the backward pass holds the peak). (The resident set is no measure of
+     * a step's peak: glibc serves large blocks from free heap chunks left by earlier work, so its
+     * growth depends on the process's history; measured 10-20% per image high after other work.)
      */
     static final class Host extends Meter {
         private final long baseline;
         private final long baselineRss;
-        private long inUseAtMark;
-        private long rssAtMark;
+        private final java.util.concurrent.atomic.AtomicLong max = new java.util.concurrent.atomic.AtomicLong();
+        private volatile boolean sampling;
+        private Thread sampler;
 
         Host() {
             if (!HostMemory.available()) {
                 throw new UnsupportedOperationException("memprof on the CPU needs glibc 2.33+ (mallinfo2) on Linux");
             }
-            HostMemory.followFrees();
             releaseUnreachable();
             HostMemory.trim();
             this.baseline = HostMemory.heapInUseBytes();
@@ -144,26 +146,60 @@ abstract class Meter implements AutoCloseable {
 
         @Override
         long current() {
-            return HostMemory.heapInUseBytes();
-        }
-
-        @Override
-        public void close() {
-            HostMemory.settleDefaults();
+            long v = HostMemory.heapInUseBytes();
+            max.accumulateAndGet(v, Math::max);
+            return v;
         }
 
         @Override
         void mark() {
-            // no trim here: freed small-block pages must stay resident, else reusing them during the
-            // step would fault them back in and read as growth (measured: ~20 MB too high)
-            inUseAtMark = HostMemory.heapInUseBytes();
-            rssAtMark = HostMemory.residentBytes();
-            HostMemory.resetPeakResident();
+            stopSampler();
+            // collect unreachable tensors of earlier work now: freed in the middle of the forward pass they
+            // would read as negative activations (seen: -15 MB after other tests in the same JVM)
+            releaseUnreachable();
+            max.set(HostMemory.heapInUseBytes());
+        }
+
+        /**
+         * Starts the sampler. Called after the activations are read: the sampler allocates Java
+         * objects, and collections it triggers free earlier work's tensors.
+         */
+        @Override
+        void startSampling() {
+            stopSampler();
+            sampling = true;
+            sampler = new Thread(() -> {
+                while (sampling) {
+                    current();
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                }
+            }, "jvision-memprof-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
         }
 
         @Override
         long peak() {
-            return inUseAtMark + Math.max(0, HostMemory.peakResidentBytes() - rssAtMark);
+            current();
+            stopSampler();
+            return max.get();
+        }
+
+        private void stopSampler() {
+            sampling = false;
+            if (sampler != null) {
+                try {
+                    sampler.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                sampler = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            stopSampler();
         }
 
         @Override
@@ -183,9 +219,9 @@ abstract class Meter implements AutoCloseable {
 
         @Override
         String method() {
-            return "CPU: activations = glibc heap in use (mallinfo2) after - before the forward pass; peak = heap in use "
-                    + "at the step's start + growth of the resident set (VmHWM reset per step, blocks >= 64 KiB mapped "
-                    + "one by one); error ~10-20 MB; weights, gradients, optimizer, EMA, input are exact tensor sizes";
+            return "CPU: glibc heap in use (mallinfo2): activations = after - before the forward pass; peak = highest "
+                    + "reading of a 0.1 ms sampler and the step's checkpoints; error a few MB plus temporaries shorter "
+                    + "than 0.1 ms; weights, gradients, optimizer, EMA, input are exact tensor sizes";
         }
     }
 }

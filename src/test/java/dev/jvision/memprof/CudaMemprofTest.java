@@ -27,7 +27,7 @@ class CudaMemprofTest {
 
     private static MemoryProfiler.Options bf16(String model, int size, int batch) {
         return new MemoryProfiler.Options(model, size, batch, StepEngine.Amp.BF16, true, MemoryProfiler.Mode.TRAIN,
-                Device.cuda(0), 1000, true, "adamw", 1, 1);
+                Device.cuda(0), 1000, true, "adamw", 1, 2, true);
     }
 
     @Test

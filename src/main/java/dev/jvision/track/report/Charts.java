@@ -55,6 +55,12 @@ public final class Charts {
 
     /** A line chart; lines without points are left out, NaN values break a line. */
     public static XYChart lines(String title, String xTitle, String yTitle, List<Line> lines, boolean logY) {
+        return lines(title, xTitle, yTitle, lines, logY, false);
+    }
+
+    /** A line chart whose y axis starts at 0 when {@code fromZero} (amounts such as memory, throughput). */
+    public static XYChart lines(String title, String xTitle, String yTitle, List<Line> lines, boolean logY,
+                                boolean fromZero) {
         XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle)
                 .build();
         style(c.getStyler());
@@ -63,6 +69,7 @@ public final class Charts {
         c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         c.getStyler().setYAxisLogarithmic(logY && allPositive(lines));
         c.getStyler().setXAxisDecimalPattern("#");
+        if (fromZero) c.getStyler().setYAxisMin(0.0);
         if (maxAbs(lines) < 0.01) c.getStyler().setYAxisDecimalPattern("0.0E0");
         boolean any = false;
         for (Line l : lines) {

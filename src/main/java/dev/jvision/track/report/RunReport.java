@@ -95,10 +95,10 @@ public final class RunReport {
         variants(h, run);
 
         h.h2("Throughput and memory");
-        h.img(plots, "throughput.png", Charts.lines("Training images/s per epoch", "epoch", "images/s", ips, false),
+        h.img(plots, "throughput.png", Charts.lines("Training images/s per epoch", "epoch", "images/s", ips, false, true),
                 "training images per second per epoch and fold");
         h.img(plots, "memory.png", Charts.lines("Peak memory per epoch (MB; CUDA: allocator peak, CPU: process peak RSS)",
-                "epoch", "MB", mem, false), "peak memory per epoch and fold");
+                "epoch", "MB", mem, false, true), "peak memory per epoch and fold");
 
         h.h2("Config");
         h.detailsPre("config.yaml (the effective configuration of the run)", Files.readString(runDir.resolve("config.yaml")));
@@ -334,8 +334,9 @@ public final class RunReport {
                 double[][] xy = meanPerEpoch(runs.get(i), m.getValue());
                 lines.add(new Charts.Line("#" + (i + 1) + " " + runs.get(i).name(), xy[0], xy[1], i, false));
             }
+            boolean amount = m.getKey().equals("img_per_s") || m.getKey().equals("peak_mem_mb");
             h.img(plots, "compare_" + m.getKey() + ".png", Charts.lines(titles.get(m.getKey()), "epoch", m.getKey(), lines,
-                    false), titles.get(m.getKey()) + " per epoch, runs overlaid");
+                    false, amount), titles.get(m.getKey()) + " per epoch, runs overlaid");
         }
         Path out = outDir.resolve(COMPARE_FILE);
         AtomicFiles.writeText(out, w -> w.write(h.finish()));
