@@ -7,9 +7,9 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.optim.Ema;
 import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.StepOptimizer;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.track.MemoryStats;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -29,7 +29,7 @@ final class AutoBatch {
     private AutoBatch() {}
 
     static int find(Trainer trainer, String arch, TrainConfig t, Experiment exp, Device device) {
-        if (!device.is_cuda()) {
+        if (!device.isCuda()) {
             LOG.info("train.auto_batch_size needs a CUDA device; keeping batch_size {}", t.batchSize());
             return t.batchSize();
         }
@@ -52,7 +52,7 @@ final class AutoBatch {
                     break;
                 }
             }
-            if (lo == 0) throw new IllegalStateException("auto batch size: even batch size 1 does not fit on " + device.str().getString());
+            if (lo == 0) throw new IllegalStateException("auto batch size: even batch size 1 does not fit on " + device.toString());
             hi = lo * 2;
         }
         if (hi > 0) {
@@ -81,10 +81,10 @@ final class AutoBatch {
             for (int i = 0; i < 2; i++) {
                 try (var scope = Memory.step()) {
                     Tensor raw = torch.randint(255, new long[] {b, size, size, 3},
-                            new TensorOptions(torch.ScalarType.Byte).device(new org.bytedeco.pytorch.DeviceOptional(device)));
+                            new TensorOptions(torch.ScalarType.Byte).device(new org.bytedeco.pytorch.DeviceOptional(device.toNative())));
                     Tensor x = transform.train(raw, i);
                     Tensor y = torch.zeros(new long[] {b, exp.model().numClasses()},
-                            new TensorOptions(torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device)))
+                            new TensorOptions(torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device.toNative())))
                             .add(new Scalar(1.0 / exp.model().numClasses()));
                     engine.accumulate(x, y);
                     engine.step(t.lr());

@@ -5,12 +5,12 @@ import dev.jvision.data.Folds;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
 import dev.jvision.metrics.ClassificationMetrics;
+import dev.jvision.runtime.Device;
 import dev.jvision.track.MemoryStats;
 import dev.jvision.track.RunDir;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.pytorch.Device;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

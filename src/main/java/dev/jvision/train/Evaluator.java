@@ -6,10 +6,10 @@ import dev.jvision.data.BatchLoader;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
 import dev.jvision.models.ImageModel;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import java.util.List;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -35,7 +35,7 @@ public final class Evaluator {
             while (loader.hasNext()) {
                 Batch b = loader.next();
                 try (var scope = Memory.step()) {
-                    Tensor x = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3).to(device, torch.ScalarType.Byte);
+                    Tensor x = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3).to(device.toNative(), torch.ScalarType.Byte);
                     float[] flat = Tensors.toFloats(model.forward(transform.eval(x)));
                     for (int i = 0; i < b.size(); i++) {
                         float[] r = new float[c];

@@ -6,8 +6,8 @@ import dev.jvision.optim.Ema;
 import dev.jvision.optim.GradClip;
 import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.StepOptimizer;
+import dev.jvision.runtime.Device;
 import java.util.List;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -54,7 +54,7 @@ public final class StepEngine {
             case "bf16" -> Amp.BF16;
             case "fp16" -> Amp.FP16;
             case "off" -> Amp.OFF;
-            default -> device.is_cuda() ? Amp.BF16 : Amp.OFF;
+            default -> device.isCuda() ? Amp.BF16 : Amp.OFF;
         };
     }
 
@@ -68,7 +68,7 @@ public final class StepEngine {
         if (amp == Amp.OFF) {
             return model.forward(x);
         }
-        torch.DeviceType dt = device.type();
+        torch.DeviceType dt = device.toNative().type();
         boolean was = torch.is_autocast_enabled(dt);
         torch.ScalarType prev = torch.get_autocast_dtype(dt);
         torch.set_autocast_dtype(dt, amp == Amp.BF16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Half);

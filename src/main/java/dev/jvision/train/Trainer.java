@@ -28,7 +28,7 @@ import dev.jvision.optim.StepDecay;
 import dev.jvision.optim.StepOptimizer;
 import dev.jvision.optim.WarmupCosine;
 import dev.jvision.runtime.AtomicFiles;
-import dev.jvision.runtime.Devices;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.TorchSettings;
@@ -44,7 +44,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.Tensor;
@@ -198,7 +197,7 @@ public final class Trainer {
             cleanTopK(foldDir, topK);
             long steps = p.optimizerSteps();
             LOG.info("fold {}: {} train / {} val images, {} on {}, {} steps per epoch, amp {}, {}", fold, train.size(),
-                    val.size(), arch, Devices.describe(device), stepsPerEpoch, amp.name().toLowerCase(),
+                    val.size(), arch, device, stepsPerEpoch, amp.name().toLowerCase(),
                     opt instanceof FusedAdamW a ? "adamw (" + a.impl().name().toLowerCase() + ")" : t.optimizer());
             for (int epoch = p.epoch(); epoch < t.epochs() && !p.stopped(); epoch++) {
                 model.train(true);
@@ -221,8 +220,8 @@ public final class Trainer {
                         float loss;
                         try (var scope = Memory.step()) {
                             Tensor raw = Tensors.fromBytes(batch.pixels(), batch.size(), batch.height(), batch.width(), 3)
-                                    .to(device, torch.ScalarType.Byte);
-                            Tensor labels = Tensors.fromInts(batch.labels()).to(device, torch.ScalarType.Long);
+                                    .to(device.toNative(), torch.ScalarType.Byte);
+                            Tensor labels = Tensors.fromInts(batch.labels()).to(device.toNative(), torch.ScalarType.Long);
                             // images augmented on the device; soft targets carry Mixup/CutMix weights
                             Augmenter.Augmented a = augmenter.train(raw, labels, epoch, t.epochs(),
                                     seed * 1_000_003L + (long) epoch * batches + b);
@@ -499,8 +498,8 @@ public final class Trainer {
     public float trainStep(ImageModel model, Optimizer opt, BatchTransform transform, Batch b, long augSeed,
                            TrainConfig t) {
         try (var scope = Memory.step()) {
-            Tensor raw = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3).to(device, torch.ScalarType.Byte);
-            Tensor y = Tensors.fromInts(b.labels()).to(device, torch.ScalarType.Long);
+            Tensor raw = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3).to(device.toNative(), torch.ScalarType.Byte);
+            Tensor y = Tensors.fromInts(b.labels()).to(device.toNative(), torch.ScalarType.Long);
             Tensor x = transform.train(raw, augSeed);
             opt.zero_grad(true);
             Tensor logits = model.forward(x);
@@ -547,7 +546,7 @@ public final class Trainer {
             float[] f = new float[w.size()];
             for (int i = 0; i < f.length; i++) f[i] = w.get(i).floatValue();
             try (var scope = Memory.step()) {
-                t = Tensors.fromFloats(f, f.length).to(device, torch.ScalarType.Float);
+                t = Tensors.fromFloats(f, f.length).to(device.toNative(), torch.ScalarType.Float);
                 t.retainReference();
             }
         }

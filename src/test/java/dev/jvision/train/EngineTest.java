@@ -11,13 +11,13 @@ import dev.jvision.nn.Ops;
 import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.ParamGroup;
 import dev.jvision.optim.Sgd;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.TorchSettings;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** StepEngine (accumulation, autocast), losses, early stopping and top-k retention. */
 class EngineTest {
-    static final Device CPU = new Device(torch.DeviceType.CPU);
+    static final Device CPU = Device.CPU;
 
     @BeforeAll
     static void init() {
@@ -146,7 +146,7 @@ class EngineTest {
             Tensor logits = torch.randn(6, 5);
             int[] labels = {0, 4, 2, 2, 1, 3};
             Tensor mine = Losses.softTargetCrossEntropy(logits, Losses.oneHot(labels, 5, CPU), 0.1, null);
-            Tensor ref = torch.cross_entropy_loss(logits, Tensors.fromInts(labels).to(CPU, torch.ScalarType.Long),
+            Tensor ref = torch.cross_entropy_loss(logits, Tensors.fromInts(labels).to(CPU.toNative(), torch.ScalarType.Long),
                     new TensorOptional(), 1, -100, 0.1);
             assertEquals(ref.item_double(), mine.item_double(), 1e-6);
             Tensor w = Tensors.fromFloats(new float[] {2, 1, 1, 1, 1}, 5);

@@ -11,11 +11,11 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.Models;
 import dev.jvision.optim.Optimizers;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.TorchSettings;
 import java.util.List;
 import java.util.Random;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,7 @@ class TrainStepMemoryTest {
     void trainStep_thousandsOfSteps_residentMemoryStaysFlat() {
         TorchSettings.setThreads(2);
         TorchSettings.seed(1);
-        Device cpu = new Device(torch.DeviceType.CPU);
+        Device cpu = Device.CPU;
         TrainConfig cfg = TrainConfig.defaults();
         Trainer trainer = new Trainer(Experiment.defaults(), cpu, List.of("a", "b", "c"));
         Random r = new Random(3);
