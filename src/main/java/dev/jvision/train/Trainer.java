@@ -108,26 +108,26 @@ public final class Trainer {
     /** Builds the configured optimiser over {@code model}'s parameter groups; the caller closes it. */
     public static StepOptimizer buildOptimizer(ImageModel model, TrainConfig t) {
         List<ParamGroup> groups = ParamGroups.of(model, model.classifierName(), t.weightDecay(), t.headLrScale());
-        if ("sgd".equals(t.optimizer())) {
-            return new Sgd(groups, t.momentum(), t.nesterov());
-        }
         FusedAdamW.Impl impl = switch (t.optimizerImpl()) {
-            case "fused" -> FusedAdamW.Impl.FUSED;
-            case "foreach" -> FusedAdamW.Impl.FOREACH;
-            default -> FusedAdamW.Impl.AUTO;
+            case FUSED -> FusedAdamW.Impl.FUSED;
+            case FOREACH -> FusedAdamW.Impl.FOREACH;
+            case AUTO -> FusedAdamW.Impl.AUTO;
         };
-        return new FusedAdamW(groups, t.beta1(), t.beta2(), t.eps(), impl);
+        return switch (t.optimizer()) {
+            case SGD -> new Sgd(groups, t.momentum(), t.nesterov());
+            case ADAMW -> new FusedAdamW(groups, t.beta1(), t.beta2(), t.eps(), impl);
+        };
     }
 
     /** The configured schedule for {@code stepsPerEpoch} optimiser steps per epoch. */
     public static LrSchedule buildSchedule(TrainConfig t, long stepsPerEpoch) {
         long warm = Math.round(t.warmupEpochs() * stepsPerEpoch);
         return switch (t.schedule()) {
-            case "step" -> new StepDecay(t.lr(), t.minLr(), warm, Math.max(1, Math.round(t.stepEpochs() * stepsPerEpoch)),
+            case STEP -> new StepDecay(t.lr(), t.minLr(), warm, Math.max(1, Math.round(t.stepEpochs() * stepsPerEpoch)),
                     t.stepGamma());
-            case "plateau" -> new Plateau(t.lr(), t.minLr(), warm, t.plateauFactor(), t.plateauPatience(),
+            case PLATEAU -> new Plateau(t.lr(), t.minLr(), warm, t.plateauFactor(), t.plateauPatience(),
                     !t.monitorMinimises(), t.minDelta());
-            default -> new WarmupCosine(t.lr(), t.minLr(), warm, Math.max(1, stepsPerEpoch * t.epochs()));
+            case COSINE -> new WarmupCosine(t.lr(), t.minLr(), warm, Math.max(1, stepsPerEpoch * t.epochs()));
         };
     }
 
@@ -270,10 +270,10 @@ public final class Trainer {
                 double vloss = Evaluator.nll(Evaluator.softmax(logits, 1.0), valTargets);
                 double trainLoss = images == 0 ? 0 : lossSum / images;
                 double value = switch (t.monitor()) {
-                    case "val_acc" -> acc;
-                    case "val_top5" -> top5;
-                    case "val_loss" -> vloss;
-                    default -> f1;
+                    case VAL_ACC -> acc;
+                    case VAL_TOP5 -> top5;
+                    case VAL_LOSS -> vloss;
+                    case VAL_F1 -> f1;
                 };
                 boolean improved = stopper.observe(value);
                 int bestEpoch = p.bestEpoch();

@@ -47,9 +47,11 @@ class EngineTest {
 
     private static TrainConfig cfg(int accum, String amp) {
         TrainConfig d = TrainConfig.defaults();
-        return new TrainConfig(d.epochs(), 16, 0.05, 0.0, 0, 0, 0.1, 2, null, 0, 0, 1, "sgd", "auto", 0.9, 0.999, 1e-8,
-                0.0, false, 1.0, "cosine", 30, 0.1, 0.1, 2, "ce", null, accum, false, 0.99, true, true, amp, 65536, 2000,
-                "val_f1", 0, 0, 0, false, false);
+        return new TrainConfig(d.epochs(), 16, 0.05, 0.0, 0, 0, 0.1, 2, null, 0, 0, 1, TrainConfig.Optimizer.SGD,
+                TrainConfig.OptimizerImpl.AUTO, 0.9, 0.999, 1e-8, 0.0, false, 1.0, TrainConfig.Schedule.COSINE, 30, 0.1,
+                0.1, 2, TrainConfig.Loss.CE, null, accum, false, 0.99, true, true,
+                TrainConfig.Amp.valueOf(amp.toUpperCase(java.util.Locale.ROOT)), 65536, 2000, TrainConfig.Monitor.VAL_F1,
+                0, 0, 0, false, false);
     }
 
     private static Sgd sgd(TinyNet m) {

@@ -71,7 +71,7 @@ public class EngineStepBenchmark {
         net.train(true);
         TrainConfig t = TrainConfig.defaults();
         optimizer = Trainer.buildOptimizer(net, t);
-        StepEngine.Amp a = StepEngine.resolveAmp(amp, dev);
+        StepEngine.Amp a = StepEngine.resolveAmp(TrainConfig.Amp.valueOf(amp.toUpperCase(java.util.Locale.ROOT)), dev);
         scaler = a == StepEngine.Amp.FP16 ? new LossScaler(true, 65536, 2.0, 0.5, 2000, dev) : LossScaler.disabled(dev);
         engine = new StepEngine(net, optimizer, scaler, null, t, a, dev, null);
         try (Tensor cpu = torch.randn(batch, 3, size, size)) {
