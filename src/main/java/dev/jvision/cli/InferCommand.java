@@ -12,7 +12,7 @@ import dev.jvision.models.ModelOptions;
 import dev.jvision.models.ModelSpec;
 import dev.jvision.models.Models;
 import dev.jvision.models.Weights;
-import dev.jvision.pipeline.Pipeline;
+import dev.jvision.pipeline.InferStage;
 import dev.jvision.runtime.Device;
 import dev.jvision.train.CheckpointInfo;
 import java.nio.file.Files;
@@ -153,10 +153,10 @@ final class InferCommand implements Callable<Integer> {
             sets.add("infer.batch_size=" + batchSize);
         }
         Experiment exp = Configs.load(cfg, sets);
-        Pipeline.InferOptions base = Pipeline.InferOptions.of(exp);
-        Pipeline.InferOptions opts = new Pipeline.InferOptions(tta || base.tta(), useCalibration || base.useCalibration(),
+        InferStage.Options base = InferStage.Options.of(exp);
+        InferStage.Options opts = new InferStage.Options(tta || base.tta(), useCalibration || base.useCalibration(),
                 saveProbs || base.saveProbs(), confidenceThreshold != null ? confidenceThreshold : base.confidenceThreshold());
-        Pipeline.InferOutcome o = Pipeline.infer(exp, out != null ? out : defaultOut, members, opts);
+        InferStage.Outcome o = InferStage.infer(exp, out != null ? out : defaultOut, members, opts);
         PipelineCommand.printVariants(o);
         o.testF1().ifPresent(f -> System.out.printf("test macro-F1 %.4f (accuracy %.4f, %d images)%n", f,
                 o.testAcc().orElse(0.0), o.rows()));
