@@ -312,7 +312,7 @@ public final class SwinTransformer extends ImageModel {
 
         @Override
         public Tensor forward(Tensor x) {
-            return fc2.forward(Ops.gelu(fc1.forward(x)));
+            return fc2.forward(fc1.forwardGelu(x));
         }
     }
 

@@ -34,4 +34,10 @@ public final class Linear extends Layer {
         checkOpen();
         return Kernels.linear(x, weight, bias);
     }
+
+    /** {@code gelu(forward(x))} with the exact (erf) GELU; fused into the matrix product where it can be. */
+    public Tensor forwardGelu(Tensor x) {
+        checkOpen();
+        return Kernels.linearGelu(x, weight, bias);
+    }
 }
