@@ -8,6 +8,7 @@ import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.StepOptimizer;
 import dev.jvision.runtime.Autocast;
 import dev.jvision.runtime.Device;
+import dev.jvision.runtime.dist.GradientSync;
 import java.util.List;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -31,6 +32,7 @@ public final class StepEngine {
     private final Amp amp;
     private final Device device;
     private final Tensor classWeights;
+    private final GradientSync sync;
     private int pending;
 
     /**
@@ -38,6 +40,17 @@ public final class StepEngine {
      */
     public StepEngine(Layer model, StepOptimizer optimizer, LossScaler scaler, Ema ema, TrainConfig cfg, Amp amp,
                       Device device, Tensor classWeights) {
+        this(model, optimizer, scaler, ema, cfg, amp, device, classWeights, null);
+    }
+
+    /**
+     * A data-parallel engine: {@link #step} first averages the gradients over the ranks of
+     * {@code sync} (null: single process), before unscaling and clipping, so every rank takes the
+     * same skip and clipping decision.
+     */
+    public StepEngine(Layer model, StepOptimizer optimizer, LossScaler scaler, Ema ema, TrainConfig cfg, Amp amp,
+                      Device device, Tensor classWeights, GradientSync sync) {
+        this.sync = sync;
         this.model = model;
         this.optimizer = optimizer;
         this.scaler = scaler;
@@ -117,6 +130,9 @@ public final class StepEngine {
      */
     public boolean step(double lr) {
         List<Tensor> params = optimizer.parameters();
+        if (sync != null) {
+            sync.averageGradients(params);
+        }
         boolean skip = scaler.unscale(params);
         if (!skip) {
             if (cfg.gradClip() > 0) {
