@@ -155,6 +155,45 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
+    /**
+     * Gathers every rank's {@code rows} (each {@code width} wide; counts may differ) on every
+     * rank, in rank order: rank 0's rows first. For validation outputs, so that metrics computed
+     * from the gathered rows equal the single-process numbers.
+     */
+    public float[][] allGatherRows(float[][] rows, int width) {
+        double[] counts = new double[env.worldSize()];
+        counts[env.rank()] = rows.length;
+        counts = allReduceSum(counts);
+        int max = 0;
+        int total = 0;
+        for (double c : counts) {
+            max = Math.max(max, (int) c);
+            total += (int) c;
+        }
+        float[] mine = new float[env.worldSize() * max * width];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != width) {
+                throw new IllegalArgumentException("row " + i + " width: " + rows[i].length + " (expected: " + width + ")");
+            }
+            System.arraycopy(rows[i], 0, mine, (env.rank() * max + i) * width, width);
+        }
+        Tensor t = dev.jvision.runtime.Tensors.fromFloats(mine, mine.length);
+        try {
+            allReduceSum(List.of(t));
+            float[] all = dev.jvision.runtime.Tensors.toFloats(t);
+            float[][] out = new float[total][];
+            int k = 0;
+            for (int r = 0; r < counts.length; r++) {
+                for (int i = 0; i < (int) counts[r]; i++) {
+                    out[k++] = java.util.Arrays.copyOfRange(all, (r * max + i) * width, (r * max + i + 1) * width);
+                }
+            }
+            return out;
+        } finally {
+            t.close();
+        }
+    }
+
     /** Copies {@code tensors} of rank {@code root} into the same tensors of every other rank, in place. */
     public void broadcast(List<Tensor> tensors, int root) {
         try (TensorVector v = new TensorVector(tensors.toArray(new Tensor[0]));

@@ -1,0 +1,121 @@
+package dev.jvision.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jvision.runtime.ChildJvm;
+import dev.jvision.runtime.dist.DistEnv;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data-parallel training over libtorch's c10d (Gloo, loopback only) in child JVMs
+ * ({@link DataParallelProbe}): two ranks with batch 16 end with the weights and validation
+ * macro-F1 of one process with batch 32, and a rank that dies makes the other exit non-zero
+ * with a message naming it instead of hanging.
+ */
+class DataParallelTest {
+    private static final int STEPS = 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoRanksOfSixteenMatchOneRankOfThirtyTwo() throws Exception {
+        Path single = dir.resolve("single.bin");
+        Run one = start(List.of(new String[] {single.toString(), "32", "" + STEPS, "-1"}), null, 0);
+        assertEquals(0, one.await(), one.log());
+        Path dist = dir.resolve("dist.bin");
+        int port = freePort();
+        List<Run> ranks = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            ranks.add(start(List.of(new String[] {dist.toString(), "32", "" + STEPS, "-1"}), port, r));
+        }
+        for (Run r : ranks) {
+            assertEquals(0, r.await(), r.log());
+        }
+        try (DataInputStream a = new DataInputStream(Files.newInputStream(single));
+             DataInputStream b = new DataInputStream(Files.newInputStream(dist))) {
+            assertEquals(DataParallelProbe.VAL, a.readInt());
+            assertEquals(DataParallelProbe.VAL, b.readInt(), "validation rows gathered from both ranks");
+            assertEquals(a.readDouble(), b.readDouble(), 0.0, "validation macro-F1");
+            double maxDiff = 0;
+            long n = 0;
+            while (a.available() > 0) {
+                int len = a.readInt();
+                assertEquals(len, b.readInt());
+                for (int i = 0; i < len; i++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(a.readFloat() - b.readFloat()));
+                }
+                n += len;
+            }
+            assertEquals(0, b.available());
+            assertTrue(n > 100_000, "parameters compared: " + n);
+            assertTrue(maxDiff <= 1e-5, "max |w(2 x 16) - w(1 x 32)| = " + maxDiff);
+        }
+    }
+
+    @Test
+    void aKilledRankMakesTheSurvivorExitNamingIt() throws Exception {
+        int port = freePort();
+        Path out = dir.resolve("never.bin");
+        List<Run> ranks = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            ranks.add(start(List.of(new String[] {out.toString(), "32", "" + STEPS, "3"}), port, r));
+        }
+        Run survivor = ranks.get(0);
+        int rc = survivor.await();
+        String log = survivor.log();
+        assertEquals(3, rc, log);
+        assertTrue(log.contains("DIST-ERROR rank 0: all_reduce failed, lost rank 1"), log);
+        assertEquals(9, ranks.get(1).await(), ranks.get(1).log());
+        assertTrue(Files.notExists(out));
+    }
+
+    private record Run(Process process, Path logFile) {
+        /** Exit status; a child still running after three minutes (a hang) fails the test. */
+        int await() throws InterruptedException {
+            if (!process.waitFor(180, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("child did not exit within 180 s (hang)");
+            }
+            return process.exitValue();
+        }
+
+        String log() throws IOException {
+            return Files.readString(logFile);
+        }
+    }
+
+    private Run start(List<String> args, Integer port, int rank) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx512m"), DataParallelProbe.class,
+                args.toArray(new String[0])));
+        var env = pb.environment();
+        for (String k : List.of("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")) {
+            env.remove(k);
+        }
+        env.put("OPENBLAS_NUM_THREADS", "1");
+        env.put("OMP_NUM_THREADS", "1");
+        if (port != null) {
+            env.putAll(DistEnv.childEnvironment(rank, rank, 2, 2, "127.0.0.1", port));
+        }
+        Path log = dir.resolve("rank" + rank + "-" + (port == null ? "single" : port) + ".log");
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        return new Run(pb.start(), log);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
