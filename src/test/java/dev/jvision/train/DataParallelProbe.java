@@ -42,7 +42,9 @@ import org.bytedeco.pytorch.global.torch;
  * split by {@link DistributedSampler}. After the steps, every rank predicts its shard of a
  * validation set, the rows are gathered and macro-F1 computed on all of them.
  *
- * <p>Arguments: {@code OUT GLOBAL STEPS DIE_AT}: rank 0 writes the final parameters (float32,
+ * <p>Arguments: {@code OUT GLOBAL STEPS DIE_AT OPTIMIZER}: {@code adamw} (with clipping at 1.0,
+ * which with Adam's scale invariance hides a wrong gradient scale) or {@code sgd} (momentum, no
+ * clipping: sensitive to the averaging itself); rank 0 writes the final parameters (float32,
  * in state-dict order) and then the macro-F1 (double) to {@code OUT}; rank 1 halts the JVM
  * (as SIGKILL would) before step {@code DIE_AT} when it is >= 0. A {@link DistributedException}
  * is printed as one line {@code DIST-ERROR <message>} and exits with status 3.
@@ -55,21 +57,15 @@ public final class DataParallelProbe {
 
     private DataParallelProbe() {}
 
-    static Experiment experiment(int batch) {
+    static Experiment experiment(int batch, String optimizer) {
+        String opt = optimizer.equals("sgd") ? "{optimizer: sgd, lr: 0.05, momentum: 0.9, grad_clip: 0.0"
+                : "{optimizer: adamw, lr: 1.0e-3, grad_clip: 1.0";
         String yaml = """
                 experiment: {seed: 7, threads: 1, device: cpu}
                 model: {name: convnext_atto, num_classes: %d, drop_rate: 0.0, drop_path_rate: 0.0}
-                train:
-                  batch_size: %d
-                  optimizer: adamw
-                  lr: 1.0e-3
-                  weight_decay: 0.05
-                  warmup_epochs: 0
-                  label_smoothing: 0.0
-                  grad_clip: 1.0
-                  ema: false
-                  amp: off
-                """.formatted(CLASSES, batch);
+                train: %s, batch_size: %d, weight_decay: 0.05, warmup_epochs: 0, label_smoothing: 0.0,
+                        ema: false, amp: off}
+                """.formatted(CLASSES, opt, batch);
         return Configs.fromYaml(yaml, "DataParallelProbe", List.of());
     }
 
@@ -120,9 +116,10 @@ public final class DataParallelProbe {
         int global = Integer.parseInt(args[1]);
         int steps = Integer.parseInt(args[2]);
         int dieAt = Integer.parseInt(args[3]);
+        String optimizer = args[4];
         DistEnv env = DistEnv.fromEnvironment();
         try {
-            run(env, out, global, steps, dieAt);
+            run(env, out, global, steps, dieAt, optimizer);
         } catch (DistributedException e) {
             System.out.println("DIST-ERROR " + e.getMessage());
             System.out.flush();
@@ -132,10 +129,10 @@ public final class DataParallelProbe {
         Runtime.getRuntime().halt(0);
     }
 
-    static void run(DistEnv env, Path out, int global, int steps, int dieAt) throws IOException {
+    static void run(DistEnv env, Path out, int global, int steps, int dieAt, String optimizer) throws IOException {
         int world = env.worldSize();
         int local = global / world;
-        Experiment exp = experiment(local);
+        Experiment exp = experiment(local, optimizer);
         TrainConfig t = exp.train();
         TorchSettings.setThreads(env.threadsPerRank(1));
         TorchSettings.seed(exp.experiment().seed() + env.rank());

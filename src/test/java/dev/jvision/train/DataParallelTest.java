@@ -29,16 +29,27 @@ class DataParallelTest {
     @TempDir
     Path dir;
 
+    /** AdamW with clipping, the recipe the issue names (Adam and clipping hide a wrong gradient scale). */
     @Test
-    void twoRanksOfSixteenMatchOneRankOfThirtyTwo() throws Exception {
+    void twoRanksOfSixteenMatchOneRankOfThirtyTwoWithAdamW() throws Exception {
+        assertSameAsSingleProcess("adamw");
+    }
+
+    /** SGD with momentum and no clipping: sees whether gradients are averaged, not summed. */
+    @Test
+    void twoRanksOfSixteenMatchOneRankOfThirtyTwoWithSgd() throws Exception {
+        assertSameAsSingleProcess("sgd");
+    }
+
+    private void assertSameAsSingleProcess(String optimizer) throws Exception {
         Path single = dir.resolve("single.bin");
-        Run one = start(List.of(new String[] {single.toString(), "32", "" + STEPS, "-1"}), null, 0);
+        Run one = start(List.of(new String[] {single.toString(), "32", "" + STEPS, "-1", optimizer}), null, 0);
         assertEquals(0, one.await(), one.log());
         Path dist = dir.resolve("dist.bin");
         int port = freePort();
         List<Run> ranks = new ArrayList<>();
         for (int r = 0; r < 2; r++) {
-            ranks.add(start(List.of(new String[] {dist.toString(), "32", "" + STEPS, "-1"}), port, r));
+            ranks.add(start(List.of(new String[] {dist.toString(), "32", "" + STEPS, "-1", optimizer}), port, r));
         }
         for (Run r : ranks) {
             assertEquals(0, r.await(), r.log());
@@ -60,6 +71,7 @@ class DataParallelTest {
             }
             assertEquals(0, b.available());
             assertTrue(n > 100_000, "parameters compared: " + n);
+            System.out.println(optimizer + ": max abs weight difference " + maxDiff + " over " + n + " values");
             assertTrue(maxDiff <= 1e-5, "max |w(2 x 16) - w(1 x 32)| = " + maxDiff);
         }
     }
@@ -70,7 +82,7 @@ class DataParallelTest {
         Path out = dir.resolve("never.bin");
         List<Run> ranks = new ArrayList<>();
         for (int r = 0; r < 2; r++) {
-            ranks.add(start(List.of(new String[] {out.toString(), "32", "" + STEPS, "3"}), port, r));
+            ranks.add(start(List.of(new String[] {out.toString(), "32", "" + STEPS, "3", "adamw"}), port, r));
         }
         Run survivor = ranks.get(0);
         int rc = survivor.await();
