@@ -40,6 +40,8 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
     private final int size;
     private final int batchSize;
     private final boolean shuffle;
+    private int rank;
+    private int worldSize = 1;
     private final long seed;
     private final boolean dropLast;
     private final int prefetch;
@@ -87,9 +89,23 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
         this.prefetch = prefetch;
     }
 
-    /** Batches per epoch. */
+    /**
+     * Makes this loader read rank {@code rank}'s {@link dev.jvision.runtime.dist.DistributedSampler}
+     * shard of every epoch's permutation (the permutation itself does not depend on
+     * {@code worldSize}). Call before the first epoch.
+     */
+    public BatchLoader shard(int rank, int worldSize) {
+        if (worldSize < 1 || rank < 0 || rank >= worldSize) {
+            throw new IllegalArgumentException("rank: " + rank + " of " + worldSize + " (expected: 0.." + (worldSize - 1) + ")");
+        }
+        this.rank = rank;
+        this.worldSize = worldSize;
+        return this;
+    }
+
+    /** Batches per epoch (of this rank's shard). */
     public int numBatches() {
-        int n = data.size();
+        int n = (data.size() + worldSize - 1) / worldSize;
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
@@ -128,7 +144,7 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
                 idx[j] = t;
             }
         }
-        return idx;
+        return worldSize == 1 ? idx : dev.jvision.runtime.dist.DistributedSampler.shard(idx, rank, worldSize);
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.LrSchedule;
 import dev.jvision.optim.StepOptimizer;
 import dev.jvision.runtime.Device;
+import dev.jvision.runtime.dist.GradientSync;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ final class FitComponents implements AutoCloseable {
     final StepEngine engine;
     private final Tensor classWeights;
 
-    FitComponents(ImageModel model, TrainConfig t, Device device, long stepsPerEpoch) {
+    FitComponents(ImageModel model, TrainConfig t, Device device, long stepsPerEpoch, GradientSync sync) {
         this.model = model;
         StepEngine.Amp amp = StepEngine.resolveAmp(t.amp(), device);
         StepOptimizer opt = null;
@@ -53,7 +54,7 @@ final class FitComponents implements AutoCloseable {
         this.scaler = sc;
         this.ema = e;
         this.schedule = Trainer.buildSchedule(t, stepsPerEpoch);
-        this.engine = new StepEngine(model, optimizer, scaler, ema, t, amp, device, classWeights);
+        this.engine = new StepEngine(model, optimizer, scaler, ema, t, amp, device, classWeights, sync);
     }
 
     /** Per-class loss weights on the device (retained), or null. */

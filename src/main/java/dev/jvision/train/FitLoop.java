@@ -10,6 +10,7 @@ import dev.jvision.data.Dataset;
 import dev.jvision.metrics.ClassificationMetrics;
 import dev.jvision.models.ImageModel;
 import dev.jvision.runtime.Device;
+import dev.jvision.runtime.dist.GradientSync;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.track.MemoryStats;
@@ -31,6 +32,10 @@ final class FitLoop {
     private final Device device;
     private final Checkpoints checkpoints;
     private final List<TrainListener> listeners;
+    private final GradientSync sync;
+    private final int rank;
+    /** Whether this process writes checkpoints (rank 0 of a distributed fit); every rank reads them. */
+    private final boolean writes;
     private final int fold;
 
     private TrainListener.Fit fit;
@@ -58,7 +63,10 @@ final class FitLoop {
         this.t = t;
         this.device = trainer.device();
         this.checkpoints = trainer.checkpoints();
-        this.listeners = trainer.listeners();
+        this.sync = trainer.gradientSync();
+        this.rank = sync == null ? 0 : sync.group().rank();
+        this.listeners = trainer.isMainRank() ? trainer.listeners() : List.of();
+        this.writes = checkpoints != null && trainer.isMainRank();
         this.fold = trainer.fold();
     }
 
@@ -75,15 +83,21 @@ final class FitLoop {
         boolean resuming = trainer.resume() && checkpoints != null && checkpoints.hasLast();
         int size = exp.data().imgSize();
         long seed = trainer.seed();
+        if (sync != null) {
+            sync.broadcast(new java.util.ArrayList<>(model.stateDict().values()));
+        }
         try (BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(),
                      device, exp.model().channelsLast());
              Augmenter augmenter = new Augmenter(exp.augment(), numClasses, model.spec().mean(), model.spec().std(),
                      device, exp.model().channelsLast());
              BatchLoader loader = new BatchLoader(train, size, t.batchSize(), true, seed, train.size() > t.batchSize(),
                      exp.data().prefetch())) {
+            if (sync != null) {
+                loader.shard(rank, sync.group().worldSize());
+            }
             int batches = loader.numBatches();
             long stepsPerEpoch = (batches + t.accumSteps() - 1) / t.accumSteps();
-            try (FitComponents c = new FitComponents(model, t, device, stepsPerEpoch)) {
+            try (FitComponents c = new FitComponents(model, t, device, stepsPerEpoch, sync)) {
                 FoldProgress p = FoldProgress.start(fold, arch);
                 if (resuming) {
                     Checkpoints.Restored r = checkpoints.restore(arch, c);
@@ -91,7 +105,7 @@ final class FitLoop {
                     bestLogits = r.bestLogits();
                 }
                 restore(p);
-                if (checkpoints != null) {
+                if (writes) {
                     checkpoints.cleanTop(topK.entries());
                 }
                 fit = new TrainListener.Fit(fold, arch, train.size(), val.size(), t.epochs(), batches,
@@ -177,7 +191,7 @@ final class FitLoop {
                 Tensor labels = Tensors.fromInts(b.labels()).to(device.toNative(), torch.ScalarType.Long);
                 // images augmented on the device; soft targets carry Mixup/CutMix weights
                 Augmenter.Augmented a = augmenter.train(raw, labels, epoch, t.epochs(),
-                        seed * 1_000_003L + (long) epoch * batches + batch);
+                        (seed + 104_729L * rank) * 1_000_003L + (long) epoch * batches + batch);
                 loss = c.engine.accumulate(a.images(), a.targets());
             } catch (RuntimeException e) {
                 throw OutOfMemory.explain(e, t.batchSize(), device);
@@ -192,7 +206,7 @@ final class FitLoop {
                     c.engine.step(lr);
                 }
                 steps++;
-                if (checkpoints != null && t.checkpointEverySteps() > 0 && steps % t.checkpointEverySteps() == 0
+                if (writes && t.checkpointEverySteps() > 0 && steps % t.checkpointEverySteps() == 0
                         && batch < batches) {
                     checkpoints.saveLast(c, progress(c), bestLogits);
                     emit(new TrainListener.Checkpoint(TrainListener.Kind.LAST, checkpoints.last(), epoch));
@@ -230,17 +244,17 @@ final class FitLoop {
         if (v.improved()) {
             best = new BestEpoch(e1, v.f1(), v.accuracy(), v.loss());
             bestLogits = logits;
-            if (checkpoints != null) {
+            if (writes) {
                 checkpoints.saveWeights(model, checkpoints.best(), info(model, v));
                 emit(new TrainListener.Checkpoint(TrainListener.Kind.BEST, checkpoints.best(), e1));
             }
         }
         TopK.Decision d = topK.offer(e1, v.monitored());
-        if (checkpoints != null && d.keep()) {
+        if (writes && d.keep()) {
             checkpoints.saveWeights(model, checkpoints.top(e1), info(model, v));
             emit(new TrainListener.Checkpoint(TrainListener.Kind.TOP_K, checkpoints.top(e1), e1));
         }
-        if (checkpoints != null && d.evicted() > 0) {
+        if (writes && d.evicted() > 0) {
             checkpoints.deleteTop(d.evicted());
         }
         if (swapped) {
@@ -259,7 +273,7 @@ final class FitLoop {
         batch = 0;
         lossSum = 0;
         images = 0;
-        if (checkpoints != null) {
+        if (writes) {
             checkpoints.saveLast(c, progress(c), bestLogits);
             emit(new TrainListener.Checkpoint(TrainListener.Kind.LAST, checkpoints.last(), e1));
         }

@@ -14,6 +14,8 @@ import dev.jvision.optim.StepDecay;
 import dev.jvision.optim.StepOptimizer;
 import dev.jvision.optim.WarmupCosine;
 import dev.jvision.runtime.Device;
+import dev.jvision.runtime.dist.GradientSync;
+import dev.jvision.runtime.dist.ProcessGroup;
 import dev.jvision.runtime.TorchSettings;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,8 +57,10 @@ public final class Trainer {
     private final int fold;
     private final long seed;
     private final List<String> classNames;
+    private final GradientSync sync;
 
     private Trainer(Builder b) {
+        this.sync = b.group == null ? null : new GradientSync(b.group, b.bucketBytes);
         this.exp = b.exp;
         this.device = b.device;
         this.listeners = List.copyOf(b.listeners);
@@ -163,6 +167,16 @@ public final class Trainer {
         return listeners;
     }
 
+    /** The gradient synchronisation of a distributed fit, or null for a single process. */
+    public GradientSync gradientSync() {
+        return sync;
+    }
+
+    /** True when this process writes logs and checkpoints: single-process, or rank 0 of a distributed fit. */
+    public boolean isMainRank() {
+        return sync == null || sync.group().rank() == 0;
+    }
+
     /** The checkpoint folder, or null when the trainer writes none. */
     public Checkpoints checkpoints() {
         return checkpoints;
@@ -202,6 +216,8 @@ public final class Trainer {
         private int fold;
         private Long seed;
         private List<String> classNames;
+        private ProcessGroup group;
+        private long bucketBytes = GradientSync.DEFAULT_BUCKET_BYTES;
 
         private Builder(Experiment exp) {
             this.exp = Objects.requireNonNull(exp, "exp");
@@ -253,6 +269,20 @@ public final class Trainer {
         }
 
         /** The trainer. */
+        /**
+         * Data-parallel training on {@code group} (owned by the caller): rank 0's weights are
+         * broadcast at start, each rank trains on its {@link dev.jvision.runtime.dist.DistributedSampler}
+         * shard of every epoch with {@code train.batch_size} per rank, gradients are averaged
+         * in buckets of at most {@code bucketBytes}, every rank validates on the whole
+         * validation set (identical weights, so identical metrics and early-stopping decisions),
+         * and only rank 0 calls listeners and writes checkpoints (every rank restores from them).
+         */
+        public Builder distributed(ProcessGroup group, long bucketBytes) {
+            this.group = Objects.requireNonNull(group, "group");
+            this.bucketBytes = bucketBytes;
+            return this;
+        }
+
         public Trainer build() {
             return new Trainer(this);
         }
