@@ -93,6 +93,36 @@ class DataParallelTest {
         assertTrue(Files.notExists(out));
     }
 
+    /**
+     * {@link Trainer} with {@code distributed(group)} on 2 ranks from different initial weights:
+     * both end with the same weights and validation logits, each rank runs half the batches,
+     * and only rank 0 calls listeners and writes checkpoints.
+     */
+    @Test
+    void trainerOnTwoRanksAgreesAndOnlyRankZeroReports() throws Exception {
+        int port = freePort();
+        Path ckpt = dir.resolve("ckpt");
+        List<Run> ranks = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            ranks.add(startMain(DistributedTrainerProbe.class, List.of(ckpt.toString()), port, r));
+        }
+        String[] logs = new String[2];
+        for (int r = 0; r < 2; r++) {
+            assertEquals(0, ranks.get(r).await(), ranks.get(r).log());
+            logs[r] = ranks.get(r).log();
+        }
+        // 32 training items, 2 ranks, batch 8: 2 batches per epoch on each rank
+        assertTrue(logs[0].contains("EVENTS ") && logs[0].contains(" fit tiny_cnn 32/8 x2"), logs[0]);
+        assertTrue(logs[1].contains("EVENTS 0 -"), logs[1]);
+        assertEquals(line(logs[0], "WEIGHTS "), line(logs[1], "WEIGHTS "), "final weights of both ranks");
+        assertEquals(line(logs[0], "LOGITS "), line(logs[1], "LOGITS "), "validation logits of both ranks");
+        assertTrue(Files.isRegularFile(ckpt.resolve("last.safetensors")));
+    }
+
+    private static String line(String log, String prefix) {
+        return log.lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow(() -> new AssertionError(log));
+    }
+
     private record Run(Process process, Path logFile) {
         /** Exit status; a child still running after three minutes (a hang) fails the test. */
         int await() throws InterruptedException {
@@ -109,7 +139,11 @@ class DataParallelTest {
     }
 
     private Run start(List<String> args, Integer port, int rank) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx512m"), DataParallelProbe.class,
+        return startMain(DataParallelProbe.class, args, port, rank);
+    }
+
+    private Run startMain(Class<?> main, List<String> args, Integer port, int rank) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx512m"), main,
                 args.toArray(new String[0])));
         var env = pb.environment();
         for (String k : List.of("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")) {
@@ -120,7 +154,7 @@ class DataParallelTest {
         if (port != null) {
             env.putAll(DistEnv.childEnvironment(rank, rank, 2, 2, "127.0.0.1", port));
         }
-        Path log = dir.resolve("rank" + rank + "-" + (port == null ? "single" : port) + ".log");
+        Path log = dir.resolve(main.getSimpleName() + "-rank" + rank + "-" + (port == null ? "single" : port) + ".log");
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return new Run(pb.start(), log);
     }
