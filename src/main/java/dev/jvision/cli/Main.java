@@ -39,6 +39,10 @@ public final class Main implements Runnable {
                 cmd.getErr().println("error: " + message(ex));
                 return BAD_INPUT;
             }
+            if (unwrap(ex) instanceof dev.jvision.runtime.dist.DistributedException) {
+                cmd.getErr().println("error: " + message(ex)); // a lost rank: one line, resume from the checkpoint
+                return 1;
+            }
             cmd.getErr().println("error: " + message(ex));
             ex.printStackTrace(cmd.getErr());
             return 1;

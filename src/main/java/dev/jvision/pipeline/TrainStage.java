@@ -21,6 +21,8 @@ import dev.jvision.train.CrossValidation;
 import dev.jvision.train.Evaluator;
 import dev.jvision.train.FoldResult;
 import dev.jvision.train.OofLogits;
+import dev.jvision.runtime.dist.Distributed;
+import dev.jvision.runtime.dist.ProcessGroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,10 +56,11 @@ public final class TrainStage {
      */
     public static Outcome train(Experiment exp, Path resumeDir) throws IOException {
         Device device = RunSetup.apply(exp);
+        ProcessGroup group = Distributed.join(device, exp.experiment().threads());
         CompetitionData data = RunSetup.data(exp);
         ImageCache cache = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
         List<Sample> samples = RunSetup.trainSamples(data, cache, exp);
-        try (RunDir run = resumeDir == null ? RunDir.create(exp) : RunDir.open(resumeDir)) {
+        try (RunDir run = openRunDir(exp, resumeDir, group)) {
             LOG.info("{} run folder {}", resumeDir == null ? "new" : "resuming", run.dir());
             CrossValidation.Result cv = CrossValidation.run(exp, samples, cache, device, data.classNames(), run,
                     resumeDir != null);
@@ -68,6 +71,19 @@ public final class TrainStage {
             LOG.info("cross-validation: mean fold macro-F1 {}, out-of-fold macro-F1 {}", f4(cv.meanF1()), f4(cv.oofF1()));
             return new Outcome(run.dir(), cv);
         }
+    }
+
+    /** The run folder: rank 0 (or the only process) creates it, the other ranks open the folder rank 0 names. */
+    private static RunDir openRunDir(Experiment exp, Path resumeDir, ProcessGroup group) throws IOException {
+        if (group == null) {
+            return resumeDir == null ? RunDir.create(exp) : RunDir.open(resumeDir);
+        }
+        if (group.rank() == 0) {
+            RunDir run = resumeDir == null ? RunDir.create(exp) : RunDir.open(resumeDir);
+            group.broadcastString(run.dir().toAbsolutePath().toString());
+            return run;
+        }
+        return RunDir.open(Path.of(group.broadcastString(null)));
     }
 
     /**

@@ -14,6 +14,8 @@ import dev.jvision.train.listeners.LoggingListener;
 import dev.jvision.train.listeners.MetricsCsvListener;
 import dev.jvision.train.listeners.ProgressListener;
 import dev.jvision.train.listeners.TensorBoardListener;
+import dev.jvision.runtime.dist.Distributed;
+import dev.jvision.runtime.dist.GradientSync;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,12 +85,17 @@ public final class CrossValidation {
                     if (exp.train().tensorboard()) {
                         b.listener(tb);
                     }
+                    if (Distributed.current() != null) {
+                        b.distributed(Distributed.current(), GradientSync.DEFAULT_BUCKET_BYTES);
+                    }
                     String arch = exp.model().modelForFold(f);
                     FitResult fit = b.build().fit(ModelFactory.of(exp.model(), arch, exp.model().numClasses(), device),
                             Dataset.of(tr, cache), Dataset.of(va, cache));
                     r = new FoldResult(f, fit.best().epoch(), fit.best().f1(), fit.best().accuracy(), fit.best().loss(),
                             fit.bestCheckpoint(), va, fit.bestLogits(), fit.seconds());
-                    writeResult(run.foldDir(f).resolve("result.json"), arch, r);
+                    if (Distributed.isMain()) {
+                        writeResult(run.foldDir(f).resolve("result.json"), arch, r);
+                    }
                     // the fold's natives are closed; hand the allocator's cached blocks back
                     MemoryStats.emptyCudaCache();
                 }
@@ -110,7 +117,7 @@ public final class CrossValidation {
         int[] pa = preds.stream().mapToInt(Integer::intValue).toArray();
         int[] ta = targets.stream().mapToInt(Integer::intValue).toArray();
         double oof = ClassificationMetrics.macroF1(pa, ta, exp.model().numClasses());
-        if (results.stream().allMatch(r -> r.oofLogits() != null)) {
+        if (Distributed.isMain() && results.stream().allMatch(r -> r.oofLogits() != null)) {
             OofLogits.of(results).write(run.dir().resolve(OofLogits.FILE));
         }
         double oofAcc = ClassificationMetrics.accuracy(pa, ta);

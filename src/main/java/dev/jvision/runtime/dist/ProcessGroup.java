@@ -203,6 +203,29 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
+    /** Rank 0's {@code value} (at most 4096 UTF-8 bytes) on every rank; other ranks pass anything, e.g. null. */
+    public String broadcastString(String value) {
+        byte[] mine = new byte[4100];
+        if (env.rank() == 0) {
+            byte[] b = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (b.length > 4096) {
+                throw new IllegalArgumentException("broadcast string: " + b.length + " bytes (expected: <= 4096)");
+            }
+            java.nio.ByteBuffer.wrap(mine).putInt(b.length).put(b);
+        }
+        Tensor t = dev.jvision.runtime.Tensors.fromBytes(mine, mine.length);
+        try {
+            broadcast(List.of(t), 0);
+            byte[] got = new byte[mine.length];
+            new org.bytedeco.javacpp.BytePointer(t.data_ptr()).get(got);
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(got);
+            int n = bb.getInt();
+            return new String(got, 4, n, java.nio.charset.StandardCharsets.UTF_8);
+        } finally {
+            t.close();
+        }
+    }
+
     /** Blocks until every rank has called it. */
     public void barrier() {
         await(backend.barrier(), "barrier");
