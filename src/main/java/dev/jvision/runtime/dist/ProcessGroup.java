@@ -63,9 +63,6 @@ public final class ProcessGroup implements AutoCloseable {
      * @throws DistributedException when the rendezvous fails or times out
      */
     public static ProcessGroup open(DistEnv env, Device device, Duration rendezvous, Duration timeout) {
-        if (!env.distributed()) {
-            throw new IllegalArgumentException("WORLD_SIZE: 1 (expected: > 1 for a process group)");
-        }
         TCPStore store;
         try {
             TCPStoreOptions so = new TCPStoreOptions();
