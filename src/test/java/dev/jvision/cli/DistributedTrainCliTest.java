@@ -1,9 +1,12 @@
 package dev.jvision.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jvision.data.demo.DemoData;
 import dev.jvision.runtime.ChildJvm;
 import java.io.IOException;
@@ -40,8 +43,12 @@ class DistributedTrainCliTest {
     }
 
     private Process launcher(Path cfg, Path log) throws IOException {
+        return launch(log, "train", "--config", cfg.toString(), "--nproc-per-node", "2");
+    }
+
+    private Process launch(Path log, String... args) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx256m", "-Djvision.progress=false"),
-                Main.class, "train", "--config", cfg.toString(), "--nproc-per-node", "2"))
+                Main.class, args))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         for (String k : List.of("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")) {
             pb.environment().remove(k);
@@ -102,6 +109,67 @@ class DistributedTrainCliTest {
         assertNotEquals(0, p.exitValue(), text);
         assertTrue(text.contains("error: rank 1 exited with status 137"), text);
         assertTrue(text.contains("error: rank 0: all_reduce failed, lost rank 1"), text);
+    }
+
+    /**
+     * Two 2-rank runs side by side; one loses rank 1 (SIGKILL) mid-epoch after a step
+     * checkpoint, is resumed with {@code --resume} on 2 ranks and ends with the same checkpoints
+     * and scores as the uninterrupted one, byte for byte (CPU, deterministic, one thread a rank).
+     */
+    @Test
+    void resumeAfterAKilledWorker_matchesAnUninterruptedTwoRankRun() throws Exception {
+        Path data = data();
+        Process ref = launcher(config("ref", data, 2), tmp.resolve("ref.log"));
+        Path victimLog = tmp.resolve("victim.log");
+        Process victim = launcher(config("victim", data, 2), victimLog);
+        Path out = tmp.resolve("runs-victim");
+        ObjectMapper json = new ObjectMapper();
+        String killedAt = null;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+        while (killedAt == null && System.nanoTime() < deadline) {
+            assertTrue(victim.isAlive(), "the run ended before it could be killed: " + Files.readString(victimLog));
+            Path state = Files.isDirectory(out) && Files.list(out).findAny().isPresent()
+                    ? onlyRun(out).resolve("fold0/last.json") : null;
+            if (state != null && Files.isRegularFile(state)) {
+                try {
+                    JsonNode p = json.readTree(state.toFile());
+                    Optional<ProcessHandle> rank1 = victim.toHandle().children().filter(c -> rankOf(c) == 1).findFirst();
+                    if (p.get("batch").asInt() > 0 && rank1.isPresent()) {
+                        rank1.get().destroyForcibly();
+                        killedAt = "epoch " + (p.get("epoch").asInt() + 1) + " after batch " + p.get("batch").asInt();
+                    }
+                } catch (IOException partial) {
+                    // being replaced: read again
+                }
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(killedAt != null, "no mid-epoch checkpoint within the time limit");
+        assertTrue(victim.waitFor(3, TimeUnit.MINUTES), "the killed job did not stop");
+        assertNotEquals(0, victim.exitValue(), Files.readString(victimLog));
+        System.out.println("killed rank 1 at " + killedAt);
+        Path run = onlyRun(out);
+        Path resumeLog = tmp.resolve("resume.log");
+        Process resumed = launch(resumeLog, "train", "--resume", run.toString(), "--nproc-per-node", "2");
+        assertTrue(resumed.waitFor(5, TimeUnit.MINUTES), "resume timed out");
+        assertEquals(0, resumed.exitValue(), Files.readString(resumeLog));
+        assertTrue(ref.waitFor(5, TimeUnit.MINUTES), "reference run timed out");
+        assertEquals(0, ref.exitValue(), Files.readString(tmp.resolve("ref.log")));
+        Path refRun = onlyRun(tmp.resolve("runs-ref"));
+        assertEquals(scores(refRun), scores(run), "metrics.csv scores");
+        for (String f : List.of("fold0/best.safetensors", "fold0/last.safetensors")) {
+            assertArrayEquals(Files.readAllBytes(refRun.resolve(f)), Files.readAllBytes(run.resolve(f)), f);
+        }
+    }
+
+    /** metrics.csv without the timing and memory columns. */
+    private static List<String> scores(Path run) throws IOException {
+        List<String> out = new java.util.ArrayList<>();
+        for (String l : Files.readAllLines(run.resolve("metrics.csv"))) {
+            String[] c = l.split(",");
+            out.add(String.join(",", List.of(c).subList(0, 8)) + "," + c[10]);
+        }
+        return out;
     }
 
     /** The RANK in a worker's environment (Linux /proc), or -1. */
