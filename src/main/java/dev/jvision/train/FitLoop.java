@@ -221,6 +221,61 @@ final class FitLoop {
         }
     }
 
+    /**
+     * Logits of every validation item, in order. Distributed: rank 0's buffers are broadcast,
+     * each rank predicts every N-th item and the rows are gathered on all ranks, so every rank
+     * holds the logits rank 0 alone would compute.
+     */
+    private float[][] validationLogits(ImageModel model, BatchTransform transform, Dataset val) {
+        if (sync == null) {
+            return Evaluator.logits(model, transform, val, exp.data().imgSize(), exp.infer().batchSize(),
+                    exp.data().prefetch(), device);
+        }
+        // BatchNorm running statistics are per rank (each saw its own batches): predict with rank 0's,
+        // the ones its checkpoints hold, so all ranks and a resumed run agree
+        List<Tensor> buffers = new java.util.ArrayList<>(model.namedBuffers().values());
+        if (!buffers.isEmpty()) {
+            sync.broadcast(buffers);
+        }
+        int world = sync.group().worldSize();
+        int[] mine = java.util.stream.IntStream.range(0, val.size()).filter(i -> i % world == rank).toArray();
+        Dataset shard = new Dataset() {
+            @Override
+            public int size() {
+                return mine.length;
+            }
+
+            @Override
+            public Item get(int index) throws IOException {
+                return val.get(mine[index]);
+            }
+
+            @Override
+            public int label(int index) {
+                return val.label(mine[index]);
+            }
+
+            @Override
+            public String id(int index) {
+                return val.id(mine[index]);
+            }
+        };
+        float[][] part = mine.length == 0 ? new float[0][] : Evaluator.logits(model, transform, shard,
+                exp.data().imgSize(), exp.infer().batchSize(), exp.data().prefetch(), device);
+        int c = model.numClasses();
+        float[][] rows = new float[part.length][];
+        for (int i = 0; i < part.length; i++) {
+            rows[i] = new float[c + 1];
+            rows[i][0] = mine[i];
+            System.arraycopy(part[i], 0, rows[i], 1, c);
+        }
+        float[][] out = new float[val.size()][];
+        for (float[] r : sync.group().allGatherRows(rows, c + 1)) {
+            out[(int) r[0]] = java.util.Arrays.copyOfRange(r, 1, c + 1);
+        }
+        return out;
+    }
+
     /** Validates, keeps checkpoints, reports the epoch and saves the resumable state. */
     private void endEpoch(ImageModel model, FitComponents c, BatchTransform transform, Dataset val, int[] valTargets)
             throws IOException {
@@ -231,8 +286,7 @@ final class FitLoop {
         }
         float[][] logits;
         try {
-            logits = Evaluator.logits(model, transform, val, exp.data().imgSize(), exp.infer().batchSize(),
-                    exp.data().prefetch(), device);
+            logits = validationLogits(model, transform, val);
         } catch (RuntimeException e) {
             throw OutOfMemory.explain(e, exp.infer().batchSize(), device);
         }

@@ -273,9 +273,9 @@ public final class Trainer {
          * Data-parallel training on {@code group} (owned by the caller): rank 0's weights are
          * broadcast at start, each rank trains on its {@link dev.jvision.runtime.dist.DistributedSampler}
          * shard of every epoch with {@code train.batch_size} per rank, gradients are averaged
-         * in buckets of at most {@code bucketBytes}, every rank validates on the whole
-         * validation set (identical weights, so identical metrics and early-stopping decisions),
-         * and only rank 0 calls listeners and writes checkpoints (every rank restores from them).
+         * in buckets of at most {@code bucketBytes}, each rank predicts every N-th validation
+         * item and the logits are gathered on all ranks (so metrics, best epoch and early
+         * stopping agree everywhere), and only rank 0 calls listeners and writes checkpoints (every rank restores from them).
          */
         public Builder distributed(ProcessGroup group, long bucketBytes) {
             this.group = Objects.requireNonNull(group, "group");
