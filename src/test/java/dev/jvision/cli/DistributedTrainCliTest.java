@@ -63,6 +63,15 @@ class DistributedTrainCliTest {
         return data;
     }
 
+    private static boolean hasRun(Path outputDir) throws IOException {
+        if (!Files.isDirectory(outputDir)) {
+            return false;
+        }
+        try (var s = Files.list(outputDir)) {
+            return s.findAny().isPresent();
+        }
+    }
+
     private static Path onlyRun(Path outputDir) throws IOException {
         try (var s = Files.list(outputDir)) {
             List<Path> runs = s.toList();
@@ -96,7 +105,7 @@ class DistributedTrainCliTest {
         Optional<ProcessHandle> victim = Optional.empty();
         while (victim.isEmpty() && System.nanoTime() < deadline) {
             assertTrue(p.isAlive(), Files.readString(log));
-            if (Files.isDirectory(out) && Files.list(out).findAny().isPresent()
+            if (hasRun(out)
                     && Files.isRegularFile(onlyRun(out).resolve("fold0/last.json"))) {
                 victim = p.toHandle().children().filter(c -> rankOf(c) == 1).findFirst();
             }
@@ -128,7 +137,7 @@ class DistributedTrainCliTest {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
         while (killedAt == null && System.nanoTime() < deadline) {
             assertTrue(victim.isAlive(), "the run ended before it could be killed: " + Files.readString(victimLog));
-            Path state = Files.isDirectory(out) && Files.list(out).findAny().isPresent()
+            Path state = hasRun(out)
                     ? onlyRun(out).resolve("fold0/last.json") : null;
             if (state != null && Files.isRegularFile(state)) {
                 try {
