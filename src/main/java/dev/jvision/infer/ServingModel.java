@@ -38,6 +38,69 @@ final class ServingModel implements DynamicBatcher.Engine<byte[][], Prediction> 
      */
     record Plan(Path file, CheckpointInfo info, String bareModel, int slot, double share, double temperature) {}
 
+    /**
+     * Everything known before loading: one plan per checkpoint, the distinct input sizes, the
+     * class names (the ids as text where no sidecar has names) and the class count.
+     */
+    record Layout(List<Plan> plans, int[] sizes, List<String> names, int numClasses) {}
+
+    /**
+     * Reads the sidecars of every member's checkpoints (or uses {@code bareInfo} for bare
+     * weights of {@code bareModel}) and checks that the members agree on the classes.
+     *
+     * @param temperatures one per member
+     * @throws IllegalArgumentException naming the checkpoint that disagrees
+     */
+    static Layout layout(List<EnsembleMember> members, double[] temperatures, String bareModel, CheckpointInfo bareInfo)
+            throws IOException {
+        double[] w = Ensemble.normalise(members.stream().mapToDouble(EnsembleMember::weight).toArray());
+        List<CheckpointInfo> infos = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        List<double[]> shareAndT = new ArrayList<>();
+        java.util.LinkedHashSet<Integer> sizeSet = new java.util.LinkedHashSet<>();
+        for (int m = 0; m < members.size(); m++) {
+            EnsembleMember member = members.get(m);
+            for (Path file : member.checkpoints()) {
+                CheckpointInfo info = bareModel != null ? bareInfo : Checkpoint.readInfo(file);
+                infos.add(info);
+                files.add(file);
+                shareAndT.add(new double[] {w[m] / member.checkpoints().size(), temperatures[m]});
+                sizeSet.add(info.imgSize());
+            }
+        }
+        CheckpointInfo first = infos.get(0);
+        for (int i = 1; i < infos.size(); i++) {
+            CheckpointInfo o = infos.get(i);
+            if (o.numClasses() != first.numClasses()) {
+                throw new IllegalArgumentException(files.get(i) + ": " + o.numClasses() + " classes (expected: "
+                        + first.numClasses() + ", as " + files.get(0) + ")");
+            }
+            if (hasNames(o) && hasNames(first) && !o.classNames().equals(first.classNames())) {
+                throw new IllegalArgumentException(files.get(i) + ": class names " + o.classNames() + " (expected: "
+                        + first.classNames() + ", as " + files.get(0) + ")");
+            }
+        }
+        CheckpointInfo named = infos.stream().filter(ServingModel::hasNames).findFirst().orElse(first);
+        List<String> names = new ArrayList<>();
+        for (int c = 0; c < first.numClasses(); c++) {
+            names.add(named.className(c));
+        }
+        int[] sizes = sizeSet.stream().mapToInt(Integer::intValue).toArray();
+        List<Plan> plans = new ArrayList<>();
+        for (int i = 0; i < infos.size(); i++) {
+            int slot = 0;
+            while (sizes[slot] != infos.get(i).imgSize()) {
+                slot++;
+            }
+            plans.add(new Plan(files.get(i), infos.get(i), bareModel, slot, shareAndT.get(i)[0], shareAndT.get(i)[1]));
+        }
+        return new Layout(List.copyOf(plans), sizes, List.copyOf(names), first.numClasses());
+    }
+
+    private static boolean hasNames(CheckpointInfo i) {
+        return i.classNames() != null && !i.classNames().isEmpty();
+    }
+
     private record Loaded(Checkpoint checkpoint, BatchTransform transform, Plan plan) {}
 
     private final List<Loaded> members = new ArrayList<>();
@@ -59,10 +122,11 @@ final class ServingModel implements DynamicBatcher.Engine<byte[][], Prediction> 
     }
 
     /** Loads every planned checkpoint onto {@code device} (call on the thread that will run batches). */
-    static ServingModel load(List<Plan> plans, int[] sizes, List<Tta.View> views, int topK, List<String> names,
-                             Device device, boolean channelsLast) throws IOException {
+    static ServingModel load(Layout layout, List<Tta.View> views, int topK, Device device, boolean channelsLast)
+            throws IOException {
+        List<Plan> plans = layout.plans();
         boolean calibrated = plans.stream().anyMatch(p -> p.temperature() != 1.0);
-        ServingModel m = new ServingModel(sizes, views, topK, calibrated, names, device);
+        ServingModel m = new ServingModel(layout.sizes(), views, topK, calibrated, layout.names(), device);
         boolean cl = channelsLast && device.isCuda();
         try {
             for (Plan p : plans) {

@@ -39,7 +39,7 @@ class ClassifierTest {
         other = ServingFixtures.checkpoint(shared.resolve("other"), 8);
     }
 
-    static Classifier.Builder cpu() {
+    static ClassifierBuilder cpu() {
         return Classifier.builder().device(Device.CPU);
     }
 
