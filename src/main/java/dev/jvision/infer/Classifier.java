@@ -25,14 +25,15 @@ import java.util.concurrent.ExecutionException;
  * <p><b>How requests run.</b> The calling thread decodes and resizes its image (the same
  * {@link Preprocessing} path as batch prediction and training's validation), then queues it.
  * One worker thread owns the models and groups waiting images into device batches of up to
- * {@link ClassifierBuilder#maxBatchSize} images, waiting at most {@link ClassifierBuilder#maxQueueDelay} after the
- * oldest image for others to join (and not at all when recent batches show no other caller);
+ * {@link ClassifierBuilder#maxBatchSize} images, waiting at most
+ * {@link ClassifierBuilder#maxQueueDelay} after the oldest image for others to join (and not at
+ * all when recent batches show no other caller);
  * each batch runs in one native scope. Results are the same as one image at a time, up to float
  * rounding of batched kernels. TTA views and ensemble members (weights, temperatures) are applied
  * inside the batch as {@link EnsemblePredictor} applies them.
  *
- * <p><b>Back-pressure and shutdown.</b> At most {@link ClassifierBuilder#maxQueueSize} images wait; a
- * call that does not fit throws {@link QueueFullException} (nothing is dropped silently).
+ * <p><b>Back-pressure and shutdown.</b> At most {@link ClassifierBuilder#maxQueueSize} images
+ * wait; a call that does not fit throws {@link QueueFullException} (nothing is dropped silently).
  * {@link #close()} refuses new calls with {@link IllegalStateException}, lets every queued image
  * complete, frees the models and returns; no call is left waiting.
  *
@@ -50,7 +51,7 @@ public final class Classifier implements AutoCloseable {
     private final String description;
 
     Classifier(DynamicBatcher<byte[][], Prediction> batcher, int[] sizes, int numClasses, List<String> classNames,
-                       Device device, String description) {
+               Device device, String description) {
         this.batcher = batcher;
         this.sizes = sizes;
         this.numClasses = numClasses;
