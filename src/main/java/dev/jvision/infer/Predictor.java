@@ -100,7 +100,7 @@ public final class Predictor implements AutoCloseable {
         for (Checkpoint ck : members) {
             CheckpointInfo info = ck.info();
             try (BatchTransform t = new BatchTransform(AugmentConfig.defaults(), info.mean(), info.std(), device, false)) {
-                float[][] p = ProbabilityMetrics.softmax(logits(ck, t, samples, cache, batchSize, prefetch), 1.0);
+                float[][] p = probabilities(ck, t, samples, cache, batchSize, prefetch);
                 if (sum == null) {
                     sum = p;
                 } else {
@@ -120,7 +120,8 @@ public final class Predictor implements AutoCloseable {
         return sum;
     }
 
-    private float[][] logits(Checkpoint ck, BatchTransform t, List<Sample> samples, ImageCache cache, int batchSize,
+    /** Softmax probabilities of one checkpoint, computed on the device batch by batch. */
+    private float[][] probabilities(Checkpoint ck, BatchTransform t, List<Sample> samples, ImageCache cache, int batchSize,
                              int prefetch) {
         float[][] out = new float[samples.size()][];
         int row = 0;
@@ -130,7 +131,8 @@ public final class Predictor implements AutoCloseable {
                 Batch b = loader.next();
                 try (var scope = Memory.step()) {
                     Tensor x = Preprocessing.upload(b.pixels(), b.size(), b.height(), b.width(), device);
-                    for (float[] r : ProbabilityMetrics.rows(Preprocessing.logits(ck.model(), t, x, Tta.identity()), b.size())) {
+                    Tensor logits = Preprocessing.logits(ck.model(), t, x, Tta.identity());
+                    for (float[] r : ProbabilityMetrics.rows(ProbabilityMetrics.softmax(logits, 1.0), b.size())) {
                         out[row++] = r;
                     }
                 }
