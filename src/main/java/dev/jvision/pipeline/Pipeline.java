@@ -8,17 +8,18 @@ import dev.jvision.data.Manifest;
 import dev.jvision.data.Sample;
 import dev.jvision.infer.EnsembleMember;
 import dev.jvision.infer.EnsemblePredictor;
-import dev.jvision.train.OofLogits;
 import dev.jvision.infer.Predictor;
 import dev.jvision.infer.Submission;
 import dev.jvision.infer.SubmissionValidator;
 import dev.jvision.infer.TemperatureScaling;
 import dev.jvision.metrics.ClassificationMetrics;
+import dev.jvision.metrics.ProbabilityMetrics;
 import dev.jvision.runtime.Devices;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
+import dev.jvision.track.OofLogits;
 import dev.jvision.track.RunDir;
-import dev.jvision.train.CheckpointInfo;
+import dev.jvision.models.CheckpointInfo;
 import dev.jvision.train.CrossValidation;
 import dev.jvision.train.FoldResult;
 import java.io.IOException;
@@ -167,7 +168,7 @@ public final class Pipeline {
                 missing.add(f);
                 continue;
             }
-            CheckpointInfo i = CheckpointInfo.read(CheckpointInfo.sidecarOf(w));
+            CheckpointInfo i = dev.jvision.models.Checkpoint.readInfo(w);
             folds.add(new FoldResult(f, i.epoch(), i.valF1(), i.valAcc(), i.valLoss(), w, List.of(), new float[0][], 0));
         }
         if (!missing.isEmpty()) {
@@ -209,7 +210,7 @@ public final class Pipeline {
         if (Files.exists(file) || folds.isEmpty() || folds.stream().anyMatch(f -> f.validation().isEmpty())) {
             return;
         }
-        OofLogits oof = OofLogits.of(folds);
+        OofLogits oof = FoldResult.gatherOof(folds);
         oof.write(file);
         LOG.info("wrote {} ({} out-of-fold rows)", file, oof.size());
     }
@@ -237,23 +238,20 @@ public final class Pipeline {
                 }
             }
             Path w = runDir.resolve("fold" + f).resolve("best.safetensors");
-            CheckpointInfo info = CheckpointInfo.read(CheckpointInfo.sidecarOf(w));
+            CheckpointInfo info = dev.jvision.models.Checkpoint.readInfo(w);
             if (info.imgSize() != exp.data().imgSize()) {
                 throw new IllegalArgumentException(w + ": trained at " + info.imgSize() + " px (expected: data.img_size "
                         + exp.data().imgSize() + " of the config)");
             }
-            try (dev.jvision.models.ImageModel m = dev.jvision.models.Models.create(info.model(),
-                    dev.jvision.models.ModelOptions.of(info.numClasses()));
+            try (dev.jvision.models.Checkpoint ck = dev.jvision.models.Checkpoint.load(w, dev.jvision.runtime.Device.of(device));
                  dev.jvision.augment.BatchTransform t = new dev.jvision.augment.BatchTransform(
                          dev.jvision.config.AugmentConfig.defaults(), info.mean(), info.std(), device, false)) {
-                dev.jvision.models.Weights.load(m, w, false);
-                m.to(device);
-                float[][] logits = dev.jvision.train.Evaluator.logits(m, t, va, cache, exp.infer().batchSize(),
+                float[][] logits = dev.jvision.train.Evaluator.logits(ck.model(), t, va, cache, exp.infer().batchSize(),
                         exp.data().prefetch(), device);
                 folds.add(new FoldResult(f, info.epoch(), info.valF1(), info.valAcc(), info.valLoss(), w, va, logits, 0));
             }
         }
-        return OofLogits.of(folds);
+        return FoldResult.gatherOof(folds);
     }
 
     /**
@@ -487,8 +485,8 @@ public final class Pipeline {
         }
         int[] pred = ClassificationMetrics.argmax(p);
         return new VariantScore(name, tta, cal, ClassificationMetrics.macroF1(pred, targets, numClasses),
-                ClassificationMetrics.accuracy(pred, targets), TemperatureScaling.nllOfProbs(p, targets),
-                TemperatureScaling.ece(p, targets, TemperatureScaling.ECE_BINS));
+                ClassificationMetrics.accuracy(pred, targets), ProbabilityMetrics.nllOfProbs(p, targets),
+                ProbabilityMetrics.ece(p, targets, TemperatureScaling.ECE_BINS));
     }
 
     /** Trains, then predicts the test set with the fold ensemble (TTA and calibration as configured). */

@@ -6,6 +6,7 @@ import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
 import dev.jvision.metrics.ClassificationMetrics;
 import dev.jvision.track.MemoryStats;
+import dev.jvision.track.OofLogits;
 import dev.jvision.track.RunDir;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -94,7 +95,7 @@ public final class CrossValidation {
         int[] ta = targets.stream().mapToInt(Integer::intValue).toArray();
         double oof = ClassificationMetrics.macroF1(pa, ta, exp.model().numClasses());
         if (results.stream().allMatch(r -> r.oofLogits() != null)) {
-            OofLogits.of(results).write(run.dir().resolve(OofLogits.FILE));
+            FoldResult.gatherOof(results).write(run.dir().resolve(OofLogits.FILE));
         }
         double oofAcc = ClassificationMetrics.accuracy(pa, ta);
         return new Result(results, mean, oof, oofAcc);

@@ -11,6 +11,8 @@ import dev.jvision.data.BatchLoader;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
 import dev.jvision.metrics.ClassificationMetrics;
+import dev.jvision.metrics.ProbabilityMetrics;
+import dev.jvision.models.CheckpointInfo;
 import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.Models;
@@ -268,7 +270,7 @@ public final class Trainer {
                 double f1 = ClassificationMetrics.macroF1(pred, valTargets, numClasses);
                 double acc = ClassificationMetrics.accuracy(pred, valTargets);
                 double top5 = topKAccuracy(logits, valTargets, 5);
-                double vloss = Evaluator.nll(Evaluator.softmax(logits, 1.0), valTargets);
+                double vloss = ProbabilityMetrics.nllOfProbs(ProbabilityMetrics.softmax(logits, 1.0), valTargets);
                 double trainLoss = images == 0 ? 0 : lossSum / images;
                 double value = switch (t.monitor()) {
                     case "val_acc" -> acc;
