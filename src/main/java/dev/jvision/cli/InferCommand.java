@@ -7,14 +7,14 @@ import dev.jvision.infer.EnsembleMember;
 import dev.jvision.infer.FolderInference;
 import dev.jvision.infer.LatencyBenchmark;
 import dev.jvision.infer.Predictor;
+import dev.jvision.models.Checkpoint;
+import dev.jvision.models.CheckpointInfo;
 import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.ModelSpec;
 import dev.jvision.models.Models;
-import dev.jvision.models.Weights;
 import dev.jvision.pipeline.InferStage;
 import dev.jvision.runtime.Device;
-import dev.jvision.train.CheckpointInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -229,9 +229,10 @@ final class InferCommand implements Callable<Integer> {
             what = model + " (random weights)";
         } else {
             Path w = source.run != null ? Predictor.runCheckpoints(source.run).get(0) : source.checkpoints.get(0);
-            CheckpointInfo info = CheckpointInfo.read(CheckpointInfo.sidecarOf(w));
-            m = Models.create(info.model(), ModelOptions.of(info.numClasses()));
-            Weights.load(m, w, false);
+            // the checkpoint hands its model to the try-with-resources below
+            Checkpoint ck = Checkpoint.load(w, d);
+            CheckpointInfo info = ck.info();
+            m = ck.model();
             mean = info.mean();
             std = info.std();
             size = imgSize != null ? imgSize : info.imgSize();

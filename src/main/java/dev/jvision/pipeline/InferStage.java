@@ -16,6 +16,7 @@ import dev.jvision.infer.Submission;
 import dev.jvision.infer.SubmissionValidator;
 import dev.jvision.infer.TemperatureScaling;
 import dev.jvision.metrics.ClassificationMetrics;
+import dev.jvision.metrics.ProbabilityMetrics;
 import dev.jvision.runtime.Device;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -235,7 +236,7 @@ public final class InferStage {
         }
         int[] pred = ClassificationMetrics.argmax(p);
         return new VariantScore(name, tta, cal, ClassificationMetrics.macroF1(pred, targets, numClasses),
-                ClassificationMetrics.accuracy(pred, targets), TemperatureScaling.nllOfProbs(p, targets),
-                TemperatureScaling.ece(p, targets, TemperatureScaling.ECE_BINS));
+                ClassificationMetrics.accuracy(pred, targets), ProbabilityMetrics.nllOfProbs(p, targets),
+                ProbabilityMetrics.ece(p, targets, TemperatureScaling.ECE_BINS));
     }
 }

@@ -2,7 +2,7 @@ package dev.jvision.pipeline;
 
 import dev.jvision.augment.Tta;
 import dev.jvision.infer.EnsemblePredictor;
-import dev.jvision.train.CheckpointInfo;
+import dev.jvision.models.CheckpointInfo;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;

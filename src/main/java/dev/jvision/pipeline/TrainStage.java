@@ -10,19 +10,16 @@ import dev.jvision.data.Folds;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
 import dev.jvision.metrics.ClassificationMetrics;
-import dev.jvision.models.ImageModel;
-import dev.jvision.models.ModelOptions;
-import dev.jvision.models.Models;
-import dev.jvision.models.Weights;
+import dev.jvision.models.Checkpoint;
+import dev.jvision.models.CheckpointInfo;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.dist.Distributed;
 import dev.jvision.runtime.dist.ProcessGroup;
+import dev.jvision.track.OofLogits;
 import dev.jvision.track.RunDir;
-import dev.jvision.train.CheckpointInfo;
 import dev.jvision.train.CrossValidation;
 import dev.jvision.train.Evaluator;
 import dev.jvision.train.FoldResult;
-import dev.jvision.train.OofLogits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,7 +103,7 @@ public final class TrainStage {
                 missing.add(f);
                 continue;
             }
-            CheckpointInfo i = CheckpointInfo.read(CheckpointInfo.sidecarOf(w));
+            CheckpointInfo i = Checkpoint.readInfo(w);
             folds.add(new FoldResult(f, i.epoch(), i.valF1(), i.valAcc(), i.valLoss(), w, List.of(), new float[0][], 0));
         }
         if (!missing.isEmpty()) {
@@ -137,7 +134,7 @@ public final class TrainStage {
         if (Files.exists(file) || folds.isEmpty() || folds.stream().anyMatch(f -> f.validation().isEmpty())) {
             return;
         }
-        OofLogits oof = OofLogits.of(folds);
+        OofLogits oof = FoldResult.gatherOof(folds);
         oof.write(file);
         LOG.info("wrote {} ({} out-of-fold rows)", file, oof.size());
     }
@@ -164,19 +161,18 @@ public final class TrainStage {
                 }
             }
             Path w = runDir.resolve("fold" + f).resolve("best.safetensors");
-            CheckpointInfo info = CheckpointInfo.read(CheckpointInfo.sidecarOf(w));
+            CheckpointInfo info = Checkpoint.readInfo(w);
             if (info.imgSize() != exp.data().imgSize()) {
                 throw new IllegalArgumentException(w + ": trained at " + info.imgSize() + " px (expected: data.img_size "
                         + exp.data().imgSize() + " of the config)");
             }
-            try (ImageModel m = Models.create(info.model(), ModelOptions.of(info.numClasses()));
+            try (Checkpoint ck = Checkpoint.load(w, device);
                  BatchTransform t = new BatchTransform(AugmentConfig.defaults(), info.mean(), info.std(), device, false)) {
-                Weights.load(m, w, false);
-                m.to(device);
-                float[][] logits = Evaluator.logits(m, t, va, cache, exp.infer().batchSize(), exp.data().prefetch(), device);
+                float[][] logits = Evaluator.logits(ck.model(), t, va, cache, exp.infer().batchSize(), exp.data().prefetch(),
+                        device);
                 folds.add(new FoldResult(f, info.epoch(), info.valF1(), info.valAcc(), info.valLoss(), w, va, logits, 0));
             }
         }
-        return OofLogits.of(folds);
+        return FoldResult.gatherOof(folds);
     }
 }

@@ -8,6 +8,8 @@ import dev.jvision.data.Batch;
 import dev.jvision.data.BatchLoader;
 import dev.jvision.data.Dataset;
 import dev.jvision.metrics.ClassificationMetrics;
+import dev.jvision.metrics.ProbabilityMetrics;
+import dev.jvision.models.CheckpointInfo;
 import dev.jvision.models.ImageModel;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
@@ -338,7 +340,7 @@ final class FitLoop {
         double f1 = ClassificationMetrics.macroF1(pred, targets, numClasses);
         double acc = ClassificationMetrics.accuracy(pred, targets);
         double top5 = Trainer.topKAccuracy(logits, targets, 5);
-        double vloss = Evaluator.nll(Evaluator.softmax(logits, 1.0), targets);
+        double vloss = ProbabilityMetrics.nllOfProbs(ProbabilityMetrics.softmax(logits, 1.0), targets);
         double value = switch (t.monitor()) {
             case VAL_ACC -> acc;
             case VAL_TOP5 -> top5;

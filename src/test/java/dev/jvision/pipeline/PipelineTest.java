@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jvision.config.Configs;
 import dev.jvision.config.Experiment;
 import dev.jvision.infer.EnsembleMember;
-import dev.jvision.train.OofLogits;
+import dev.jvision.track.OofLogits;
 import dev.jvision.infer.SubmissionValidator;
 import dev.jvision.infer.TemperatureScaling;
 import java.io.IOException;

@@ -96,23 +96,33 @@ class TrainerTest {
     }
 
     static byte[] png(byte[] rgb, int size) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(awt(rgb, size), "png", out);
+        return out.toByteArray();
+    }
+
+    static BufferedImage awt(byte[] rgb, int size) {
         BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
         for (int i = 0; i < size * size; i++) {
             img.setRGB(i % size, i / size, (rgb[3 * i] & 0xff) << 16 | (rgb[3 * i + 1] & 0xff) << 8 | (rgb[3 * i + 2] & 0xff));
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", out);
-        return out.toByteArray();
+        return img;
     }
 
-    /** {@code n} items, half decoded pixels at 20 px, half PNG bytes at 24 px (both resized to 16). */
+    /**
+     * {@code n} items in the three forms: decoded pixels at 20 px, PNG bytes at 24 px and AWT images
+     * at 12 px (all brought to 16 px by the loader).
+     */
     static Dataset shapes(int n, long seed) throws IOException {
         Random r = new Random(seed);
         List<Dataset.Item> items = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int label = i % 2;
-            items.add(i % 4 < 2 ? Dataset.Item.rgb(shape(r, label, 20), 20, 20, label)
-                    : Dataset.Item.encoded(png(shape(r, label, 24), 24), label));
+            items.add(switch (i % 3) {
+                case 0 -> Dataset.Item.rgb(shape(r, label, 20), 20, 20, label);
+                case 1 -> Dataset.Item.encoded(png(shape(r, label, 24), 24), label);
+                default -> Dataset.Item.image(awt(shape(r, label, 12), 12), label);
+            });
         }
         return Dataset.of(items);
     }
