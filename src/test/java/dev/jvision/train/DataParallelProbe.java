@@ -45,8 +45,9 @@ import org.bytedeco.pytorch.global.torch;
  * <p>Arguments: {@code OUT GLOBAL STEPS DIE_AT OPTIMIZER}: {@code adamw} (with clipping at 1.0,
  * which with Adam's scale invariance hides a wrong gradient scale) or {@code sgd} (momentum, no
  * clipping: sensitive to the averaging itself); rank 0 writes the final parameters (float32,
- * in state-dict order) and then the macro-F1 (double) to {@code OUT}; rank 1 halts the JVM
- * (as SIGKILL would) before step {@code DIE_AT} when it is >= 0. A {@link DistributedException}
+ * in state-dict order) and then the macro-F1 (double) to {@code OUT}; rank {@code DYING}
+ * (optional sixth argument, default 1) halts the JVM (as SIGKILL would) before step
+ * {@code DIE_AT} when it is >= 0. A {@link DistributedException}
  * is printed as one line {@code DIST-ERROR <message>} and exits with status 3.
  */
 public final class DataParallelProbe {
@@ -117,9 +118,10 @@ public final class DataParallelProbe {
         int steps = Integer.parseInt(args[2]);
         int dieAt = Integer.parseInt(args[3]);
         String optimizer = args[4];
+        int dying = args.length > 5 ? Integer.parseInt(args[5]) : 1;
         DistEnv env = DistEnv.fromEnvironment();
         try {
-            run(env, out, global, steps, dieAt, optimizer);
+            run(env, out, global, steps, dieAt, optimizer, dying);
         } catch (DistributedException e) {
             System.out.println("DIST-ERROR " + e.getMessage());
             System.out.flush();
@@ -129,7 +131,7 @@ public final class DataParallelProbe {
         Runtime.getRuntime().halt(0);
     }
 
-    static void run(DistEnv env, Path out, int global, int steps, int dieAt, String optimizer) throws IOException {
+    static void run(DistEnv env, Path out, int global, int steps, int dieAt, String optimizer, int dying) throws IOException {
         int world = env.worldSize();
         int local = global / world;
         Experiment exp = experiment(local, optimizer);
@@ -154,8 +156,8 @@ public final class DataParallelProbe {
                 int perEpoch = TRAIN / global;
                 LrSchedule schedule = Trainer.buildSchedule(t, perEpoch);
                 for (int step = 0; step < steps; step++) {
-                    if (step == dieAt && env.rank() == 1) {
-                        System.out.println("rank 1 dies before step " + step);
+                    if (step == dieAt && env.rank() == dying) {
+                        System.out.println("rank " + dying + " dies before step " + step);
                         System.out.flush();
                         Runtime.getRuntime().halt(9);
                     }

@@ -93,6 +93,21 @@ class DataParallelTest {
         assertTrue(Files.notExists(out));
     }
 
+    /** Rank 0 hosts the rendezvous store: when it dies, the survivor still stops and names it. */
+    @Test
+    void aKilledRankZeroMakesTheSurvivorExitNamingIt() throws Exception {
+        int port = freePort();
+        Path out = dir.resolve("never0.bin");
+        List<Run> ranks = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            ranks.add(start(List.of(new String[] {out.toString(), "32", "" + STEPS, "3", "adamw", "0"}), port, r));
+        }
+        assertEquals(9, ranks.get(0).await(), ranks.get(0).log());
+        Run survivor = ranks.get(1);
+        assertEquals(3, survivor.await(), survivor.log());
+        assertTrue(survivor.log().contains("DIST-ERROR rank 1: all_reduce failed, lost rank 0"), survivor.log());
+    }
+
     /**
      * {@link Trainer} with {@code distributed(group)} on 2 ranks from different initial weights:
      * both end with the same weights and validation logits, each rank runs half the batches,
