@@ -80,7 +80,7 @@ public final class TrainStage {
             group.broadcastString(run.dir().toAbsolutePath().toString());
             return run;
         }
-        return RunDir.open(Path.of(group.broadcastString(null)));
+        return RunDir.openAsWorker(Path.of(group.broadcastString(null)));
     }
 
     /**

@@ -94,6 +94,8 @@ class DistributedTrainCliTest {
             assertTrue(Files.isRegularFile(run.resolve(f)), f);
         }
         assertEquals(2, Files.readAllLines(run.resolve("metrics.csv")).size(), "header and one epoch, from rank 0 only");
+        String runLog = Files.readString(run.resolve("run.log"));
+        assertEquals(1, runLog.lines().filter(l -> l.contains("fold 0 done")).count(), "run.log is rank 0's: " + runLog);
     }
 
     @Test
