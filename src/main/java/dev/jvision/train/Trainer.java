@@ -101,7 +101,14 @@ public final class Trainer {
         TorchSettings.seed(seed);
         TrainConfig t = exp.train();
         if (t.autoBatchSize()) {
-            t = t.withBatchSize(AutoBatch.find(factory, t, exp, device));
+            int found = AutoBatch.find(factory, t, exp, device);
+            if (sync != null) {
+                // every rank must run the same steps: the smallest batch any rank found
+                for (float[] r : sync.group().allGatherRows(new float[][] {{found}}, 1)) {
+                    found = Math.min(found, (int) r[0]);
+                }
+            }
+            t = t.withBatchSize(found);
         }
         try (ImageModel model = factory.create()) {
             return new FitLoop(this, t).run(model, model.spec().name(), train, val);
