@@ -52,7 +52,17 @@ public final class Images {
     /** Like {@link #loadResized} but from encoded bytes already read; {@code file} is for messages. */
     public static byte[] decodeResized(byte[] encoded, int size, Path file) throws IOException {
         if (size <= 0) throw new IllegalArgumentException("size must be > 0, got " + size);
-        Rgb img = decodeRgb(encoded, file);
+        return resize(decodeRgb(encoded, file), size);
+    }
+
+    /**
+     * Resizes a decoded image to {@code size x size} as {@link #loadResized} does (INTER_AREA
+     * when shrinking, INTER_LINEAR when growing); returns its own pixels when already that size.
+     *
+     * @return HWC RGB uint8 pixels, {@code byte[size*size*3]}
+     */
+    public static byte[] resize(Rgb img, int size) {
+        if (size <= 0) throw new IllegalArgumentException("size must be > 0, got " + size);
         if (img.w == size && img.h == size) return img.pixels;
         int interp = (img.w > size || img.h > size) ? opencv_imgproc.INTER_AREA : opencv_imgproc.INTER_LINEAR;
         try (Mat src = new Mat(img.h, img.w, CV_8UC(3)); Mat dst = new Mat(); Size sz = new Size(size, size)) {
@@ -97,7 +107,18 @@ public final class Images {
         return decodeRgb(readBytes(file), file);
     }
 
-    static Rgb decodeRgb(byte[] encoded, Path file) throws IOException {
+    /**
+     * Decodes encoded image bytes (any format OpenCV reads) at their own size with the rules of
+     * {@link #loadResized}.
+     *
+     * @param what names the image in messages
+     * @throws IOException naming {@code what} when the bytes are empty or cannot be decoded
+     */
+    public static Rgb decode(byte[] encoded, String what) throws IOException {
+        return decodeRgb(encoded, what);
+    }
+
+    static Rgb decodeRgb(byte[] encoded, Object file) throws IOException {
         if (encoded.length == 0) throw new IOException(file + ": " + Manifest.EMPTY);
         try (Mat buf = new Mat(1, encoded.length, CV_8UC1)) {
             buf.data().put(encoded);
@@ -116,7 +137,7 @@ public final class Images {
         }
     }
 
-    private static Rgb toRgb(Mat m, Path file) throws IOException {
+    private static Rgb toRgb(Mat m, Object file) throws IOException {
         int w = m.cols(), h = m.rows(), c = m.channels(), depth = m.depth();
         if (c < 1 || c > 4) throw new IOException(file + ": unsupported channel count " + c);
         byte[] src = new byte[w * h * c];

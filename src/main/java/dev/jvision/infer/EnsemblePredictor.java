@@ -11,7 +11,7 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.Models;
 import dev.jvision.models.Weights;
-import dev.jvision.runtime.Devices;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.train.CheckpointInfo;
@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -128,7 +127,7 @@ public final class EnsemblePredictor {
     private static void predictCheckpoint(Path ckpt, CheckpointInfo info, List<Sample> samples, ImageCache cache,
                                           Settings s, Device device, double temperature, double share,
                                           double[][][] acc) throws IOException {
-        boolean cl = s.channelsLast() && Devices.isCuda(device);
+        boolean cl = s.channelsLast() && device.isCuda();
         List<Tta.View> views = s.views();
         int identityAt = -1;
         for (int v = 0; v < views.size(); v++) {
@@ -153,7 +152,7 @@ public final class EnsemblePredictor {
                     Batch b = loader.next();
                     try (var scope = Memory.step()) {
                         Tensor x = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3)
-                                .to(device, torch.ScalarType.Byte);
+                                .to(device.toNative(), torch.ScalarType.Byte);
                         float[] plain = identityAt < 0 ? forward(model, t, x, Tta.identity()) : null;
                         double[][] viewSum1 = new double[b.size()][c];
                         double[][] viewSumT = new double[b.size()][c];

@@ -9,6 +9,7 @@ import dev.jvision.models.ModelSpec;
 import dev.jvision.models.Models;
 import dev.jvision.models.Weights;
 import dev.jvision.runtime.AtomicFiles;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.Tensors;
@@ -23,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -184,7 +184,7 @@ public final class FolderInference {
         }
         float[] logits;
         try (NoGradGuard ng = new NoGradGuard(); var step = Memory.step()) {
-            Tensor input = Tensors.fromFloats(x, n, 3, h, w).to(device, torch.ScalarType.Float);
+            Tensor input = Tensors.fromFloats(x, n, 3, h, w).to(device.toNative(), torch.ScalarType.Float);
             if (channelsLast) {
                 input = input.contiguous(torch.MemoryFormat.ChannelsLast);
             }

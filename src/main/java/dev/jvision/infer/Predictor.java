@@ -8,6 +8,7 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.Models;
 import dev.jvision.models.Weights;
+import dev.jvision.runtime.Device;
 import dev.jvision.train.CheckpointInfo;
 import dev.jvision.train.Evaluator;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.pytorch.Device;
 
 /**
  * Predicts class probabilities with one checkpoint ({@code .safetensors} + JSON sidecar) or

@@ -8,19 +8,19 @@ import dev.jvision.data.Manifest;
 import dev.jvision.data.Sample;
 import dev.jvision.infer.EnsembleMember;
 import dev.jvision.infer.EnsemblePredictor;
-import dev.jvision.train.OofLogits;
 import dev.jvision.infer.Predictor;
 import dev.jvision.infer.Submission;
 import dev.jvision.infer.SubmissionValidator;
 import dev.jvision.infer.TemperatureScaling;
 import dev.jvision.metrics.ClassificationMetrics;
-import dev.jvision.runtime.Devices;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
 import dev.jvision.track.RunDir;
 import dev.jvision.train.CheckpointInfo;
 import dev.jvision.train.CrossValidation;
 import dev.jvision.train.FoldResult;
+import dev.jvision.train.OofLogits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.bytedeco.pytorch.Device;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,8 +111,8 @@ public final class Pipeline {
         int threads = TorchSettings.setThreads(exp.experiment().threads());
         TorchSettings.seed(exp.experiment().seed());
         TorchSettings.deterministic(exp.experiment().deterministic());
-        Device device = Devices.resolve(exp.experiment().device());
-        LOG.info("jvision: device {}, {} torch threads, seed {}, deterministic {}", Devices.describe(device), threads,
+        Device device = Device.parse(exp.experiment().device());
+        LOG.info("jvision: device {}, {} torch threads, seed {}, deterministic {}", device, threads,
                 exp.experiment().seed(), exp.experiment().deterministic());
         return device;
     }

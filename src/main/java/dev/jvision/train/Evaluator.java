@@ -3,13 +3,14 @@ package dev.jvision.train;
 import dev.jvision.augment.BatchTransform;
 import dev.jvision.data.Batch;
 import dev.jvision.data.BatchLoader;
+import dev.jvision.data.Dataset;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
 import dev.jvision.models.ImageModel;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import java.util.List;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -25,17 +26,23 @@ public final class Evaluator {
     /** Logits for every sample, {@code [samples][classes]}. */
     public static float[][] logits(ImageModel model, BatchTransform transform, List<Sample> samples,
                                    ImageCache cache, int batchSize, int prefetch, Device device) {
+        return logits(model, transform, Dataset.of(samples, cache), cache.size(), batchSize, prefetch, device);
+    }
+
+    /** Logits for every item of {@code data} brought to {@code size} pixels, {@code [items][classes]}. */
+    public static float[][] logits(ImageModel model, BatchTransform transform, Dataset data, int size, int batchSize,
+                                   int prefetch, Device device) {
         boolean was = model.isTraining();
         model.train(false);
         int c = model.numClasses();
-        float[][] out = new float[samples.size()][];
+        float[][] out = new float[data.size()][];
         int row = 0;
         try (NoGradGuard ng = new NoGradGuard();
-             BatchLoader loader = new BatchLoader(cache, samples, batchSize, false, 0, false, prefetch)) {
+             BatchLoader loader = new BatchLoader(data, size, batchSize, false, 0, false, prefetch)) {
             while (loader.hasNext()) {
                 Batch b = loader.next();
                 try (var scope = Memory.step()) {
-                    Tensor x = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3).to(device, torch.ScalarType.Byte);
+                    Tensor x = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3).to(device.toNative(), torch.ScalarType.Byte);
                     float[] flat = Tensors.toFloats(model.forward(transform.eval(x)));
                     for (int i = 0; i < b.size(); i++) {
                         float[] r = new float[c];
