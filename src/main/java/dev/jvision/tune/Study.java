@@ -155,7 +155,9 @@ public final class Study {
      * Runs trials on this thread until the study counts {@code nTrials} trials (running,
      * complete, pruned and failed; re-queued failures are replaced by their copy), the sampler
      * has nothing new to offer, or {@code timeout} (null for none) has passed since the call
-     * began (a trial already running finishes). Returns the number of trials this call ran.
+     * began (a trial already running finishes). With {@link Builder#requeueFailed}, a worker
+     * whose budget is used up waits while other workers' trials still run, since one of them may
+     * die and come back as a queued trial. Returns the number of trials this call ran.
      *
      * @throws IllegalStateException after {@code maxConsecutiveFailures} failed trials in a row (with the last cause)
      */
@@ -181,6 +183,11 @@ public final class Study {
                 }
                 Optional<StudyStorage.Claim> claim = storage.claim(id, budget, worker);
                 if (claim.isEmpty()) {
+                    // with re-queueing, a trial still running elsewhere may yet come back: wait for it
+                    if (requeueFailed && othersRunning()) {
+                        sleep(heartbeatInterval);
+                        continue;
+                    }
                     break;
                 }
                 StudyStorage.Claim c = claim.get();
@@ -231,6 +238,24 @@ public final class Study {
             beats.shutdownNow();
         }
         return ran;
+    }
+
+    private boolean othersRunning() {
+        for (FrozenTrial t : storage.trials(id)) {
+            if (t.state() == TrialState.RUNNING || t.state() == TrialState.WAITING) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for other workers' trials", e);
+        }
     }
 
     private void log(int number, TrialState state, Double value, Trial trial, Throwable failure, boolean recorded) {
