@@ -4,7 +4,7 @@
 Runs Optuna's TPE (its default, which since Optuna 5 is multivariate for one objective, and the
 independent variant) and random search on Branin,
 Hartmann-6 and a mixed categorical/log-float/int function; records the mean (over 20 seeds)
-of the best value after 30 and 60 trials. The functions are defined identically in
+of the best value after 30 and 60 trials, and its standard deviation over the seeds. The functions are defined identically in
 SamplerQualityTest.java. Writes src/test/resources/tune/optuna_reference.json.
 
     /work/venv/bin/python scripts/tune_reference.py
@@ -74,7 +74,12 @@ def main():
                 values = [t.value for t in study.trials]
                 for b in BUDGETS:
                     bests[b].append(min(values[:b]))
-            out["results"][fname][sname] = {str(b): sum(v) / len(v) for b, v in bests.items()}
+            out["results"][fname][sname] = {
+                "mean": {str(b): sum(v) / len(v) for b, v in bests.items()},
+                # sample standard deviation over the seeds (for the test's standard errors)
+                "sd": {str(b): (sum((x - sum(v) / len(v)) ** 2 for x in v) / (len(v) - 1)) ** 0.5
+                       for b, v in bests.items()},
+            }
             print(fname, sname, out["results"][fname][sname], file=sys.stderr, flush=True)
     path = os.path.join(os.path.dirname(__file__), "..", "src", "test", "resources", "tune", "optuna_reference.json")
     with open(path, "w") as f:

@@ -27,9 +27,8 @@ final class Parzen {
      * @param dists        the parameters' distributions
      * @param observations internal values, {@code [observation][parameter]}, oldest first
      * @param weights      one weight per observation (the prior kernel gets {@code priorWeight})
-     * @param multivariate bandwidths by Scott's rule (joint model) instead of neighbour gaps
      */
-    Parzen(Distribution[] dists, double[][] observations, double[] weights, double priorWeight, boolean multivariate) {
+    Parzen(Distribution[] dists, double[][] observations, double[] weights, double priorWeight) {
         this.dists = dists;
         int n = observations.length;
         int d = dists.length;
@@ -37,6 +36,9 @@ final class Parzen {
         double sum = priorWeight;
         for (double w : weights) {
             sum += w;
+        }
+        if (n == 0) {
+            sum = priorWeight;  // the prior alone
         }
         logWeights = new double[kernels];
         for (int k = 0; k < n; k++) {
@@ -55,8 +57,8 @@ final class Parzen {
                 logProbs[j] = new double[kernels][m];
                 for (int k = 0; k < kernels; k++) {
                     double[] p = new double[m];
-                    java.util.Arrays.fill(p, priorWeight / m);
-                    double tot = priorWeight;
+                    java.util.Arrays.fill(p, priorWeight / kernels);
+                    double tot = priorWeight * m / kernels;
                     if (k < n) {
                         p[(int) observations[k][j]] += 1;
                         tot += 1;
@@ -76,12 +78,7 @@ final class Parzen {
             for (int k = 0; k < n; k++) {
                 m[k] = transform(dists[j], observations[k][j]);
             }
-            if (multivariate) {
-                double sg = 0.2 * Math.pow(Math.max(n, 1), -1.0 / (d + 4)) * range;
-                java.util.Arrays.fill(s, 0, n, sg);
-            } else {
-                neighbourWidths(m, s, n, lo[j], hi[j]);
-            }
+            neighbourWidths(m, s, n, lo[j], hi[j]);
             double minSigma = range / Math.min(100.0, 1.0 + kernels);
             for (int k = 0; k < n; k++) {
                 s[k] = Math.min(range, Math.max(minSigma, s[k]));

@@ -17,9 +17,9 @@ import java.util.SplittableRandom;
  * trials running on other workers rank last, so concurrent workers spread out instead of
  * sampling the same point.
  *
- * <p>Independent (default): each parameter on its own, which also handles conditional
- * parameters. Multivariate: the parameters every finished trial has (with the same
- * distribution) are modelled jointly; the others stay independent. Immutable, thread-safe.
+ * <p>Multivariate (default, as in Optuna 5 for one objective): the parameters every finished
+ * trial has (with the same distribution) are modelled jointly, the others (e.g. conditional
+ * ones) independently. Independent: each parameter on its own. Immutable, thread-safe.
  */
 public final class TpeSampler implements Sampler {
     private final long seed;
@@ -38,7 +38,7 @@ public final class TpeSampler implements Sampler {
         this.priorWeight = b.priorWeight;
     }
 
-    /** Defaults: seed 0, 10 startup trials, 24 candidates, independent, constant liar on. */
+    /** Defaults: seed 0, 10 startup trials, 24 candidates, multivariate, constant liar on. */
     public static Builder builder() {
         return new Builder();
     }
@@ -48,7 +48,7 @@ public final class TpeSampler implements Sampler {
         private long seed;
         private int nStartupTrials = 10;
         private int nEiCandidates = 24;
-        private boolean multivariate;
+        private boolean multivariate = true;
         private boolean constantLiar = true;
         private double priorWeight = 1.0;
 
@@ -162,7 +162,13 @@ public final class TpeSampler implements Sampler {
     /** Draws candidates from the good trials' model and returns the one with the best density ratio. */
     private double[] choose(Context ctx, List<String> names, Distribution[] dists, SplittableRandom rng) {
         List<FrozenTrial> ranked = rank(ctx);
-        int nBelow = Math.min((int) Math.ceil(0.1 * ranked.size()), 25);
+        int n = 0;
+        for (FrozenTrial t : ranked) {
+            if (t.state() != TrialState.RUNNING) {
+                n++;
+            }
+        }
+        int nBelow = Math.min(Math.min((int) Math.ceil(0.1 * n), 25), n);
         List<FrozenTrial> below = new ArrayList<>(ranked.subList(0, nBelow));
         List<FrozenTrial> above = new ArrayList<>(ranked.subList(nBelow, ranked.size()));
         Parzen good = estimator(below, names, dists);
@@ -201,7 +207,7 @@ public final class TpeSampler implements Sampler {
         }
         int n = obs.size();
         double[] w = weights(n);
-        return new Parzen(dists, obs.toArray(new double[0][]), w, priorWeight, multivariate && dists.length > 1);
+        return new Parzen(dists, obs.toArray(new double[0][]), w, priorWeight);
     }
 
     private static boolean compatible(Distribution had, Distribution now, double v) {
