@@ -26,8 +26,12 @@ import org.bytedeco.pytorch.global.torch;
  * same code runs on CPU and CUDA tensors; the same seed gives the same batch on a device.
  *
  * <p>Ownership: tensors returned by {@link #train} and {@link #eval} are new and belong to the
- * caller's {@code PointerScope} (call them inside {@code Memory.step()}); the inputs are not
+ * caller's {@code StepScope} (call them inside {@code Memory.step()}); the inputs are not
  * modified. The augmenter owns only its small constants, released by {@link #close}.
+ * <p>Length: the file holds the whole device pipeline, one private method per op in the order
+ * they run, so that the order and the shared batch conventions read top to bottom; the drawing
+ * of parameters already lives apart in {@link AugmentSampler}.
+ *
  * Not thread-safe: one trainer thread uses an instance.
  */
 public final class Augmenter implements AutoCloseable {

@@ -7,14 +7,14 @@ import dev.jvision.infer.EnsembleMember;
 import dev.jvision.infer.FolderInference;
 import dev.jvision.infer.LatencyBenchmark;
 import dev.jvision.infer.Predictor;
+import dev.jvision.models.Checkpoint;
+import dev.jvision.models.CheckpointInfo;
 import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.ModelSpec;
 import dev.jvision.models.Models;
-import dev.jvision.models.Weights;
-import dev.jvision.pipeline.Pipeline;
+import dev.jvision.pipeline.InferStage;
 import dev.jvision.runtime.Device;
-import dev.jvision.train.CheckpointInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -153,10 +153,10 @@ final class InferCommand implements Callable<Integer> {
             sets.add("infer.batch_size=" + batchSize);
         }
         Experiment exp = Configs.load(cfg, sets);
-        Pipeline.InferOptions base = Pipeline.InferOptions.of(exp);
-        Pipeline.InferOptions opts = new Pipeline.InferOptions(tta || base.tta(), useCalibration || base.useCalibration(),
+        InferStage.Options base = InferStage.Options.of(exp);
+        InferStage.Options opts = new InferStage.Options(tta || base.tta(), useCalibration || base.useCalibration(),
                 saveProbs || base.saveProbs(), confidenceThreshold != null ? confidenceThreshold : base.confidenceThreshold());
-        Pipeline.InferOutcome o = Pipeline.infer(exp, out != null ? out : defaultOut, members, opts);
+        InferStage.Outcome o = InferStage.infer(exp, out != null ? out : defaultOut, members, opts);
         PipelineCommand.printVariants(o);
         o.testF1().ifPresent(f -> System.out.printf("test macro-F1 %.4f (accuracy %.4f, %d images)%n", f,
                 o.testAcc().orElse(0.0), o.rows()));
@@ -229,9 +229,10 @@ final class InferCommand implements Callable<Integer> {
             what = model + " (random weights)";
         } else {
             Path w = source.run != null ? Predictor.runCheckpoints(source.run).get(0) : source.checkpoints.get(0);
-            CheckpointInfo info = CheckpointInfo.read(CheckpointInfo.sidecarOf(w));
-            m = Models.create(info.model(), ModelOptions.of(info.numClasses()));
-            Weights.load(m, w, false);
+            // the checkpoint hands its model to the try-with-resources below
+            Checkpoint ck = Checkpoint.load(w, d);
+            CheckpointInfo info = ck.info();
+            m = ck.model();
             mean = info.mean();
             std = info.std();
             size = imgSize != null ? imgSize : info.imgSize();

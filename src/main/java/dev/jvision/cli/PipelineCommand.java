@@ -1,6 +1,7 @@
 package dev.jvision.cli;
 
 import dev.jvision.config.Experiment;
+import dev.jvision.pipeline.InferStage;
 import dev.jvision.pipeline.Pipeline;
 import dev.jvision.train.FoldResult;
 import java.nio.file.Path;
@@ -59,8 +60,8 @@ final class PipelineCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--auto-continue: only with --optimize");
         }
         Experiment exp = options.load();
-        Pipeline.InferOptions base = Pipeline.InferOptions.of(exp);
-        Pipeline.InferOptions inf = new Pipeline.InferOptions(tta || base.tta(), useCalibration || base.useCalibration(),
+        InferStage.Options base = InferStage.Options.of(exp);
+        InferStage.Options inf = new InferStage.Options(tta || base.tta(), useCalibration || base.useCalibration(),
                 base.saveProbs(), confidenceThreshold != null ? confidenceThreshold : base.confidenceThreshold());
         Pipeline.Outcome o = Pipeline.run(exp, new Pipeline.Options(inf, resumeRun));
         System.out.println();
@@ -88,19 +89,19 @@ final class PipelineCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String chosen(Pipeline.InferOptions inf) {
+    private static String chosen(InferStage.Options inf) {
         return " [submitted: " + (inf.tta() ? "TTA" : "no TTA") + ", " + (inf.useCalibration() ? "calibrated" : "uncalibrated")
                 + "]";
     }
 
     /** Prints the test-set comparison of the inference variants (when test labels exist). */
-    static void printVariants(Pipeline.InferOutcome o) {
+    static void printVariants(InferStage.Outcome o) {
         if (o.variants().size() < 2) {
             return;
         }
         System.out.println("test set, what TTA and calibration buy:");
         System.out.printf("  %-28s %9s %9s %8s %8s%n", "variant", "macro-F1", "accuracy", "NLL", "ECE");
-        for (Pipeline.VariantScore v : o.variants()) {
+        for (InferStage.VariantScore v : o.variants()) {
             System.out.printf("  %-28s %9.4f %9.4f %8.4f %8.4f%n", v.name(), v.macroF1(), v.accuracy(), v.nll(), v.ece());
         }
     }

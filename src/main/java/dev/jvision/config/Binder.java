@@ -34,6 +34,9 @@ import org.yaml.snakeyaml.nodes.Tag;
  * snake_case of the record component names; absent keys keep the record's {@code defaults()}
  * value; errors carry file:line (from node marks) and the full key path. Not thread-safe: one
  * instance per load.
+ *
+ * <p>Length: overrides, binding and error locating share the node-to-origin bookkeeping, so
+ * they stay in one class rather than being split around that shared state.
  */
 final class Binder {
 

@@ -11,8 +11,8 @@ import java.util.Objects;
  * ({@link #of(List, ImageCache)}); images held or produced in Java are another (implement
  * {@link #size()} and {@link #get(int)}, or use {@link #of(List)}).
  *
- * <p>An item is an encoded image (JPEG, PNG, ... bytes) or decoded RGB pixels of any size, plus
- * its class; the loader decodes and resizes it to the training size. {@link #label(int)} and
+ * <p>An item is an encoded image (JPEG, PNG, ... bytes), an AWT {@code BufferedImage} or decoded
+ * RGB pixels, of any size, plus its class; the loader decodes and resizes it to the training size. {@link #label(int)} and
  * {@link #id(int)} are read without loading the image (override {@code label} when loading is
  * costly).
  *
@@ -78,6 +78,11 @@ public interface Dataset {
         /** An encoded image (JPEG, PNG, BMP, WebP, TIFF, ... bytes). */
         public static Item encoded(byte[] bytes, int label) {
             return new Item(Objects.requireNonNull(bytes, "bytes"), null, label);
+        }
+
+        /** An AWT image (alpha composited on white, grayscale to 3 channels, as {@link Images#fromBufferedImage}). */
+        public static Item image(java.awt.image.BufferedImage image, int label) {
+            return new Item(null, Images.fromBufferedImage(Objects.requireNonNull(image, "image")), label);
         }
 
         /** Decoded pixels: HWC RGB uint8, {@code width * height * 3} bytes. */

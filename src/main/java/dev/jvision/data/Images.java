@@ -77,6 +77,56 @@ public final class Images {
     }
 
     /**
+     * Decodes encoded image bytes (any format OpenCV reads: JPEG, PNG, BMP, WebP, TIFF, ...) at
+     * their own size with the rules of {@link #loadResized}.
+     *
+     * @param what names the image in messages (e.g. a request id)
+     * @throws IOException naming {@code what} when the bytes are empty or cannot be decoded
+     */
+    public static Rgb decode(byte[] encoded, String what) throws IOException {
+        return decodeRgb(encoded, what);
+    }
+
+    /**
+     * Converts an AWT image to RGB pixels with the rules of {@link #loadResized}: 8-bit
+     * grayscale is read as stored (no colour-space conversion) and becomes 3 equal channels;
+     * every other type is read as sRGB ARGB, with alpha composited on white.
+     */
+    public static Rgb fromBufferedImage(java.awt.image.BufferedImage img) {
+        int w = img.getWidth(), h = img.getHeight();
+        byte[] rgb = new byte[w * h * 3];
+        if (img.getType() == java.awt.image.BufferedImage.TYPE_BYTE_GRAY) {
+            var raster = img.getRaster();
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    int at = 3 * (y * w + x);
+                    rgb[at] = rgb[at + 1] = rgb[at + 2] = (byte) row[x];
+                }
+            }
+            return new Rgb(rgb, w, h);
+        }
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        boolean alpha = img.getColorModel().hasAlpha();
+        for (int i = 0; i < argb.length; i++) {
+            int p = argb[i];
+            int a = alpha ? p >>> 24 : 255;
+            int r = (p >> 16) & 0xff, g = (p >> 8) & 0xff, b = p & 0xff;
+            if (a == 255) {
+                rgb[3 * i] = (byte) r;
+                rgb[3 * i + 1] = (byte) g;
+                rgb[3 * i + 2] = (byte) b;
+            } else {
+                rgb[3 * i] = over(r, a);
+                rgb[3 * i + 1] = over(g, a);
+                rgb[3 * i + 2] = over(b, a);
+            }
+        }
+        return new Rgb(rgb, w, h);
+    }
+
+    /**
      * Returns {@code {width, height}} of the image (decodes it, so a corrupt file throws).
      *
      * @throws IOException naming the file and the reason
@@ -105,17 +155,6 @@ public final class Images {
      */
     public static Rgb decode(Path file) throws IOException {
         return decodeRgb(readBytes(file), file);
-    }
-
-    /**
-     * Decodes encoded image bytes (any format OpenCV reads) at their own size with the rules of
-     * {@link #loadResized}.
-     *
-     * @param what names the image in messages
-     * @throws IOException naming {@code what} when the bytes are empty or cannot be decoded
-     */
-    public static Rgb decode(byte[] encoded, String what) throws IOException {
-        return decodeRgb(encoded, what);
     }
 
     static Rgb decodeRgb(byte[] encoded, Object file) throws IOException {

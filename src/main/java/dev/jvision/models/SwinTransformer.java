@@ -35,6 +35,10 @@ import org.bytedeco.pytorch.global.torch;
  * window multiples, mask computed for the padded map).
  *
  * <p>Owns its weights until {@link #close()}; not thread-safe.
+ *
+ * <p>Length: one model family per file, as timm keeps it (blocks, model, checkpoint names,
+ * variant registrations), so a reader compares it with timm's {@code swin_transformer.py} side
+ * by side; the attention itself is {@code nn.WindowAttention}.
  */
 public final class SwinTransformer extends ImageModel {
     private final Config config;

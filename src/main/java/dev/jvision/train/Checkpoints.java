@@ -2,6 +2,7 @@ package dev.jvision.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jvision.models.CheckpointInfo;
 import dev.jvision.models.ImageModel;
 import dev.jvision.models.SafeTensors;
 import dev.jvision.models.Weights;

@@ -9,6 +9,8 @@ import dev.jvision.metrics.ClassificationMetrics;
 import dev.jvision.runtime.AtomicFiles;
 import dev.jvision.runtime.Device;
 import dev.jvision.track.MemoryStats;
+import dev.jvision.track.OofLogits;
+import dev.jvision.track.OofLogits;
 import dev.jvision.track.RunDir;
 import dev.jvision.train.listeners.LoggingListener;
 import dev.jvision.train.listeners.MetricsCsvListener;
@@ -111,7 +113,7 @@ public final class CrossValidation {
         int[] ta = targets.stream().mapToInt(Integer::intValue).toArray();
         double oof = ClassificationMetrics.macroF1(pa, ta, exp.model().numClasses());
         if (results.stream().allMatch(r -> r.oofLogits() != null)) {
-            OofLogits.of(results).write(run.dir().resolve(OofLogits.FILE));
+            FoldResult.gatherOof(results).write(run.dir().resolve(OofLogits.FILE));
         }
         double oofAcc = ClassificationMetrics.accuracy(pa, ta);
         return new Result(results, mean, oof, oofAcc);

@@ -6,6 +6,7 @@ import dev.jvision.data.BatchLoader;
 import dev.jvision.data.Dataset;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
+import dev.jvision.metrics.ProbabilityMetrics;
 import dev.jvision.models.ImageModel;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
@@ -16,8 +17,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Runs a model in evaluation mode over samples and returns float32 probabilities (softmax of
- * the logits), in sample order; one native scope per batch. Stateless; the model must not be
+ * Runs a model in evaluation mode over samples and returns its logits in sample order; one
+ * native scope per batch. Probabilities and losses of those logits come from
+ * {@link ProbabilityMetrics}. Stateless; the model must not be
  * used by another thread meanwhile.
  */
 public final class Evaluator {
@@ -57,35 +59,23 @@ public final class Evaluator {
         return out;
     }
 
-    /** Row-wise softmax of {@code logits} (numerically stable), divided by {@code temperature}. */
+    /**
+     * Row-wise softmax of {@code logits / temperature}.
+     *
+     * @deprecated use {@link ProbabilityMetrics#softmax(float[][], double)}, which this calls
+     */
+    @Deprecated(forRemoval = true)
     public static float[][] softmax(float[][] logits, double temperature) {
-        float[][] p = new float[logits.length][];
-        for (int i = 0; i < logits.length; i++) {
-            float[] l = logits[i];
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : l) {
-                max = Math.max(max, v / temperature);
-            }
-            double sum = 0;
-            double[] e = new double[l.length];
-            for (int k = 0; k < l.length; k++) {
-                e[k] = Math.exp(l[k] / temperature - max);
-                sum += e[k];
-            }
-            p[i] = new float[l.length];
-            for (int k = 0; k < l.length; k++) {
-                p[i][k] = (float) (e[k] / sum);
-            }
-        }
-        return p;
+        return ProbabilityMetrics.softmax(logits, temperature);
     }
 
-    /** Mean negative log-likelihood of {@code targets} under {@code probs}. */
+    /**
+     * Mean negative log-likelihood of {@code targets} under {@code probs}.
+     *
+     * @deprecated use {@link ProbabilityMetrics#nllOfProbs(float[][], int[])}, which this calls
+     */
+    @Deprecated(forRemoval = true)
     public static double nll(float[][] probs, int[] targets) {
-        double s = 0;
-        for (int i = 0; i < probs.length; i++) {
-            s -= Math.log(Math.max(1e-12, probs[i][targets[i]]));
-        }
-        return probs.length == 0 ? 0 : s / probs.length;
+        return ProbabilityMetrics.nllOfProbs(probs, targets);
     }
 }

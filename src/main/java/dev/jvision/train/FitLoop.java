@@ -8,6 +8,8 @@ import dev.jvision.data.Batch;
 import dev.jvision.data.BatchLoader;
 import dev.jvision.data.Dataset;
 import dev.jvision.metrics.ClassificationMetrics;
+import dev.jvision.metrics.ProbabilityMetrics;
+import dev.jvision.models.CheckpointInfo;
 import dev.jvision.models.ImageModel;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
@@ -46,6 +48,11 @@ final class FitLoop {
     private EarlyStopping stopper;
     private TopK topK;
     private boolean stopped;
+    // the epoch in progress
+    private double lr;
+    private long skippedBefore;
+    private long epochStart;
+    private long imagesHere;
 
     FitLoop(Trainer trainer, TrainConfig t) {
         this.trainer = trainer;
@@ -95,8 +102,8 @@ final class FitLoop {
                     l.onFitStart(fit);
                 }
                 while (epoch < t.epochs() && !stopped) {
-                    trainEpoch(fit, model, c, augmenter, loader, seed);
-                    endEpoch(fit, model, c, transform, val, valTargets);
+                    trainEpoch(model, c, augmenter, loader, seed);
+                    endEpoch(model, c, transform, val, valTargets);
                 }
             }
         }
@@ -139,14 +146,9 @@ final class FitLoop {
                         c.schedule.state()));
     }
 
-    private double lr;
-    private long skippedBefore;
-    private long epochStart;
-    private long imagesHere;
-
     /** Trains the rest of epoch {@code epoch} from batch {@code batch}. */
-    private void trainEpoch(TrainListener.Fit fit, ImageModel model, FitComponents c, Augmenter augmenter,
-                            BatchLoader loader, long seed) throws IOException {
+    private void trainEpoch(ImageModel model, FitComponents c, Augmenter augmenter, BatchLoader loader, long seed)
+            throws IOException {
         int batches = fit.batchesPerEpoch();
         model.train(true);
         MemoryStats.resetPeak(device);
@@ -195,7 +197,7 @@ final class FitLoop {
                 if (checkpoints != null && t.checkpointEverySteps() > 0 && steps % t.checkpointEverySteps() == 0
                         && batch < batches) {
                     checkpoints.saveLast(c, progress(c), bestLogits);
-                    emit(fit, new TrainListener.Checkpoint(TrainListener.Kind.LAST, checkpoints.last(), epoch));
+                    emit(new TrainListener.Checkpoint(TrainListener.Kind.LAST, checkpoints.last(), epoch));
                 }
             }
             double secs = (System.nanoTime() - epochStart) / 1e9;
@@ -208,8 +210,8 @@ final class FitLoop {
     }
 
     /** Validates, keeps checkpoints, reports the epoch and saves the resumable state. */
-    private void endEpoch(TrainListener.Fit fit, ImageModel model, FitComponents c, BatchTransform transform,
-                          Dataset val, int[] valTargets) throws IOException {
+    private void endEpoch(ImageModel model, FitComponents c, BatchTransform transform, Dataset val, int[] valTargets)
+            throws IOException {
         double secs = (System.nanoTime() - epochStart) / 1e9;
         boolean swapped = c.ema != null && t.emaEval();
         if (swapped) {
@@ -232,13 +234,13 @@ final class FitLoop {
             bestLogits = logits;
             if (checkpoints != null) {
                 checkpoints.saveWeights(model, checkpoints.best(), info(model, v));
-                emit(fit, new TrainListener.Checkpoint(TrainListener.Kind.BEST, checkpoints.best(), e1));
+                emit(new TrainListener.Checkpoint(TrainListener.Kind.BEST, checkpoints.best(), e1));
             }
         }
         TopK.Decision d = topK.offer(e1, v.monitored());
         if (checkpoints != null && d.keep()) {
             checkpoints.saveWeights(model, checkpoints.top(e1), info(model, v));
-            emit(fit, new TrainListener.Checkpoint(TrainListener.Kind.TOP_K, checkpoints.top(e1), e1));
+            emit(new TrainListener.Checkpoint(TrainListener.Kind.TOP_K, checkpoints.top(e1), e1));
         }
         if (checkpoints != null && d.evicted() > 0) {
             checkpoints.deleteTop(d.evicted());
@@ -261,7 +263,7 @@ final class FitLoop {
         images = 0;
         if (checkpoints != null) {
             checkpoints.saveLast(c, progress(c), bestLogits);
-            emit(fit, new TrainListener.Checkpoint(TrainListener.Kind.LAST, checkpoints.last(), e1));
+            emit(new TrainListener.Checkpoint(TrainListener.Kind.LAST, checkpoints.last(), e1));
         }
     }
 
@@ -270,7 +272,7 @@ final class FitLoop {
         double f1 = ClassificationMetrics.macroF1(pred, targets, numClasses);
         double acc = ClassificationMetrics.accuracy(pred, targets);
         double top5 = Trainer.topKAccuracy(logits, targets, 5);
-        double vloss = Evaluator.nll(Evaluator.softmax(logits, 1.0), targets);
+        double vloss = ProbabilityMetrics.nllOfProbs(ProbabilityMetrics.softmax(logits, 1.0), targets);
         double value = switch (t.monitor()) {
             case VAL_ACC -> acc;
             case VAL_TOP5 -> top5;
@@ -287,7 +289,7 @@ final class FitLoop {
                 trainer.classNames(model.numClasses()), Instant.now().toString());
     }
 
-    private void emit(TrainListener.Fit fit, TrainListener.Checkpoint c) throws IOException {
+    private void emit(TrainListener.Checkpoint c) throws IOException {
         for (TrainListener l : listeners) {
             l.onCheckpoint(fit, c);
         }

@@ -1,11 +1,10 @@
 package dev.jvision.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.jvision.augment.Augmenter;
 import dev.jvision.config.Configs;
 import dev.jvision.config.Experiment;
-import dev.jvision.pipeline.Pipeline;
+import dev.jvision.pipeline.TrainStage;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
@@ -53,7 +52,7 @@ class CudaTrainingTest {
     @ParameterizedTest
     @ValueSource(strings = {"bf16", "fp16", "off"})
     void train_onCuda_withAmp_lossFiniteAndCheckpointWritten(String amp) throws Exception {
-        Pipeline.TrainOutcome t = Pipeline.train(tiny(amp, false));
+        TrainStage.Outcome t = TrainStage.train(tiny(amp, false));
         FoldResult r = t.cv().folds().get(0);
         assertTrue(Double.isFinite(r.bestLoss()), amp + ": val loss " + r.bestLoss());
         assertTrue(Files.isRegularFile(t.runDir().resolve("fold0/best.safetensors")));
@@ -61,7 +60,7 @@ class CudaTrainingTest {
 
     @Test
     void autoBatchSize_onCuda_trains() throws Exception {
-        Pipeline.TrainOutcome t = Pipeline.train(tiny("bf16", true));
+        TrainStage.Outcome t = TrainStage.train(tiny("bf16", true));
         assertTrue(Files.isRegularFile(t.runDir().resolve("fold0/best.safetensors")));
     }
 
@@ -91,9 +90,9 @@ class CudaTrainingTest {
     @Test
     void deviceMemory_flatOverManySteps() throws Exception {
         Device gpu = Device.parse("cuda");
-        Pipeline.train(tiny("bf16", false));
+        TrainStage.train(tiny("bf16", false));
         long after1 = MemoryStats.allocatedBytes(gpu);
-        Pipeline.train(tiny("bf16", false));
+        TrainStage.train(tiny("bf16", false));
         long after2 = MemoryStats.allocatedBytes(gpu);
         assertTrue(after2 - after1 < (16L << 20), "CUDA allocated memory grew by " + ((after2 - after1) >> 20) + " MB");
     }
