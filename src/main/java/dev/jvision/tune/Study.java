@@ -242,7 +242,7 @@ public final class Study {
 
     private boolean othersRunning() {
         for (FrozenTrial t : storage.trials(id)) {
-            if (t.state() == TrialState.RUNNING || t.state() == TrialState.WAITING) {
+            if (t.state() == TrialState.RUNNING) {
                 return true;
             }
         }
