@@ -1,17 +1,24 @@
 package dev.jvision.cli;
 
+import dev.jvision.config.Experiment;
 import dev.jvision.tune.Direction;
 import dev.jvision.tune.FrozenTrial;
 import dev.jvision.tune.JdbcStorage;
 import dev.jvision.tune.StudyReport;
 import dev.jvision.tune.Tuning;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jvision tune}: hyper-parameter search over a search space file, in a study database
@@ -52,12 +59,76 @@ final class TuneCommand implements Callable<Integer> {
             }
             return 0;
         }
-        Tuning.Result r = Tuning.run(tune.options(options));
+        Tuning.Options o = tune.options(options);
+        List<Process> others = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        if (tune.workers > 1 && !workerChild) {
+            Experiment base = options.load();
+            Path dir = Path.of(base.experiment().outputDir(), "tune", Tuning.studyName(o, base));
+            Files.createDirectories(dir);
+            // the study must exist before the workers race to create it in a fresh database
+            try (JdbcStorage s = JdbcStorage.open(Tuning.storageSpec(o, base))) {
+                s.studyNames();
+            }
+            for (int k = 1; k < tune.workers; k++) {
+                Path log = dir.resolve("worker" + k + ".log");
+                List<String> cmd = childCommand(spec.commandLine().getParseResult().originalArgs());
+                others.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+                logs.add(log);
+            }
+            System.out.println("started " + others.size() + " more worker(s) on this machine; logs: " + logs);
+        }
+        Tuning.Result r;
+        try {
+            r = Tuning.run(o, () -> awaitWorkers(others, logs));
+        } finally {
+            others.forEach(Process::destroy);
+        }
         System.out.println();
         System.out.print(StudyReport.text(r.study(), r.direction(), r.trials()));
         System.out.println("storage: " + r.storage());
         System.out.println("outputs: " + r.outDir() + (r.bestYaml() == null ? "" : " (best config: " + r.bestYaml() + ")"));
         return 0;
+    }
+
+    @Option(names = "--worker-child", hidden = true, description = "started by another worker's --workers K")
+    boolean workerChild;
+
+    @Spec
+    CommandSpec spec;
+
+    /** This JVM's command line (same JVM options and class path) for a worker running {@code args}. */
+    static List<String> childCommand(List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent")) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        if (args.isEmpty() || !args.get(0).equals("tune")) {
+            cmd.add("tune");
+        }
+        cmd.addAll(args);
+        cmd.add("--worker-child");
+        return cmd;
+    }
+
+    private static void awaitWorkers(List<Process> others, List<Path> logs) throws IOException {
+        for (int i = 0; i < others.size(); i++) {
+            try {
+                int code = others.get(i).waitFor();
+                if (code != 0) {
+                    System.err.println("warning: worker " + (i + 1) + " exited with " + code + " (see " + logs.get(i) + ")");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the other workers", e);
+            }
+        }
     }
 
     /**
@@ -103,7 +174,8 @@ final class TuneCommand implements Callable<Integer> {
         String pruner;
 
         @Option(names = "--workers", paramLabel = "K", defaultValue = "1",
-                description = "workers started on this machine: this one uses cores/K torch threads (default: ${DEFAULT-VALUE})")
+                description = "workers on this machine: `tune` starts K-1 more worker processes on the same study; each uses "
+                        + "cores/K torch threads (default: ${DEFAULT-VALUE})")
         int workers;
 
         @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", defaultValue = "2m",

@@ -213,6 +213,7 @@ public final class StudyReport {
             }
             XYSeries s = iv.addSeries("trial " + t.number(), sx, sy);
             s.setMarker(SeriesMarkers.NONE);
+            s.setLineStyle(new java.awt.BasicStroke(1.5f));
             if (t.state() == TrialState.PRUNED) {
                 s.setLineStyle(new java.awt.BasicStroke(1f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER,
                         10f, new float[] {4f, 4f}, 0f));

@@ -70,11 +70,25 @@ public final class Tuning {
 
     /** Runs this worker's share of the study and writes the outputs. */
     public static Result run(Options o) throws IOException {
+        return run(o, () -> { });
+    }
+
+    /** Something to wait for after this worker's trials, before the outputs are written. */
+    @FunctionalInterface
+    public interface AfterTrials {
+        void await() throws IOException;
+    }
+
+    /**
+     * Runs this worker's share of the study, then {@code afterTrials} (e.g. waits for the other
+     * workers this process started), then writes the outputs.
+     */
+    public static Result run(Options o, AfterTrials afterTrials) throws IOException {
         Experiment base = Configs.load(o.config(), o.overrides());
         SearchSpace space = SearchSpace.load(o.spaceFile());
-        String studyName = o.study() != null ? o.study() : base.experiment().name() + "_tune";
+        String studyName = studyName(o, base);
         Path tuneDir = Path.of(base.experiment().outputDir(), "tune");
-        String storageSpec = o.storage() != null ? o.storage() : "sqlite:" + tuneDir.resolve(studyName + ".db");
+        String storageSpec = storageSpec(o, base);
         int threads = threadsPerWorker(base.experiment().threads(), o.workers());
         List<String> workerOverrides = new ArrayList<>(o.overrides());
         workerOverrides.add("experiment.threads=" + threads);
@@ -102,6 +116,7 @@ public final class Tuning {
             storage.setStudyAttr(study.id(), "config", o.config().toString());
             storage.setStudyAttr(study.id(), "space", o.spaceFile().toString());
             study.optimize(objective, o.nTrials(), o.timeout());
+            afterTrials.await();
             List<FrozenTrial> trials = study.trials();
             Path out = tuneDir.resolve(studyName);
             FrozenTrial best = StudyReport.best(trials, direction);
@@ -118,6 +133,17 @@ public final class Tuning {
             writeOutputs(out, studyName, direction, trials);
             return new Result(studyName, storageSpec, direction, trials, best, out, bestFile, bestYaml);
         }
+    }
+
+    /** The study name: {@code --study}, else {@code <experiment.name>_tune}. */
+    public static String studyName(Options o, Experiment base) {
+        return o.study() != null ? o.study() : base.experiment().name() + "_tune";
+    }
+
+    /** The storage: {@code --storage}, else {@code sqlite:<output_dir>/tune/<study>.db}. */
+    public static String storageSpec(Options o, Experiment base) {
+        return o.storage() != null ? o.storage()
+                : "sqlite:" + Path.of(base.experiment().outputDir(), "tune").resolve(studyName(o, base) + ".db");
     }
 
     /** Writes trials.csv, report.txt and the plots of a study into {@code out}. */

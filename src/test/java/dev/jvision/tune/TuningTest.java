@@ -19,8 +19,7 @@ class TuningTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void tune_tinyDemo_runsTrials_writesOutputs_andReports() throws Exception {
+    private Path tinyConfig() throws Exception {
         Path config = tmp.resolve("tiny.yaml");
         Files.writeString(config, """
                 experiment: {name: tiny, seed: 7, output_dir: '%s', threads: 2}
@@ -29,6 +28,32 @@ class TuningTest {
                 train: {epochs: 3, batch_size: 8, n_folds: 2, lr: 1.0e-3}
                 infer: {batch_size: 16}
                 """.formatted(tmp.resolve("runs"), tmp.resolve("data")));
+        return config;
+    }
+
+    @Test
+    void tune_workers2_startsASecondWorkerProcess_onTheSameStudy() throws Exception {
+        Path config = tinyConfig();
+        Path space = tmp.resolve("space.yaml");
+        Files.writeString(space, "params:\n  train.lr: {type: float, low: 1.0e-4, high: 1.0e-1, log: true}\n"
+                + "pruner: {name: none}\n");
+        assertEquals(0, Main.execute("tune", "--config", config.toString(), "--space", space.toString(), "--set",
+                "train.epochs=1", "--n-trials", "4", "--workers", "2"));
+        Path log = tmp.resolve("runs/tune/tiny_tune/worker1.log");
+        assertTrue(Files.isRegularFile(log));
+        try (JdbcStorage s = JdbcStorage.open("sqlite:" + tmp.resolve("runs/tune/tiny_tune.db"))) {
+            List<FrozenTrial> trials = s.trials(s.studyId("tiny_tune"));
+            assertEquals(4, trials.size(), Files.readString(log));
+            assertTrue(trials.stream().allMatch(t -> t.state() == TrialState.COMPLETE), trials.toString());
+            assertEquals(2, trials.stream().map(FrozenTrial::worker).distinct().count(), "two workers: " + trials);
+        }
+        assertEquals(5, Files.readAllLines(tmp.resolve("runs/tune/tiny_tune/trials.csv")).size(),
+                "outputs written after both workers finished");
+    }
+
+    @Test
+    void tune_tinyDemo_runsTrials_writesOutputs_andReports() throws Exception {
+        Path config = tinyConfig();
         Path space = tmp.resolve("space.yaml");
         Files.writeString(space, """
                 params:
