@@ -92,6 +92,13 @@ class SearchSpaceTest {
     }
 
     @Test
+    void optimizedConfig_isNamedByExperimentAndMinute() throws Exception {
+        Path f = Tuning.writeOptimized(dir.resolve("configs/optimized"), "quickstart", "# header\nexperiment: {name: q}\n");
+        assertTrue(f.getFileName().toString().matches("quickstart_\\d{8}_\\d{4}\\.yaml"), f.toString());
+        assertEquals("# header\nexperiment: {name: q}\n", Files.readString(f));
+    }
+
+    @Test
     void yamlScalars_readBackAsTheSameValues() {
         assertEquals("0.0001", SearchSpace.yamlScalar(1e-4));
         assertEquals("3.0", SearchSpace.yamlScalar(3.0));
