@@ -254,6 +254,33 @@ class StudyTest {
         assertThrows(IllegalArgumentException.class, () -> storage.openStudy("h", Direction.MAXIMIZE));
     }
 
+    @Test
+    void constantLiar_steersAwayFromPointsOtherWorkersAreRunning() {
+        Distribution d = Distribution.FloatRange.uniform(0, 1);
+        List<FrozenTrial> history = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            double x = i / 11.0;
+            history.add(withX(i, TrialState.COMPLETE, x, (x - 0.3) * (x - 0.3), d));
+        }
+        for (int i = 12; i < 17; i++) {
+            history.add(withX(i, TrialState.RUNNING, 0.3, null, d));
+        }
+        double[] meanDistance = new double[2];
+        for (int liar = 0; liar < 2; liar++) {
+            TpeSampler s = TpeSampler.builder().seed(5).multivariate(false).constantLiar(liar == 1).build();
+            for (int n = 100; n < 140; n++) {
+                double x = s.sampleIndependent(new Sampler.Context(Direction.MINIMIZE, history, n, Map.of()), "x", d);
+                meanDistance[liar] += Math.abs(x - 0.3) / 40;
+            }
+        }
+        assertTrue(meanDistance[1] > 1.5 * meanDistance[0], "with liar " + meanDistance[1] + ", without " + meanDistance[0]);
+    }
+
+    private static FrozenTrial withX(int number, TrialState state, double x, Double value, Distribution d) {
+        return new FrozenTrial(number, number, state, value, Map.of("x", x), Map.of("x", d), new java.util.TreeMap<>(),
+                Map.of(), "w", 1, 2);
+    }
+
     static FrozenTrial done(int number, double... values) {
         return trial(number, TrialState.COMPLETE, values);
     }
