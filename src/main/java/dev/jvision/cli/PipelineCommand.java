@@ -35,9 +35,30 @@ final class PipelineCommand implements Callable<Integer> {
             description = "a run folder whose folds are trained: skip training (and reuse calibration.json)")
     Path resumeRun;
 
+    @Option(names = "--optimize", description = "first search hyper-parameters (--space, --n-trials, ... as for tune) "
+            + "and write the best config to configs/optimized/<name>_<yyyyMMdd_HHmm>.yaml")
+    boolean optimize;
+
+    @Option(names = "--auto-continue", description = "with --optimize: run the pipeline on the optimized config")
+    boolean autoContinue;
+
+    @Mixin
+    TuneCommand.TuneOptions tune;
+
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
+        if (optimize) {
+            Path best = TuneCommand.optimize(options, tune);
+            if (!autoContinue) {
+                System.out.println("optimized config: " + best + " (run the pipeline on it, or add --auto-continue)");
+                return 0;
+            }
+            options.config = best;
+            options.overrides = new java.util.ArrayList<>();
+        } else if (autoContinue) {
+            throw new IllegalArgumentException("--auto-continue: only with --optimize");
+        }
         Experiment exp = options.load();
         InferStage.Options base = InferStage.Options.of(exp);
         InferStage.Options inf = new InferStage.Options(tta || base.tta(), useCalibration || base.useCalibration(),

@@ -58,24 +58,4 @@ public final class Evaluator {
         }
         return out;
     }
-
-    /**
-     * Row-wise softmax of {@code logits / temperature}.
-     *
-     * @deprecated use {@link ProbabilityMetrics#softmax(float[][], double)}, which this calls
-     */
-    @Deprecated(forRemoval = true)
-    public static float[][] softmax(float[][] logits, double temperature) {
-        return ProbabilityMetrics.softmax(logits, temperature);
-    }
-
-    /**
-     * Mean negative log-likelihood of {@code targets} under {@code probs}.
-     *
-     * @deprecated use {@link ProbabilityMetrics#nllOfProbs(float[][], int[])}, which this calls
-     */
-    @Deprecated(forRemoval = true)
-    public static double nll(float[][] probs, int[] targets) {
-        return ProbabilityMetrics.nllOfProbs(probs, targets);
-    }
 }
