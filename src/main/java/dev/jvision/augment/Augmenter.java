@@ -1,6 +1,7 @@
 package dev.jvision.augment;
 
 import dev.jvision.config.AugmentConfig;
+import dev.jvision.runtime.Kernels;
 import dev.jvision.runtime.Tensors;
 import java.util.Arrays;
 import org.bytedeco.pytorch.Device;
@@ -187,15 +188,15 @@ public final class Augmenter implements AutoCloseable {
         // grid_sampler: bilinear (0); padding zeros (0), border (1), reflection (2)
         switch (cfg.padMode()) {
             case "edge" -> {
-                return torch.grid_sampler(x, grid, 0, 1, false);
+                return Kernels.gridSample(x, grid, 0, 1, false);
             }
             case "reflect" -> {
-                return torch.grid_sampler(x, grid, 0, 2, false);
+                return Kernels.gridSample(x, grid, 0, 2, false);
             }
             default -> {
                 // zeros padding of (x - v), plus v: outside samples become v
                 Scalar v = scalar(cfg.padValue());
-                return torch.grid_sampler(x.sub(v), grid, 0, 0, false).add_(v);
+                return Kernels.gridSample(x.sub(v), grid, 0, 0, false).add_(v);
             }
         }
     }

@@ -112,6 +112,9 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--no-resize", description = "with --images: feed images at their own size (no resize)")
     boolean noResize;
 
+    @Option(names = "--channels-last", description = "with --images: channels-last memory format for weights and inputs")
+    boolean channelsLast;
+
     @Override
     public Integer call() throws Exception {
         if (benchmark) {
@@ -191,7 +194,7 @@ final class InferCommand implements Callable<Integer> {
         dev.jvision.runtime.TorchSettings.setThreads(0);
         Device d = Devices.resolve(device != null ? device : "auto");
         int rows = FolderInference.writeLogits(model, weights, numClasses != null ? numClasses : 1000, images, saveLogits,
-                imgSize, noResize, d);
+                imgSize, noResize, d, channelsLast);
         System.out.printf("wrote logits of %d images to %s%n", rows, saveLogits);
         return 0;
     }

@@ -62,6 +62,17 @@ public final class FolderInference {
      */
     public static int writeLogits(String modelName, Path weights, int numClasses, Path imagesDir, Path outCsv,
                                   Integer imgSize, boolean noResize, Device device) throws IOException {
+        return writeLogits(modelName, weights, numClasses, imagesDir, outCsv, imgSize, noResize, device, false);
+    }
+
+    /**
+     * As {@link #writeLogits(String, Path, int, Path, Path, Integer, boolean, Device)}; with
+     * {@code channelsLast} the model's weights and each input batch use channels-last memory
+     * format (the numbers must not change: the native self-check guards the kernels).
+     */
+    public static int writeLogits(String modelName, Path weights, int numClasses, Path imagesDir, Path outCsv,
+                                  Integer imgSize, boolean noResize, Device device, boolean channelsLast)
+            throws IOException {
         NativeRuntime.init();
         ModelSpec spec = Models.spec(modelName);
         ModelOptions options = ModelOptions.of(numClasses);
@@ -72,7 +83,7 @@ public final class FolderInference {
         List<Path> images = listImages(imagesDir);
         try (ImageModel model = spec.factory().apply(options)) {
             Weights.load(model, weights, false);
-            return writeLogits(model, images, outCsv, imgSize, noResize, device);
+            return writeLogits(model, images, outCsv, imgSize, noResize, device, channelsLast);
         }
     }
 
@@ -85,27 +96,30 @@ public final class FolderInference {
     public static int writeLogits(ImageModel model, Path imagesDir, Path outCsv, Integer imgSize, boolean noResize,
                                   Device device) throws IOException {
         checkSizes(imgSize, noResize);
-        return writeLogits(model, listImages(imagesDir), outCsv, imgSize, noResize, device);
+        return writeLogits(model, listImages(imagesDir), outCsv, imgSize, noResize, device, false);
     }
 
     private static int writeLogits(ImageModel model, List<Path> images, Path outCsv, Integer imgSize, boolean noResize,
-                                   Device device) throws IOException {
+                                   Device device, boolean channelsLast) throws IOException {
         ModelSpec spec = model.spec();
         int size = imgSize != null ? imgSize : spec.inputSize();
         model.to(device);
         model.train(false);
+        if (channelsLast) {
+            model.toChannelsLast();
+        }
         List<float[]> rows = new ArrayList<>(images.size());
         List<Rgb> batch = new ArrayList<>();
         for (Path file : images) {
             Rgb img = noResize ? decode(file) : new Rgb(Images.loadResized(file, size), size, size);
             if (!batch.isEmpty() && (batch.size() == MAX_BATCH || batch.get(0).w() != img.w() || batch.get(0).h() != img.h())) {
-                rows.addAll(forward(model, batch, spec, device));
+                rows.addAll(forward(model, batch, spec, device, channelsLast));
                 batch.clear();
             }
             batch.add(img);
         }
         if (!batch.isEmpty()) {
-            rows.addAll(forward(model, batch, spec, device));
+            rows.addAll(forward(model, batch, spec, device, channelsLast));
         }
         writeCsv(outCsv, images, rows, model.numClasses());
         return images.size();
@@ -146,7 +160,8 @@ public final class FolderInference {
         return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
     }
 
-    private static List<float[]> forward(ImageModel model, List<Rgb> batch, ModelSpec spec, Device device) {
+    private static List<float[]> forward(ImageModel model, List<Rgb> batch, ModelSpec spec, Device device,
+                                         boolean channelsLast) {
         int n = batch.size();
         int h = batch.get(0).h();
         int w = batch.get(0).w();
@@ -170,6 +185,9 @@ public final class FolderInference {
         float[] logits;
         try (NoGradGuard ng = new NoGradGuard(); var step = Memory.step()) {
             Tensor input = Tensors.fromFloats(x, n, 3, h, w).to(device, torch.ScalarType.Float);
+            if (channelsLast) {
+                input = input.contiguous(torch.MemoryFormat.ChannelsLast);
+            }
             logits = Tensors.toFloats(model.forward(input));
         }
         int k = logits.length / n;

@@ -307,7 +307,8 @@ public final class ConvNeXt extends ImageModel {
         @Override
         public Tensor forward(Tensor x) {
             checkOpen();
-            return fc2.forward(Ops.gelu(fc1.forward(x)));
+            Tensor h = fc1 instanceof Linear l ? l.forwardGelu(x) : Ops.gelu(fc1.forward(x));
+            return fc2.forward(h);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.jvision.nn.Ops;
 import dev.jvision.nn.Sequential;
 import dev.jvision.nn.SwinInit;
 import dev.jvision.nn.WindowAttention;
+import dev.jvision.runtime.Kernels;
 import dev.jvision.runtime.Tensors;
 import java.util.Arrays;
 import java.util.Map;
@@ -264,7 +265,7 @@ public final class SwinTransformer extends ImageModel {
         @Override
         public Tensor forward(Tensor x) {
             checkOpen();
-            return torch.linear(x, weight, new TensorOptional());
+            return Kernels.linear(x, weight, null);
         }
     }
 
@@ -307,7 +308,7 @@ public final class SwinTransformer extends ImageModel {
 
         @Override
         public Tensor forward(Tensor x) {
-            return fc2.forward(Ops.gelu(fc1.forward(x)));
+            return fc2.forward(fc1.forwardGelu(x));
         }
     }
 

@@ -1,8 +1,7 @@
 package dev.jvision.nn;
 
+import dev.jvision.runtime.Kernels;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * 2-d convolution over {@code torch.conv2d} with parameters {@code weight} [out, in/groups, k, k]
@@ -36,7 +35,6 @@ public final class Conv2d extends Layer {
     @Override
     public Tensor forward(Tensor x) {
         checkOpen();
-        TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
-        return torch.conv2d(x, weight, b, stride, padding, dilation, groups);
+        return Kernels.conv2d(x, weight, bias, stride, padding, dilation, groups);
     }
 }

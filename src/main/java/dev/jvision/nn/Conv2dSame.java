@@ -1,5 +1,6 @@
 package dev.jvision.nn;
 
+import dev.jvision.runtime.Kernels;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -56,8 +57,7 @@ public final class Conv2dSame extends Layer {
         if (padH > 0 || padW > 0) {
             in = torch.constant_pad_nd(x, padW / 2, padW - padW / 2, padH / 2, padH - padH / 2);
         }
-        TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
-        return torch.conv2d(in, weight, b, new long[] {stride, stride}, new long[] {0, 0},
+        return Kernels.conv2d(in, weight, bias, new long[] {stride, stride}, new long[] {0, 0},
                 new long[] {dilation, dilation}, groups);
     }
 }

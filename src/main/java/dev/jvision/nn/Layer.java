@@ -1,5 +1,6 @@
 package dev.jvision.nn;
 
+import dev.jvision.runtime.Kernels;
 import dev.jvision.runtime.NativeRuntime;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -138,9 +139,16 @@ public abstract class Layer implements AutoCloseable {
         }
     }
 
-    /** Converts 4-d weights to channels-last memory format. */
+    /**
+     * Converts 4-d weights to channels-last memory format; CPU weights stay contiguous on a host
+     * where the native self-check found channels-last convolutions wrong.
+     */
     public final void toChannelsLast() {
+        boolean safe = Kernels.channelsLastSafe();
         for (Tensor t : stateDict().values()) {
+            if (!safe && !t.is_cuda()) {
+                continue;
+            }
             if (t.dim() == 4) {
                 try (Tensor moved = t.contiguous(torch.MemoryFormat.ChannelsLast)) {
                     t.set_data(moved);

@@ -1,8 +1,7 @@
 package dev.jvision.nn;
 
+import dev.jvision.runtime.Kernels;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Layer normalisation over the last dimension ({@code weight}, {@code bias} of size
@@ -33,10 +32,10 @@ public final class LayerNorm extends Layer {
     public Tensor forward(Tensor x) {
         checkOpen();
         if (!channelsFirst) {
-            return torch.layer_norm(x, new long[] {channels}, new TensorOptional(weight), new TensorOptional(bias), eps, true);
+            return Kernels.layerNorm(x, new long[] {channels}, weight, bias, eps);
         }
         Tensor nhwc = x.permute(0, 2, 3, 1);
-        Tensor y = torch.layer_norm(nhwc, new long[] {channels}, new TensorOptional(weight), new TensorOptional(bias), eps, true);
+        Tensor y = Kernels.layerNorm(nhwc, new long[] {channels}, weight, bias, eps);
         return y.permute(0, 3, 1, 2);
     }
 }

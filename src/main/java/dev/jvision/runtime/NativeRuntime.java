@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * absolute path in dependency order (a library already mapped satisfies later lookups of its
  * soname, so no search path is consulted), and only then lets JavaCPP load the JNI bindings.
  * Afterwards it checks in {@code /proc/self/maps} that every mapped libtorch/libc10 comes from
- * the cache and fails otherwise. Call it before any other native call; every public entry
- * point of jvision does. Thread-safe and idempotent.
+ * the cache and fails otherwise. Last, it runs the native self-check ({@link KernelCheck}),
+ * which puts any kernel that computes wrong results on this CPU on a safe path. Call it before
+ * any other native call; every public entry point of jvision does. Thread-safe and idempotent.
  */
 public final class NativeRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(NativeRuntime.class);
@@ -54,8 +55,10 @@ public final class NativeRuntime {
      * @param presetDirs the extracted folder of each preset found on the class path
      * @param extracted every shared library ({@code *.so*}) in those folders
      * @param cuda whether libtorch reports a usable CUDA device
+     * @param selfCheck the native self-check's result on this host ({@link KernelCheck})
      */
-    public record Info(String platform, Path cacheDir, List<Path> presetDirs, List<Path> extracted, boolean cuda) {}
+    public record Info(String platform, Path cacheDir, List<Path> presetDirs, List<Path> extracted, boolean cuda,
+                       KernelCheck.Result selfCheck) {}
 
     private NativeRuntime() {}
 
@@ -74,6 +77,12 @@ public final class NativeRuntime {
     }
 
     private static Info load() {
+        // JavaCPP's version check warns about the OpenBLAS and OpenCV presets, which stay on
+        // 1.5.13 until 1.5.14 builds are published (see pom.xml); route its logging through
+        // SLF4J so that logback.xml can keep that expected warning off the console.
+        if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
+            System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
+        }
         String platform = Loader.getPlatform();
         List<Path> presetDirs = new ArrayList<>();
         Path cacheDir;
@@ -140,7 +149,8 @@ public final class NativeRuntime {
         boolean cuda = org.bytedeco.pytorch.global.torch.cuda_is_available();
         LOG.debug("natives for {} loaded from {} ({} preset folders, {} shared libraries), cuda={}",
                 platform, cacheDir, presetDirs.size(), extracted.size(), cuda);
-        return new Info(platform, cacheDir, List.copyOf(presetDirs), List.copyOf(extracted), cuda);
+        KernelCheck.Result check = KernelCheck.runAtStartup();
+        return new Info(platform, cacheDir, List.copyOf(presetDirs), List.copyOf(extracted), cuda, check);
     }
 
     private static long sizeOf(Path p) {

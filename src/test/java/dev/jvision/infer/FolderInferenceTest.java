@@ -170,6 +170,25 @@ class FolderInferenceTest {
     }
 
     @Test
+    void channelsLast_givesTheSameLogitsAsContiguous() throws IOException {
+        TorchSettings.seed(8);
+        Path weights = tmp.resolve("atto_cl.safetensors");
+        try (ImageModel m = Models.create("convnext_atto", ModelOptions.of(5))) {
+            Weights.save(m, weights, Map.of());
+        }
+        Path plain = tmp.resolve("plain.csv");
+        Path cl = tmp.resolve("cl.csv");
+        FolderInference.writeLogits("convnext_atto", weights, 5, imagesCopy(), plain, 48, false, CPU, false);
+        FolderInference.writeLogits("convnext_atto", weights, 5, tmp.resolve("images"), cl, 48, false, CPU, true);
+        List<String> names = List.of("a.png", "b.png");
+        Map<String, float[]> a = readCsv(plain, 5, names);
+        Map<String, float[]> b = readCsv(cl, 5, names);
+        for (String n : names) {
+            assertClose(a.get(n), b.get(n), n + " channels-last vs contiguous");
+        }
+    }
+
+    @Test
     void wrongWeights_giveWeightsMessage_andLeaveExistingCsv() throws IOException {
         Path dir = imagesCopy();
         Path csv = tmp.resolve("keep.csv");
