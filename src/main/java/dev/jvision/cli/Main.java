@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jvision", mixinStandardHelpOptions = true, version = "jvision 0.1.0",
         description = "Train and serve image models from Java over libtorch.",
         subcommands = {PipelineCommand.class, TrainCommand.class, InferCommand.class, DemoDataCommand.class,
-                ValidateDataCommand.class, ValidateSubmissionCommand.class, ModelsCommand.class, AugmentPreviewCommand.class, SelfCheckCommand.class,
+                ValidateDataCommand.class, ValidateSubmissionCommand.class, ModelsCommand.class, AugmentPreviewCommand.class, SelfCheckCommand.class, TuneCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input. */

@@ -1,8 +1,8 @@
 package dev.jvision.cli;
 
-import dev.jvision.pipeline.Pipeline;
-import dev.jvision.train.FoldResult;
 import dev.jvision.config.Configs;
+import dev.jvision.pipeline.TrainStage;
+import dev.jvision.train.FoldResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -23,16 +23,16 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Pipeline.TrainOutcome t;
+        TrainStage.Outcome t;
         if (resume != null) {
             Path cfg = resume.resolve("config.yaml");
             if (!Files.isRegularFile(cfg)) {
                 throw new IllegalArgumentException("--resume " + resume + ": no config.yaml there (expected: a run "
                         + "folder made by `jvision train`)");
             }
-            t = Pipeline.train(Configs.load(cfg, options.overrides), resume);
+            t = TrainStage.train(Configs.load(cfg, options.overrides), resume);
         } else {
-            t = Pipeline.train(options.load());
+            t = TrainStage.train(options.load());
         }
         for (FoldResult r : t.cv().folds()) {
             System.out.printf("fold %d: val macro-F1 %.4f (accuracy %.4f, best epoch %d)%n", r.fold(), r.bestF1(),

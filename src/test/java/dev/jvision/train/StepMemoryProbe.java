@@ -12,6 +12,7 @@ import dev.jvision.optim.Ema;
 import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.LrSchedule;
 import dev.jvision.optim.StepOptimizer;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.MemoryTrend;
 import dev.jvision.runtime.NativeHeap;
@@ -22,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -94,7 +94,7 @@ public final class StepMemoryProbe {
         TrainConfig t = exp.train();
         TorchSettings.setThreads(exp.experiment().threads());
         TorchSettings.seed(exp.experiment().seed());
-        Device cpu = new Device(torch.DeviceType.CPU);
+        Device cpu = Device.CPU;
         MemoryTrend trend = MemoryTrend.standard().with(MALLOC, NativeHeap::inUseBytes);
         byte[] pixels = new byte[BATCH * SIZE * SIZE * 3];
         new Random(3).nextBytes(pixels);
@@ -118,8 +118,8 @@ public final class StepMemoryProbe {
             for (int step = 0; step < steps; step++) {
                 int epoch = Math.min(epochs - 1, step / STEPS_PER_EPOCH);
                 try (var scope = Memory.step()) {
-                    Tensor raw = Tensors.fromBytes(pixels, BATCH, SIZE, SIZE, 3).to(cpu, torch.ScalarType.Byte);
-                    Tensor y = Tensors.fromInts(labels).to(cpu, torch.ScalarType.Long);
+                    Tensor raw = Tensors.fromBytes(pixels, BATCH, SIZE, SIZE, 3).to(cpu.toNative(), torch.ScalarType.Byte);
+                    Tensor y = Tensors.fromInts(labels).to(cpu.toNative(), torch.ScalarType.Long);
                     Augmenter.Augmented a = augmenter.train(raw, y, epoch, epochs, 1_000_003L * step);
                     engine.accumulate(a.images(), a.targets());
                     if (leak) {

@@ -1,4 +1,4 @@
-package dev.jvision.train;
+package dev.jvision.models;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,7 +11,9 @@ import java.util.List;
 /**
  * The JSON sidecar of a checkpoint ({@code best.json} beside {@code best.safetensors}): what
  * model the weights belong to and how inputs were prepared, so that inference needs nothing
- * else. Immutable and thread-safe.
+ * else. {@link Checkpoint#load} reads it together with the weights. Immutable and thread-safe.
+ *
+ * @param classNames the class names in id order, or null/empty when the run had none
  */
 public record CheckpointInfo(String model, int numClasses, int imgSize, double[] mean, double[] std,
                              int fold, int epoch, double valF1, double valAcc, double valLoss,
@@ -23,6 +25,20 @@ public record CheckpointInfo(String model, int numClasses, int imgSize, double[]
         String n = weights.getFileName().toString();
         String stem = n.endsWith(".safetensors") ? n.substring(0, n.length() - ".safetensors".length()) : n;
         return weights.resolveSibling(stem + ".json");
+    }
+
+    /**
+     * The sidecar a bare weights file implies (for example a timm {@code model.safetensors}): the
+     * model's default input size and normalisation, no class names, no scores.
+     */
+    public static CheckpointInfo forModel(ModelSpec spec, int numClasses, int imgSize) {
+        return new CheckpointInfo(spec.name(), numClasses, imgSize, spec.mean(), spec.std(), -1, -1, Double.NaN,
+                Double.NaN, Double.NaN, List.of(), null);
+    }
+
+    /** The name of class {@code id}: its entry in {@link #classNames()}, else the id as text. */
+    public String className(int id) {
+        return classNames != null && id >= 0 && id < classNames.size() ? classNames.get(id) : Integer.toString(id);
     }
 
     /** Writes atomically. */

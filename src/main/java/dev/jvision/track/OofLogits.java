@@ -1,4 +1,4 @@
-package dev.jvision.train;
+package dev.jvision.track;
 
 import dev.jvision.runtime.AtomicFiles;
 import java.io.IOException;
@@ -14,7 +14,8 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * The out-of-fold logits of a run ({@code oof_logits.csv}: {@code ID,fold,target,l0..lC-1}),
- * what temperature scaling is fitted on. Immutable by convention (arrays are not copied);
+ * what temperature scaling is fitted on; training writes it, calibration and inference read
+ * it. Immutable by convention (arrays are not copied);
  * thread-safe once built.
  *
  * @param ids     sample IDs
@@ -25,28 +26,6 @@ import org.apache.commons.csv.CSVRecord;
 public record OofLogits(List<String> ids, int[] folds, int[] targets, float[][] logits) {
     /** The file name inside a run folder. */
     public static final String FILE = "oof_logits.csv";
-
-    /** Gathers the out-of-fold logits of trained folds, in fold order. */
-    public static OofLogits of(List<FoldResult> folds) {
-        List<String> ids = new ArrayList<>();
-        List<Integer> fs = new ArrayList<>();
-        List<Integer> ts = new ArrayList<>();
-        List<float[]> ls = new ArrayList<>();
-        for (FoldResult r : folds) {
-            if (r.oofLogits() == null || r.oofLogits().length != r.validation().size()) {
-                throw new IllegalArgumentException("fold " + r.fold() + ": " + (r.oofLogits() == null ? "no" : r.oofLogits().length)
-                        + " out-of-fold logit rows (expected: " + r.validation().size() + ", one per validation sample)");
-            }
-            for (int i = 0; i < r.validation().size(); i++) {
-                ids.add(r.validation().get(i).id());
-                fs.add(r.fold());
-                ts.add(r.validation().get(i).label());
-                ls.add(r.oofLogits()[i]);
-            }
-        }
-        return new OofLogits(List.copyOf(ids), fs.stream().mapToInt(Integer::intValue).toArray(),
-                ts.stream().mapToInt(Integer::intValue).toArray(), ls.toArray(new float[0][]));
-    }
 
     /** Number of rows. */
     public int size() {

@@ -1,11 +1,10 @@
-package dev.jvision.infer;
+package dev.jvision.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jvision.train.CheckpointInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
