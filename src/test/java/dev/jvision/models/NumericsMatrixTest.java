@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.TorchSettings;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.AfterAll;
@@ -87,7 +87,7 @@ class NumericsMatrixTest {
                 double dFp32 = ModelFixtures.maxAbsDiff(ref, fp32);
 
                 // the trainer's autocast path; only forward() is used, so no optimiser, scaler or EMA
-                var engine = new StepEngine(m, null, null, null, null, StepEngine.Amp.BF16, new Device(torch.DeviceType.CPU), null);
+                var engine = new StepEngine(m, null, null, null, null, StepEngine.Amp.BF16, Device.CPU, null);
                 Tensor yb = engine.forward(x);
                 assertEquals(torch.ScalarType.BFloat16, yb.scalar_type().intern(), name + ": autocast logits dtype");
                 float[] bf16 = Tensors.toFloats(yb);
