@@ -8,6 +8,9 @@ import java.util.SplittableRandom;
  * ramp) and a seed, on the host: a few dozen numbers per sample, so the device only runs the
  * batched ops. The same seed, epoch and size give the same parameters. Stateless apart from
  * its immutable config; thread-safe.
+ *
+ * <p>Longer than 400 lines on purpose: every augmentation op's parameter draw sits here, in
+ * one place and in one fixed order, because that order is what makes a seed reproduce a batch.
  */
 final class AugmentSampler {
     private static final double[] GREY = {0.299, 0.587, 0.114};

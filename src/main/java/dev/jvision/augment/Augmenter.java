@@ -1,10 +1,10 @@
 package dev.jvision.augment;
 
 import dev.jvision.config.AugmentConfig;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Kernels;
 import dev.jvision.runtime.Tensors;
 import java.util.Arrays;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -26,8 +26,12 @@ import org.bytedeco.pytorch.global.torch;
  * same code runs on CPU and CUDA tensors; the same seed gives the same batch on a device.
  *
  * <p>Ownership: tensors returned by {@link #train} and {@link #eval} are new and belong to the
- * caller's {@code PointerScope} (call them inside {@code Memory.step()}); the inputs are not
+ * caller's {@code StepScope} (call them inside {@code Memory.step()}); the inputs are not
  * modified. The augmenter owns only its small constants, released by {@link #close}.
+ * <p>Length: the file holds the whole device pipeline, one private method per op in the order
+ * they run, so that the order and the shared batch conventions read top to bottom; the drawing
+ * of parameters already lives apart in {@link AugmentSampler}.
+ *
  * Not thread-safe: one trainer thread uses an instance.
  */
 public final class Augmenter implements AutoCloseable {
@@ -108,7 +112,7 @@ public final class Augmenter implements AutoCloseable {
         AugmentParams p = sampler.sample(n, (int) uint8Nhwc.size(1), (int) uint8Nhwc.size(2), epoch, totalEpochs,
                 seed, true);
         Tensor x = apply(uint8Nhwc, p, seed);
-        Tensor y = labels.to(device, torch.ScalarType.Long);
+        Tensor y = labels.to(device.toNative(), torch.ScalarType.Long);
         Tensor oneHot = torch.one_hot(y, numClasses).to(torch.ScalarType.Float);
         Tensor targets = oneHot;
         if (p.anyMix()) {
@@ -151,7 +155,7 @@ public final class Augmenter implements AutoCloseable {
 
     /** Runs drawn parameters on a batch: float [N, 3, H', W'] in [0, 1], not normalised. */
     Tensor apply(Tensor uint8Nhwc, AugmentParams p, long seed) {
-        Tensor x = uint8Nhwc.to(device, torch.ScalarType.Float).permute(0, 3, 1, 2).contiguous();
+        Tensor x = uint8Nhwc.to(device.toNative(), torch.ScalarType.Float).permute(0, 3, 1, 2).contiguous();
         x.mul_(scalar(1.0 / 255.0));
         Generator gen = null;
         x = geometric(x, p);
@@ -217,7 +221,7 @@ public final class Augmenter implements AutoCloseable {
             }
             Tensor t;
             try (Tensor cpu = Tensors.fromFloats(b, 1, (long) h * w, 3)) {
-                t = cpu.to(device, torch.ScalarType.Float);
+                t = cpu.to(device.toNative(), torch.ScalarType.Float);
             }
             t.retainReference();
             releaseBaseGrid();
@@ -483,8 +487,8 @@ public final class Augmenter implements AutoCloseable {
     private Generator generator(long seed) {
         long s = seed * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L;
         s = (s ^ (s >>> 31)) & Long.MAX_VALUE;
-        if (device.is_cuda()) {
-            Generator g = org.bytedeco.pytorch.global.torch_cuda.make_generator_cuda(device.index());
+        if (device.isCuda()) {
+            Generator g = org.bytedeco.pytorch.global.torch_cuda.make_generator_cuda((byte) device.index());
             g.set_current_seed(s);
             return g;
         }
@@ -510,20 +514,20 @@ public final class Augmenter implements AutoCloseable {
         float[] f = new float[v.length];
         for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
         Tensor cpu = Tensors.fromFloats(f, shape);
-        return device.is_cuda() ? cpu.to(device, torch.ScalarType.Float) : cpu;
+        return device.isCuda() ? cpu.to(device.toNative(), torch.ScalarType.Float) : cpu;
     }
 
     private Tensor longs(int[] v) {
         long[] l = new long[v.length];
         for (int i = 0; i < v.length; i++) l[i] = v[i];
         Tensor cpu = Tensors.fromLongs(l, l.length);
-        return device.is_cuda() ? cpu.to(device, torch.ScalarType.Long) : cpu;
+        return device.isCuda() ? cpu.to(device.toNative(), torch.ScalarType.Long) : cpu;
     }
 
     private Tensor constant(double[] v) {
         float[] f = {(float) v[0], (float) v[1], (float) v[2]};
         try (Tensor cpu = Tensors.fromFloats(f, 1, 3, 1, 1)) {
-            Tensor t = cpu.to(device, torch.ScalarType.Float);
+            Tensor t = cpu.to(device.toNative(), torch.ScalarType.Float);
             t.retainReference();
             return t;
         }

@@ -1,7 +1,7 @@
 package dev.jvision.augment;
 
 import dev.jvision.config.AugmentConfig;
-import org.bytedeco.pytorch.Device;
+import dev.jvision.runtime.Device;
 import org.bytedeco.pytorch.Tensor;
 
 /**

@@ -6,14 +6,11 @@ import dev.jvision.data.CompetitionData;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
 import dev.jvision.runtime.AtomicFiles;
-import dev.jvision.runtime.Devices;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.TorchSettings;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -22,8 +19,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code jvision augment-preview}: a PNG grid of training images beside their augmented
@@ -71,7 +70,7 @@ final class AugmentPreviewCommand implements Callable<Integer> {
             System.arraycopy(cache.get(s), 0, pixels, i * size * size * 3, size * size * 3);
             labels[i] = s.label();
         }
-        Device device = Devices.resolve(exp.experiment().device());
+        Device device = Device.parse(exp.experiment().device());
         long batchSeed = seed != null ? seed : exp.experiment().seed();
         int numClasses = Math.max(exp.model().numClasses(), data.train().numClasses());
         float[] augmented;
@@ -79,7 +78,7 @@ final class AugmentPreviewCommand implements Callable<Integer> {
         // mean 0 / std 1: the "normalised" output is the augmented image in [0, 1]
         try (Augmenter aug = new Augmenter(exp.augment(), numClasses, new double[] {0, 0, 0},
                 new double[] {1, 1, 1}, device, false); var step = Memory.step()) {
-            Tensor x = Tensors.fromBytes(pixels, count, size, size, 3).to(device, org.bytedeco.pytorch.global.torch.ScalarType.Byte);
+            Tensor x = Tensors.fromBytes(pixels, count, size, size, 3).to(device.toNative(), org.bytedeco.pytorch.global.torch.ScalarType.Byte);
             Augmenter.Augmented a = aug.train(x, Tensors.fromLongs(labels, count), epoch, epochs, batchSeed);
             outSize = (int) a.images().size(2);
             augmented = Tensors.toFloats(a.images());

@@ -4,23 +4,22 @@ import dev.jvision.config.Configs;
 import dev.jvision.config.Experiment;
 import dev.jvision.infer.EnsembleFile;
 import dev.jvision.infer.EnsembleMember;
-import dev.jvision.infer.LatencyBenchmark;
 import dev.jvision.infer.FolderInference;
+import dev.jvision.infer.LatencyBenchmark;
 import dev.jvision.infer.Predictor;
+import dev.jvision.models.Checkpoint;
+import dev.jvision.models.CheckpointInfo;
 import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.ModelSpec;
 import dev.jvision.models.Models;
-import dev.jvision.models.Weights;
-import dev.jvision.pipeline.Pipeline;
-import dev.jvision.runtime.Devices;
-import dev.jvision.train.CheckpointInfo;
+import dev.jvision.pipeline.InferStage;
+import dev.jvision.runtime.Device;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.bytedeco.pytorch.Device;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -154,10 +153,10 @@ final class InferCommand implements Callable<Integer> {
             sets.add("infer.batch_size=" + batchSize);
         }
         Experiment exp = Configs.load(cfg, sets);
-        Pipeline.InferOptions base = Pipeline.InferOptions.of(exp);
-        Pipeline.InferOptions opts = new Pipeline.InferOptions(tta || base.tta(), useCalibration || base.useCalibration(),
+        InferStage.Options base = InferStage.Options.of(exp);
+        InferStage.Options opts = new InferStage.Options(tta || base.tta(), useCalibration || base.useCalibration(),
                 saveProbs || base.saveProbs(), confidenceThreshold != null ? confidenceThreshold : base.confidenceThreshold());
-        Pipeline.InferOutcome o = Pipeline.infer(exp, out != null ? out : defaultOut, members, opts);
+        InferStage.Outcome o = InferStage.infer(exp, out != null ? out : defaultOut, members, opts);
         PipelineCommand.printVariants(o);
         o.testF1().ifPresent(f -> System.out.printf("test macro-F1 %.4f (accuracy %.4f, %d images)%n", f,
                 o.testAcc().orElse(0.0), o.rows()));
@@ -192,7 +191,7 @@ final class InferCommand implements Callable<Integer> {
         }
         dev.jvision.runtime.NativeRuntime.init();
         dev.jvision.runtime.TorchSettings.setThreads(0);
-        Device d = Devices.resolve(device != null ? device : "auto");
+        Device d = Device.parse(device != null ? device : "auto");
         int rows = FolderInference.writeLogits(model, weights, numClasses != null ? numClasses : 1000, images, saveLogits,
                 imgSize, noResize, d, channelsLast);
         System.out.printf("wrote logits of %d images to %s%n", rows, saveLogits);
@@ -215,7 +214,7 @@ final class InferCommand implements Callable<Integer> {
         devName = devName != null ? devName : "auto";
         dev.jvision.runtime.NativeRuntime.init();
         dev.jvision.runtime.TorchSettings.setThreads(threads);
-        Device d = Devices.resolve(devName);
+        Device d = Device.parse(devName);
         ImageModel m;
         double[] mean;
         double[] std;
@@ -230,9 +229,10 @@ final class InferCommand implements Callable<Integer> {
             what = model + " (random weights)";
         } else {
             Path w = source.run != null ? Predictor.runCheckpoints(source.run).get(0) : source.checkpoints.get(0);
-            CheckpointInfo info = CheckpointInfo.read(CheckpointInfo.sidecarOf(w));
-            m = Models.create(info.model(), ModelOptions.of(info.numClasses()));
-            Weights.load(m, w, false);
+            // the checkpoint hands its model to the try-with-resources below
+            Checkpoint ck = Checkpoint.load(w, d);
+            CheckpointInfo info = ck.info();
+            m = ck.model();
             mean = info.mean();
             std = info.std();
             size = imgSize != null ? imgSize : info.imgSize();
@@ -242,7 +242,7 @@ final class InferCommand implements Callable<Integer> {
             m.to(d);
             LatencyBenchmark.Result r = LatencyBenchmark.run(m, mean, std, size, batch, warmup, iterations, d, false);
             System.out.printf("model %s, %d px, batch %d, device %s, %d threads: after %d warm-up calls, %d timed calls%n",
-                    what, size, batch, Devices.describe(d), org.bytedeco.pytorch.global.torch.get_num_threads(), warmup,
+                    what, size, batch, d, org.bytedeco.pytorch.global.torch.get_num_threads(), warmup,
                     iterations);
             System.out.printf("latency per call: p50 %.2f ms, p99 %.2f ms, mean %.2f ms; throughput %.1f images/s%n",
                     r.p50Ms(), r.p99Ms(), r.meanMs(), r.imagesPerSecond());

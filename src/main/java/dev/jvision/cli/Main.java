@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jvision", mixinStandardHelpOptions = true, version = "jvision 0.1.0",
         description = "Train and serve image models from Java over libtorch.",
         subcommands = {PipelineCommand.class, TrainCommand.class, InferCommand.class, DemoDataCommand.class,
-                ValidateDataCommand.class, ValidateSubmissionCommand.class, ModelsCommand.class, AugmentPreviewCommand.class, SelfCheckCommand.class,
+                ValidateDataCommand.class, ValidateSubmissionCommand.class, ModelsCommand.class, AugmentPreviewCommand.class, SelfCheckCommand.class, TuneCommand.class,
                 MemprofCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -39,6 +39,10 @@ public final class Main implements Runnable {
             if (isBadInput(ex)) {
                 cmd.getErr().println("error: " + message(ex));
                 return BAD_INPUT;
+            }
+            if (unwrap(ex) instanceof dev.jvision.runtime.dist.DistributedException) {
+                cmd.getErr().println("error: " + message(ex)); // a lost rank: one line, resume from the checkpoint
+                return 1;
             }
             cmd.getErr().println("error: " + message(ex));
             ex.printStackTrace(cmd.getErr());

@@ -1,6 +1,7 @@
 package dev.jvision.cli;
 
 import dev.jvision.config.Experiment;
+import dev.jvision.pipeline.InferStage;
 import dev.jvision.pipeline.Pipeline;
 import dev.jvision.train.FoldResult;
 import java.nio.file.Path;
@@ -34,12 +35,33 @@ final class PipelineCommand implements Callable<Integer> {
             description = "a run folder whose folds are trained: skip training (and reuse calibration.json)")
     Path resumeRun;
 
+    @Option(names = "--optimize", description = "first search hyper-parameters (--space, --n-trials, ... as for tune) "
+            + "and write the best config to configs/optimized/<name>_<yyyyMMdd_HHmm>.yaml")
+    boolean optimize;
+
+    @Option(names = "--auto-continue", description = "with --optimize: run the pipeline on the optimized config")
+    boolean autoContinue;
+
+    @Mixin
+    TuneCommand.TuneOptions tune;
+
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
+        if (optimize) {
+            Path best = TuneCommand.optimize(options, tune);
+            if (!autoContinue) {
+                System.out.println("optimized config: " + best + " (run the pipeline on it, or add --auto-continue)");
+                return 0;
+            }
+            options.config = best;
+            options.overrides = new java.util.ArrayList<>();
+        } else if (autoContinue) {
+            throw new IllegalArgumentException("--auto-continue: only with --optimize");
+        }
         Experiment exp = options.load();
-        Pipeline.InferOptions base = Pipeline.InferOptions.of(exp);
-        Pipeline.InferOptions inf = new Pipeline.InferOptions(tta || base.tta(), useCalibration || base.useCalibration(),
+        InferStage.Options base = InferStage.Options.of(exp);
+        InferStage.Options inf = new InferStage.Options(tta || base.tta(), useCalibration || base.useCalibration(),
                 base.saveProbs(), confidenceThreshold != null ? confidenceThreshold : base.confidenceThreshold());
         Pipeline.Outcome o = Pipeline.run(exp, new Pipeline.Options(inf, resumeRun));
         System.out.println();
@@ -67,19 +89,19 @@ final class PipelineCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String chosen(Pipeline.InferOptions inf) {
+    private static String chosen(InferStage.Options inf) {
         return " [submitted: " + (inf.tta() ? "TTA" : "no TTA") + ", " + (inf.useCalibration() ? "calibrated" : "uncalibrated")
                 + "]";
     }
 
     /** Prints the test-set comparison of the inference variants (when test labels exist). */
-    static void printVariants(Pipeline.InferOutcome o) {
+    static void printVariants(InferStage.Outcome o) {
         if (o.variants().size() < 2) {
             return;
         }
         System.out.println("test set, what TTA and calibration buy:");
         System.out.printf("  %-28s %9s %9s %8s %8s%n", "variant", "macro-F1", "accuracy", "NLL", "ECE");
-        for (Pipeline.VariantScore v : o.variants()) {
+        for (InferStage.VariantScore v : o.variants()) {
             System.out.printf("  %-28s %9.4f %9.4f %8.4f %8.4f%n", v.name(), v.macroF1(), v.accuracy(), v.nll(), v.ece());
         }
     }

@@ -34,6 +34,9 @@ import org.yaml.snakeyaml.nodes.Tag;
  * snake_case of the record component names; absent keys keep the record's {@code defaults()}
  * value; errors carry file:line (from node marks) and the full key path. Not thread-safe: one
  * instance per load.
+ *
+ * <p>Length: overrides, binding and error locating share the node-to-origin bookkeeping, so
+ * they stay in one class rather than being split around that shared state.
  */
 final class Binder {
 
@@ -292,6 +295,7 @@ final class Binder {
         }
         String v = sc.getValue().trim();
         if (raw == String.class) return sc.getValue();
+        if (raw.isEnum()) return choice(raw, sc, node, path);
         if (raw == boolean.class || raw == Boolean.class) {
             if (v.equalsIgnoreCase("true")) return Boolean.TRUE;
             if (v.equalsIgnoreCase("false")) return Boolean.FALSE;
@@ -312,6 +316,14 @@ final class Binder {
             return d;
         }
         throw new IllegalStateException("unsupported config type " + type + " at " + path);
+    }
+
+    /** The enum constant whose lower-case name is the scalar; anything else names the choices. */
+    private Object choice(Class<?> type, ScalarNode sc, Node node, String path) {
+        for (Object c : type.getEnumConstants()) {
+            if (((Enum<?>) c).name().toLowerCase(java.util.Locale.ROOT).equals(sc.getValue())) return c;
+        }
+        throw error(node, path, describe(node) + " (expected: " + Checks.choices(type) + ")");
     }
 
     private static Long parseLong(String v) {
@@ -389,6 +401,7 @@ final class Binder {
         if (c == String.class) return "string";
         if (List.class.isAssignableFrom(c)) return "list";
         if (c.isRecord()) return "a mapping";
+        if (c.isEnum()) return Checks.choices(c);
         return c.getSimpleName();
     }
 

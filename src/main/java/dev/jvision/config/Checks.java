@@ -77,6 +77,22 @@ final class Checks {
         return v;
     }
 
+    /** A choice field must be set: null is the only value an enum-typed field can be wrong with. */
+    static <E extends Enum<E>> E choice(String key, E v, Class<E> type) {
+        if (v == null) throw fail(key, null, choices(type));
+        return v;
+    }
+
+    /** {@code "one of a, b, c"}: an enum's YAML spellings (its lower-case constant names). */
+    static String choices(Class<?> type) {
+        StringBuilder sb = new StringBuilder("one of ");
+        Object[] all = type.getEnumConstants();
+        for (int i = 0; i < all.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(((Enum<?>) all[i]).name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return sb.toString();
+    }
+
     static String matches(String key, String v, Pattern p, String expected) {
         if (v == null || !p.matcher(v).matches()) throw fail(key, v, expected);
         return v;

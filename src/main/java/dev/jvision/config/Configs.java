@@ -127,6 +127,7 @@ public final class Configs {
         if (v instanceof Double d) return scalar(Tag.FLOAT, d.toString());
         if (v instanceof Boolean b) return scalar(Tag.BOOL, b.toString());
         if (v instanceof String s) return scalar(Tag.STR, s);
+        if (v instanceof Enum<?> c) return scalar(Tag.STR, c.name().toLowerCase(java.util.Locale.ROOT));
         throw new IllegalStateException("unsupported config value " + v.getClass());
     }
 

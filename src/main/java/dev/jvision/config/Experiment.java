@@ -40,6 +40,16 @@ public record Experiment(
         if (infer == null) infer = InferConfig.defaults();
     }
 
+    /**
+     * A copy with {@code key=value} overrides applied, exactly as {@code --set} applies them:
+     * values are parsed as YAML and the result is validated, so a bad key or value is a
+     * {@link ConfigException} naming it. For example
+     * {@code Experiment.defaults().with("train.epochs=3", "data.img_size=64")}.
+     */
+    public Experiment with(String... overrides) {
+        return Configs.fromYaml(Configs.toYaml(this), "<java>", java.util.List.of(overrides));
+    }
+
     /** @return the configuration with every section at its defaults */
     public static Experiment defaults() {
         return new Experiment(null, null, null, null, null, null);

@@ -2,6 +2,7 @@ package dev.jvision.config;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -67,30 +68,30 @@ public record TrainConfig(
         int earlyStoppingPatience,
         double gradClip,
         int logEvery,
-        String optimizer,
-        String optimizerImpl,
+        Optimizer optimizer,
+        OptimizerImpl optimizerImpl,
         double beta1,
         double beta2,
         double eps,
         double momentum,
         boolean nesterov,
         double headLrScale,
-        String schedule,
+        Schedule schedule,
         double stepEpochs,
         double stepGamma,
         double plateauFactor,
         int plateauPatience,
-        String loss,
+        Loss loss,
         List<Double> classWeights,
         int accumSteps,
         boolean ema,
         double emaDecay,
         boolean emaWarmup,
         boolean emaEval,
-        String amp,
+        Amp amp,
         double lossScaleInit,
         int lossScaleGrowthInterval,
-        String monitor,
+        Monitor monitor,
         double minDelta,
         int saveTopK,
         int checkpointEverySteps,
@@ -122,21 +123,21 @@ public record TrainConfig(
         Checks.atLeast("early_stopping_patience", earlyStoppingPatience, 0);
         Checks.nonNegative("grad_clip", gradClip);
         Checks.atLeast("log_every", logEvery, 1);
-        Checks.oneOf("optimizer", optimizer, "adamw", "sgd");
-        Checks.oneOf("optimizer_impl", optimizerImpl, "auto", "fused", "foreach");
+        Checks.choice("optimizer", optimizer, Optimizer.class);
+        Checks.choice("optimizer_impl", optimizerImpl, OptimizerImpl.class);
         Checks.halfOpen("beta1", beta1, 0.0, 1.0);
         Checks.halfOpen("beta2", beta2, 0.0, 1.0);
         Checks.positive("eps", eps);
         Checks.halfOpen("momentum", momentum, 0.0, 1.0);
         Checks.positive("head_lr_scale", headLrScale);
-        Checks.oneOf("schedule", schedule, "cosine", "step", "plateau");
+        Checks.choice("schedule", schedule, Schedule.class);
         Checks.positive("step_epochs", stepEpochs);
         Checks.positive("step_gamma", stepGamma);
         if (stepGamma > 1) throw Checks.fail("step_gamma", stepGamma, "in (0, 1]");
         Checks.positive("plateau_factor", plateauFactor);
         if (plateauFactor >= 1) throw Checks.fail("plateau_factor", plateauFactor, "in (0, 1)");
         Checks.atLeast("plateau_patience", plateauPatience, 0);
-        Checks.oneOf("loss", loss, "ce", "bce");
+        Checks.choice("loss", loss, Loss.class);
         if (classWeights != null) {
             if (classWeights.isEmpty()) throw Checks.fail("class_weights", List.of(), "a non-empty list, or null");
             for (int i = 0; i < classWeights.size(); i++) {
@@ -147,10 +148,10 @@ public record TrainConfig(
         }
         Checks.atLeast("accum_steps", accumSteps, 1);
         Checks.halfOpen("ema_decay", emaDecay, 0.0, 1.0);
-        Checks.oneOf("amp", amp, "auto", "bf16", "fp16", "off");
+        Checks.choice("amp", amp, Amp.class);
         Checks.positive("loss_scale_init", lossScaleInit);
         Checks.atLeast("loss_scale_growth_interval", lossScaleGrowthInterval, 1);
-        Checks.oneOf("monitor", monitor, "val_f1", "val_acc", "val_top5", "val_loss");
+        Checks.choice("monitor", monitor, Monitor.class);
         Checks.nonNegative("min_delta", minDelta);
         Checks.atLeast("save_top_k", saveTopK, 0);
         Checks.atLeast("checkpoint_every_steps", checkpointEverySteps, 0);
@@ -161,14 +162,80 @@ public record TrainConfig(
                        double labelSmoothing, int nFolds, List<Integer> folds, int earlyStoppingPatience,
                        double gradClip, int logEvery) {
         this(epochs, batchSize, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
-                earlyStoppingPatience, gradClip, logEvery, "adamw", "auto", 0.9, 0.999, 1e-8, 0.9, true, 1.0, "cosine",
-                30.0, 0.1, 0.1, 2, "ce", null, 1, false, 0.9998, true, true, "auto", 65536.0, 2000, "val_f1", 0.0,
+                earlyStoppingPatience, gradClip, logEvery, Optimizer.ADAMW, OptimizerImpl.AUTO, 0.9, 0.999, 1e-8, 0.9, true,
+                1.0, Schedule.COSINE, 30.0, 0.1, 0.1, 2, Loss.CE, null, 1, false, 0.9998, true, true, Amp.AUTO, 65536.0,
+                2000, Monitor.VAL_F1, 0.0,
                 0, 0, false, true);
     }
 
     /** True when the monitored metric is minimised ({@code val_loss}). */
     public boolean monitorMinimises() {
-        return "val_loss".equals(monitor);
+        return monitor.minimised();
+    }
+
+    /** {@code train.optimizer}. */
+    public enum Optimizer {
+        ADAMW, SGD;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** {@code train.optimizer_impl}: AdamW kernels ({@code auto} = fused where available, else foreach). */
+    public enum OptimizerImpl {
+        AUTO, FUSED, FOREACH;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** {@code train.schedule}: learning rate per optimiser step after the warm-up. */
+    public enum Schedule {
+        COSINE, STEP, PLATEAU;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** {@code train.loss}: soft-target cross-entropy or binary cross-entropy. */
+    public enum Loss {
+        CE, BCE;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** {@code train.amp}: mixed precision ({@code auto} = bf16 on CUDA, off elsewhere). */
+    public enum Amp {
+        AUTO, BF16, FP16, OFF;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** {@code train.monitor}: the validation metric behind best/top-k checkpoints, early stopping and plateau. */
+    public enum Monitor {
+        VAL_F1, VAL_ACC, VAL_TOP5, VAL_LOSS;
+
+        /** True for {@code val_loss}, where lower is better. */
+        public boolean minimised() {
+            return this == VAL_LOSS;
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     /** @return the section with every field at its default */

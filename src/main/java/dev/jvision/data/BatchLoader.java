@@ -12,8 +12,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Iterates the batches of one epoch over a list of samples, filled on a background prefetch
- * thread (at most {@code prefetch} ready batches queued).
+ * Iterates the batches of one epoch over a {@link Dataset}, filled on a background prefetch
+ * thread (at most {@code prefetch} ready batches queued); every image is brought to
+ * {@code size x size} RGB.
  *
  * <p>Epochs: iteration covers epoch 0 first; when it is exhausted {@link #hasNext()} is false
  * until {@link #startEpoch(int)} (or {@link #nextEpoch()}) begins another. With
@@ -27,18 +28,20 @@ import java.util.concurrent.TimeUnit;
  * {@link UncheckedIOException}; runtime exceptions and errors as they are) and ends the epoch.
  * {@link #close()} stops the thread.
  *
- * <p>Not thread-safe: one consumer thread. The samples list is copied; the cache is shared
- * (it is thread-safe). Each {@link Batch} is new and owned by the consumer.
+ * <p>Not thread-safe: one consumer thread. The dataset is read from the prefetch thread only.
+ * Each {@link Batch} is new and owned by the consumer.
  */
 public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
     private static final Object END = new Object();
 
     private record Failure(Throwable error) {}
 
-    private final ImageCache cache;
-    private final List<Sample> samples;
+    private final Dataset data;
+    private final int size;
     private final int batchSize;
     private final boolean shuffle;
+    private int rank;
+    private int worldSize = 1;
     private final long seed;
     private final boolean dropLast;
     private final int prefetch;
@@ -60,10 +63,25 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
      */
     public BatchLoader(ImageCache cache, List<Sample> samples, int batchSize, boolean shuffle, long seed,
                        boolean dropLast, int prefetch) {
+        this(Dataset.of(samples, cache), cache.size(), batchSize, shuffle, seed, dropLast, prefetch);
+    }
+
+    /**
+     * @param data      the items (read on the prefetch thread)
+     * @param size      side length every image is resized to
+     * @param batchSize images per batch, {@code >= 1}
+     * @param shuffle   shuffle each epoch with {@code seed + epoch}
+     * @param seed      shuffle seed
+     * @param dropLast  drop the last batch when it is short
+     * @param prefetch  queue depth of ready batches, {@code >= 1}
+     */
+    public BatchLoader(Dataset data, int size, int batchSize, boolean shuffle, long seed, boolean dropLast,
+                       int prefetch) {
         if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         if (prefetch < 1) throw new IllegalArgumentException("prefetch must be >= 1, got " + prefetch);
-        this.cache = java.util.Objects.requireNonNull(cache, "cache");
-        this.samples = List.copyOf(samples);
+        if (size < 1) throw new IllegalArgumentException("size must be >= 1, got " + size);
+        this.data = java.util.Objects.requireNonNull(data, "data");
+        this.size = size;
         this.batchSize = batchSize;
         this.shuffle = shuffle;
         this.seed = seed;
@@ -71,9 +89,23 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
         this.prefetch = prefetch;
     }
 
-    /** Batches per epoch. */
+    /**
+     * Makes this loader read rank {@code rank}'s {@link dev.jvision.runtime.dist.DistributedSampler}
+     * shard of every epoch's permutation (the permutation itself does not depend on
+     * {@code worldSize}). Call before the first epoch.
+     */
+    public BatchLoader shard(int rank, int worldSize) {
+        if (worldSize < 1 || rank < 0 || rank >= worldSize) {
+            throw new IllegalArgumentException("rank: " + rank + " of " + worldSize + " (expected: 0.." + (worldSize - 1) + ")");
+        }
+        this.rank = rank;
+        this.worldSize = worldSize;
+        return this;
+    }
+
+    /** Batches per epoch (of this rank's shard). */
     public int numBatches() {
-        int n = samples.size();
+        int n = (data.size() + worldSize - 1) / worldSize;
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
@@ -100,7 +132,7 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
 
     /** Sample indices in the order of epoch {@code e}. */
     int[] order(int e) {
-        int n = samples.size();
+        int n = data.size();
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) idx[i] = i;
         if (shuffle) {
@@ -112,7 +144,7 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
                 idx[j] = t;
             }
         }
-        return idx;
+        return worldSize == 1 ? idx : dev.jvision.runtime.dist.DistributedSampler.shard(idx, rank, worldSize);
     }
 
     @Override
@@ -182,19 +214,21 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
     }
 
     private Batch build(int[] order, int from, int to) throws IOException {
-        int hw = cache.size();
+        int hw = size;
         int per = hw * hw * 3;
         int n = to - from;
         byte[] px = new byte[n * per];
         int[] labels = new int[n];
         List<String> ids = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            Sample s = samples.get(order[from + i]);
-            byte[] img = cache.get(s);
-            if (img.length != per) throw new IllegalStateException("cache returned " + img.length + " bytes, expected " + per);
+            int at = order[from + i];
+            Dataset.Item item = data.get(at);
+            String id = data.id(at);
+            byte[] img = item.pixels(hw, id);
+            if (img.length != per) throw new IllegalStateException("item " + id + ": " + img.length + " bytes, expected " + per);
             System.arraycopy(img, 0, px, i * per, per);
-            labels[i] = s.label();
-            ids.add(s.id());
+            labels[i] = item.label();
+            ids.add(id);
         }
         return new Batch(px, labels, List.copyOf(ids), n, hw, hw);
     }

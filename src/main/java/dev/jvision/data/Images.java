@@ -52,7 +52,17 @@ public final class Images {
     /** Like {@link #loadResized} but from encoded bytes already read; {@code file} is for messages. */
     public static byte[] decodeResized(byte[] encoded, int size, Path file) throws IOException {
         if (size <= 0) throw new IllegalArgumentException("size must be > 0, got " + size);
-        Rgb img = decodeRgb(encoded, file);
+        return resize(decodeRgb(encoded, file), size);
+    }
+
+    /**
+     * Resizes a decoded image to {@code size x size} as {@link #loadResized} does (INTER_AREA
+     * when shrinking, INTER_LINEAR when growing); returns its own pixels when already that size.
+     *
+     * @return HWC RGB uint8 pixels, {@code byte[size*size*3]}
+     */
+    public static byte[] resize(Rgb img, int size) {
+        if (size <= 0) throw new IllegalArgumentException("size must be > 0, got " + size);
         if (img.w == size && img.h == size) return img.pixels;
         int interp = (img.w > size || img.h > size) ? opencv_imgproc.INTER_AREA : opencv_imgproc.INTER_LINEAR;
         try (Mat src = new Mat(img.h, img.w, CV_8UC(3)); Mat dst = new Mat(); Size sz = new Size(size, size)) {
@@ -64,6 +74,56 @@ public final class Images {
             }
             return out;
         }
+    }
+
+    /**
+     * Decodes encoded image bytes (any format OpenCV reads: JPEG, PNG, BMP, WebP, TIFF, ...) at
+     * their own size with the rules of {@link #loadResized}.
+     *
+     * @param what names the image in messages (e.g. a request id)
+     * @throws IOException naming {@code what} when the bytes are empty or cannot be decoded
+     */
+    public static Rgb decode(byte[] encoded, String what) throws IOException {
+        return decodeRgb(encoded, what);
+    }
+
+    /**
+     * Converts an AWT image to RGB pixels with the rules of {@link #loadResized}: 8-bit
+     * grayscale is read as stored (no colour-space conversion) and becomes 3 equal channels;
+     * every other type is read as sRGB ARGB, with alpha composited on white.
+     */
+    public static Rgb fromBufferedImage(java.awt.image.BufferedImage img) {
+        int w = img.getWidth(), h = img.getHeight();
+        byte[] rgb = new byte[w * h * 3];
+        if (img.getType() == java.awt.image.BufferedImage.TYPE_BYTE_GRAY) {
+            var raster = img.getRaster();
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    int at = 3 * (y * w + x);
+                    rgb[at] = rgb[at + 1] = rgb[at + 2] = (byte) row[x];
+                }
+            }
+            return new Rgb(rgb, w, h);
+        }
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        boolean alpha = img.getColorModel().hasAlpha();
+        for (int i = 0; i < argb.length; i++) {
+            int p = argb[i];
+            int a = alpha ? p >>> 24 : 255;
+            int r = (p >> 16) & 0xff, g = (p >> 8) & 0xff, b = p & 0xff;
+            if (a == 255) {
+                rgb[3 * i] = (byte) r;
+                rgb[3 * i + 1] = (byte) g;
+                rgb[3 * i + 2] = (byte) b;
+            } else {
+                rgb[3 * i] = over(r, a);
+                rgb[3 * i + 1] = over(g, a);
+                rgb[3 * i + 2] = over(b, a);
+            }
+        }
+        return new Rgb(rgb, w, h);
     }
 
     /**
@@ -97,7 +157,7 @@ public final class Images {
         return decodeRgb(readBytes(file), file);
     }
 
-    static Rgb decodeRgb(byte[] encoded, Path file) throws IOException {
+    static Rgb decodeRgb(byte[] encoded, Object file) throws IOException {
         if (encoded.length == 0) throw new IOException(file + ": " + Manifest.EMPTY);
         try (Mat buf = new Mat(1, encoded.length, CV_8UC1)) {
             buf.data().put(encoded);
@@ -116,7 +176,7 @@ public final class Images {
         }
     }
 
-    private static Rgb toRgb(Mat m, Path file) throws IOException {
+    private static Rgb toRgb(Mat m, Object file) throws IOException {
         int w = m.cols(), h = m.rows(), c = m.channels(), depth = m.depth();
         if (c < 1 || c > 4) throw new IOException(file + ": unsupported channel count " + c);
         byte[] src = new byte[w * h * c];

@@ -7,20 +7,18 @@ import dev.jvision.data.Batch;
 import dev.jvision.data.BatchLoader;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
+import dev.jvision.metrics.ProbabilityMetrics;
+import dev.jvision.models.Checkpoint;
+import dev.jvision.models.CheckpointInfo;
 import dev.jvision.models.ImageModel;
-import dev.jvision.models.ModelOptions;
-import dev.jvision.models.Models;
-import dev.jvision.models.Weights;
-import dev.jvision.runtime.Devices;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
-import dev.jvision.train.CheckpointInfo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -29,10 +27,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Multi-member ensemble inference with test-time augmentation and temperature scaling. Members
- * are predicted one checkpoint at a time (one model in memory), in batches of an explicit size;
- * per batch the uint8 images go to the device once and every TTA view is derived there. Per
- * checkpoint and view the logits are divided by the member's temperature and turned into
- * float32 probabilities; a member's probability is the mean over its checkpoints and views; the
+ * are predicted one checkpoint at a time (one model in memory, loaded by {@link Checkpoint#load}),
+ * in batches of an explicit size; per batch the uint8 images go to the device once and every TTA
+ * view is derived there ({@link Preprocessing}). Per checkpoint and view the logits are divided
+ * by the member's temperature and turned into probabilities on the device
+ * ({@link ProbabilityMetrics}); a member's probability is the mean over its checkpoints and views; the
  * ensemble's is the weighted mean over members ({@link Ensemble}).
  *
  * <p>Four variants come out of one pass, so a caller can show what TTA and calibration buy:
@@ -104,7 +103,7 @@ public final class EnsemblePredictor {
             List<CheckpointInfo> infos = new ArrayList<>();
             double share = w[m] / member.checkpoints().size();
             for (Path ckpt : member.checkpoints()) {
-                CheckpointInfo info = CheckpointInfo.read(CheckpointInfo.sidecarOf(ckpt));
+                CheckpointInfo info = Checkpoint.readInfo(ckpt);
                 if (numClasses < 0) {
                     numClasses = info.numClasses();
                     acc = new double[4][n][numClasses];
@@ -128,85 +127,67 @@ public final class EnsemblePredictor {
     private static void predictCheckpoint(Path ckpt, CheckpointInfo info, List<Sample> samples, ImageCache cache,
                                           Settings s, Device device, double temperature, double share,
                                           double[][][] acc) throws IOException {
-        boolean cl = s.channelsLast() && Devices.isCuda(device);
+        boolean cl = s.channelsLast() && device.isCuda();
         List<Tta.View> views = s.views();
-        int identityAt = -1;
-        for (int v = 0; v < views.size(); v++) {
-            if (views.get(v).isIdentity()) {
-                identityAt = v;
-                break;
-            }
-        }
         int c = info.numClasses();
-        try (ImageModel model = Models.create(info.model(), ModelOptions.of(c))) {
-            Weights.load(model, ckpt, false);
-            model.to(device);
+        try (Checkpoint ck = Checkpoint.load(ckpt, device)) {
+            ImageModel model = ck.model();
             if (cl) {
                 model.toChannelsLast();
             }
-            model.train(false);
             try (BatchTransform t = new BatchTransform(AugmentConfig.defaults(), info.mean(), info.std(), device, cl);
                  NoGradGuard ng = new NoGradGuard();
                  BatchLoader loader = new BatchLoader(cache, samples, s.batchSize(), false, 0, false, s.prefetch())) {
                 int row = 0;
+                double perView = share / views.size();
                 while (loader.hasNext()) {
                     Batch b = loader.next();
                     try (var scope = Memory.step()) {
-                        Tensor x = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3)
-                                .to(device, torch.ScalarType.Byte);
-                        float[] plain = identityAt < 0 ? forward(model, t, x, Tta.identity()) : null;
-                        double[][] viewSum1 = new double[b.size()][c];
-                        double[][] viewSumT = new double[b.size()][c];
-                        for (int v = 0; v < views.size(); v++) {
-                            float[] logits = forward(model, t, x, views.get(v));
-                            if (v == identityAt) {
-                                plain = logits;
-                            }
-                            addSoftmax(logits, b.size(), c, 1.0, 1.0, viewSum1);
-                            addSoftmax(logits, b.size(), c, temperature, 1.0, viewSumT);
-                        }
-                        double[][] p1 = new double[b.size()][c];
-                        double[][] pT = new double[b.size()][c];
-                        addSoftmax(plain, b.size(), c, 1.0, 1.0, p1);
-                        addSoftmax(plain, b.size(), c, temperature, 1.0, pT);
-                        double perView = share / views.size();
-                        for (int i = 0; i < b.size(); i++) {
-                            for (int k = 0; k < c; k++) {
-                                acc[0][row + i][k] += share * p1[i][k];
-                                acc[1][row + i][k] += share * pT[i][k];
-                                acc[2][row + i][k] += perView * viewSum1[i][k];
-                                acc[3][row + i][k] += perView * viewSumT[i][k];
+                        Tensor x = Preprocessing.upload(b.pixels(), b.size(), b.height(), b.width(), device);
+                        double[] p = Tensors.toDoubles(variants(model, t, x, views, temperature));
+                        int n = b.size();
+                        for (int v = 0; v < 4; v++) {
+                            double w = v < 2 ? share : perView;
+                            for (int i = 0; i < n; i++) {
+                                for (int k = 0; k < c; k++) {
+                                    acc[v][row + i][k] += w * p[(v * n + i) * c + k];
+                                }
                             }
                         }
-                        row += b.size();
+                        row += n;
                     }
                 }
             }
         }
     }
 
-    private static float[] forward(ImageModel model, BatchTransform t, Tensor x, Tta.View view) {
-        Tensor in = Tta.applyScale(t.eval(Tta.applyPixels(x, view)), view);
-        return Tensors.toFloats(model.forward(in));
-    }
-
-    /** {@code out[i] += weight * softmax(logits[i] / temperature)} for a flat {@code [n, c]} row-major array. */
-    static void addSoftmax(float[] logits, int n, int c, double temperature, double weight, double[][] out) {
-        double[] e = new double[c];
-        for (int i = 0; i < n; i++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < c; k++) {
-                max = Math.max(max, logits[i * c + k] / temperature);
+    /**
+     * The four probability variants of one checkpoint for a uint8 NHWC batch on the model's
+     * device, as a float64 {@code [4, N, C]} tensor in the caller's scope: softmax of the
+     * identity view's logits at T = 1 and at {@code temperature}, then the sums over
+     * {@code views} of the softmax at T = 1 and at {@code temperature} (divide by the number of
+     * views for the mean). The identity is computed once even when it is also a view. The caller
+     * holds a {@code NoGradGuard}.
+     */
+    static Tensor variants(ImageModel model, BatchTransform t, Tensor x, List<Tta.View> views, double temperature) {
+        Tensor plain = null;
+        Tensor sum1 = null;
+        Tensor sumT = null;
+        for (Tta.View view : views) {
+            Tensor logits = Preprocessing.logits(model, t, x, view);
+            if (view.isIdentity() && plain == null) {
+                plain = logits;
             }
-            double sum = 0;
-            for (int k = 0; k < c; k++) {
-                e[k] = Math.exp(logits[i * c + k] / temperature - max);
-                sum += e[k];
-            }
-            for (int k = 0; k < c; k++) {
-                out[i][k] += weight * e[k] / sum;
-            }
+            Tensor p1 = ProbabilityMetrics.softmax(logits, 1.0);
+            Tensor pT = ProbabilityMetrics.softmax(logits, temperature);
+            sum1 = sum1 == null ? p1 : sum1.add_(p1);
+            sumT = sumT == null ? pT : sumT.add_(pT);
         }
+        if (plain == null) {
+            plain = Preprocessing.logits(model, t, x, Tta.identity());
+        }
+        Tensor[] all = {ProbabilityMetrics.softmax(plain, 1.0), ProbabilityMetrics.softmax(plain, temperature), sum1, sumT};
+        return torch.stack(new org.bytedeco.pytorch.TensorVector(all));
     }
 
     private static float[][] toFloat(double[][] a) {

@@ -1,17 +1,20 @@
 package dev.jvision.infer;
 
-
+import dev.jvision.augment.BatchTransform;
+import dev.jvision.augment.Tta;
+import dev.jvision.config.AugmentConfig;
 import dev.jvision.data.Images.Rgb;
 import dev.jvision.data.Images;
+import dev.jvision.metrics.ProbabilityMetrics;
+import dev.jvision.models.Checkpoint;
 import dev.jvision.models.ImageModel;
-import dev.jvision.models.ModelOptions;
 import dev.jvision.models.ModelSpec;
 import dev.jvision.models.Models;
 import dev.jvision.models.Weights;
 import dev.jvision.runtime.AtomicFiles;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.NativeRuntime;
-import dev.jvision.runtime.Tensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -23,10 +26,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Raw logits of one model over a folder of images, for checking a checkpoint (for example a
@@ -35,7 +36,7 @@ import org.bytedeco.pytorch.global.torch;
  * sub-folders), sorted by file name, is decoded with OpenCV as {@link Images} does (RGB,
  * grayscale to 3 channels, alpha over white), either resized to a square (as
  * {@link Images#loadResized}) or kept at its own size, scaled to [0, 1], normalised with the
- * model's mean and std, and run in evaluation mode without gradients. Images of equal size are
+ * model's mean and std, and run in evaluation mode without gradients ({@link Preprocessing}). Images of equal size are
  * batched. The CSV {@code image,c0,...,c{N-1}} holds one row per image with
  * {@link Float#toString} logits and is written atomically.
  *
@@ -74,16 +75,14 @@ public final class FolderInference {
                                   Integer imgSize, boolean noResize, Device device, boolean channelsLast)
             throws IOException {
         NativeRuntime.init();
-        ModelSpec spec = Models.spec(modelName);
-        ModelOptions options = ModelOptions.of(numClasses);
         checkSizes(imgSize, noResize);
         if (!Files.isRegularFile(weights)) {
             throw new NoSuchFileException(weights.toString(), null, "weights file not found");
         }
+        Models.spec(modelName);
         List<Path> images = listImages(imagesDir);
-        try (ImageModel model = spec.factory().apply(options)) {
-            Weights.load(model, weights, false);
-            return writeLogits(model, images, outCsv, imgSize, noResize, device, channelsLast);
+        try (Checkpoint ck = Checkpoint.load(modelName, numClasses, weights, device)) {
+            return writeLogits(ck.model(), images, outCsv, imgSize, noResize, device, channelsLast);
         }
     }
 
@@ -163,41 +162,15 @@ public final class FolderInference {
     private static List<float[]> forward(ImageModel model, List<Rgb> batch, ModelSpec spec, Device device,
                                          boolean channelsLast) {
         int n = batch.size();
-        int h = batch.get(0).h();
-        int w = batch.get(0).w();
-        int plane = h * w;
-        float[] x = new float[n * 3 * plane];
-        float[] mean = new float[3];
-        float[] std = new float[3];
-        for (int c = 0; c < 3; c++) {
-            mean[c] = (float) spec.mean()[c];
-            std[c] = (float) spec.std()[c];
+        float[][] rows;
+        try (NoGradGuard ng = new NoGradGuard(); var step = Memory.step();
+             BatchTransform t = new BatchTransform(AugmentConfig.defaults(), spec.mean(), spec.std(), device,
+                     channelsLast)) {
+            Tensor x = Preprocessing.upload(batch.stream().map(Rgb::pixels).toList(), batch.get(0).h(), batch.get(0).w(),
+                    device);
+            rows = ProbabilityMetrics.rows(Preprocessing.logits(model, t, x, Tta.identity()), n);
         }
-        for (int i = 0; i < n; i++) {
-            byte[] px = batch.get(i).pixels();
-            int base = i * 3 * plane;
-            for (int p = 0; p < plane; p++) {
-                for (int c = 0; c < 3; c++) {
-                    x[base + c * plane + p] = ((px[3 * p + c] & 0xff) / 255f - mean[c]) / std[c];
-                }
-            }
-        }
-        float[] logits;
-        try (NoGradGuard ng = new NoGradGuard(); var step = Memory.step()) {
-            Tensor input = Tensors.fromFloats(x, n, 3, h, w).to(device, torch.ScalarType.Float);
-            if (channelsLast) {
-                input = input.contiguous(torch.MemoryFormat.ChannelsLast);
-            }
-            logits = Tensors.toFloats(model.forward(input));
-        }
-        int k = logits.length / n;
-        List<float[]> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            float[] row = new float[k];
-            System.arraycopy(logits, i * k, row, 0, k);
-            out.add(row);
-        }
-        return out;
+        return List.of(rows);
     }
 
     private static void writeCsv(Path outCsv, List<Path> images, List<float[]> rows, int numClasses) throws IOException {

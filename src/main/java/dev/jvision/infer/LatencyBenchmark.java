@@ -3,12 +3,11 @@ package dev.jvision.infer;
 import dev.jvision.augment.BatchTransform;
 import dev.jvision.config.AugmentConfig;
 import dev.jvision.models.ImageModel;
-import dev.jvision.runtime.Devices;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -43,7 +42,7 @@ public final class LatencyBenchmark {
                     + ", image size " + imgSize + " (expected: batch >= 1, iterations >= 1, warm-up >= 0, size >= 8)");
         }
         model.train(false);
-        boolean cl = channelsLast && Devices.isCuda(device);
+        boolean cl = channelsLast && device.isCuda();
         byte[] pixels = new byte[batch * imgSize * imgSize * 3];
         new SplittableRandom(0).nextBytes(pixels);
         double[] ms = new double[iterations];
@@ -52,7 +51,7 @@ public final class LatencyBenchmark {
             for (int i = 0; i < warmup + iterations; i++) {
                 long t0 = System.nanoTime();
                 try (var scope = Memory.step()) {
-                    Tensor x = Tensors.fromBytes(pixels, batch, imgSize, imgSize, 3).to(device, torch.ScalarType.Byte);
+                    Tensor x = Tensors.fromBytes(pixels, batch, imgSize, imgSize, 3).to(device.toNative(), torch.ScalarType.Byte);
                     Tensors.toFloats(model.forward(t.eval(x)));
                 }
                 if (i >= warmup) {

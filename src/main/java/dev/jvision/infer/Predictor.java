@@ -1,31 +1,35 @@
 package dev.jvision.infer;
 
 import dev.jvision.augment.BatchTransform;
+import dev.jvision.augment.Tta;
 import dev.jvision.config.AugmentConfig;
+import dev.jvision.data.Batch;
+import dev.jvision.data.BatchLoader;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
-import dev.jvision.models.ImageModel;
-import dev.jvision.models.ModelOptions;
-import dev.jvision.models.Models;
-import dev.jvision.models.Weights;
-import dev.jvision.train.CheckpointInfo;
-import dev.jvision.train.Evaluator;
+import dev.jvision.metrics.ProbabilityMetrics;
+import dev.jvision.models.Checkpoint;
+import dev.jvision.models.CheckpointInfo;
+import dev.jvision.runtime.Device;
+import dev.jvision.runtime.Memory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Predicts class probabilities with one checkpoint ({@code .safetensors} + JSON sidecar) or
- * the average of several (a fold ensemble). Owns the loaded models until {@link #close()}.
- * Not thread-safe.
+ * the average of several (a fold ensemble), for whole sample lists (a test set). Checkpoints
+ * load through {@link Checkpoint#load}, images go through {@link Preprocessing}. Owns the
+ * loaded models until {@link #close()}. Not thread-safe; for request-serving use
+ * {@link Classifier}.
  */
 public final class Predictor implements AutoCloseable {
-    private final List<ImageModel> members = new ArrayList<>();
+    private final List<Checkpoint> members = new ArrayList<>();
     private final List<CheckpointInfo> infos = new ArrayList<>();
-    private final List<Path> files = new ArrayList<>();
     private final Device device;
 
     private Predictor(Device device) {
@@ -40,14 +44,9 @@ public final class Predictor implements AutoCloseable {
         Predictor p = new Predictor(device);
         try {
             for (Path w : weights) {
-                CheckpointInfo info = CheckpointInfo.read(CheckpointInfo.sidecarOf(w));
-                ImageModel m = Models.create(info.model(), ModelOptions.of(info.numClasses()));
-                p.members.add(m);
-                Weights.load(m, w, false);
-                m.to(device);
-                m.train(false);
-                p.infos.add(info);
-                p.files.add(w);
+                Checkpoint c = Checkpoint.load(w, device);
+                p.members.add(c);
+                p.infos.add(c.info());
             }
             int c = p.infos.get(0).numClasses();
             int s = p.infos.get(0).imgSize();
@@ -98,11 +97,10 @@ public final class Predictor implements AutoCloseable {
     /** The averaged probabilities {@code [samples][classes]} of all members. */
     public float[][] predict(List<Sample> samples, ImageCache cache, int batchSize, int prefetch) {
         float[][] sum = null;
-        for (int k = 0; k < members.size(); k++) {
-            ImageModel m = members.get(k);
-            CheckpointInfo info = infos.get(k);
+        for (Checkpoint ck : members) {
+            CheckpointInfo info = ck.info();
             try (BatchTransform t = new BatchTransform(AugmentConfig.defaults(), info.mean(), info.std(), device, false)) {
-                float[][] p = Evaluator.softmax(Evaluator.logits(m, t, samples, cache, batchSize, prefetch, device), 1.0);
+                float[][] p = probabilities(ck, t, samples, cache, batchSize, prefetch);
                 if (sum == null) {
                     sum = p;
                 } else {
@@ -122,9 +120,30 @@ public final class Predictor implements AutoCloseable {
         return sum;
     }
 
+    /** Softmax probabilities of one checkpoint, computed on the device batch by batch. */
+    private float[][] probabilities(Checkpoint ck, BatchTransform t, List<Sample> samples, ImageCache cache, int batchSize,
+                             int prefetch) {
+        float[][] out = new float[samples.size()][];
+        int row = 0;
+        try (NoGradGuard ng = new NoGradGuard();
+             BatchLoader loader = new BatchLoader(cache, samples, batchSize, false, 0, false, prefetch)) {
+            while (loader.hasNext()) {
+                Batch b = loader.next();
+                try (var scope = Memory.step()) {
+                    Tensor x = Preprocessing.upload(b.pixels(), b.size(), b.height(), b.width(), device);
+                    Tensor logits = Preprocessing.logits(ck.model(), t, x, Tta.identity());
+                    for (float[] r : ProbabilityMetrics.rows(ProbabilityMetrics.softmax(logits, 1.0), b.size())) {
+                        out[row++] = r;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public void close() {
-        members.forEach(ImageModel::close);
+        members.forEach(Checkpoint::close);
         members.clear();
     }
 }

@@ -1,20 +1,24 @@
 package dev.jvision.infer;
 
-import dev.jvision.train.OofLogits;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvision.metrics.ProbabilityMetrics;
+import dev.jvision.runtime.Memory;
+import dev.jvision.track.OofLogits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Temperature scaling (Guo et al. 2017): one scalar {@code T > 0} dividing the logits, fitted
  * by minimising the negative log-likelihood of held-out (out-of-fold) logits with a bracketed
  * golden-section search on {@code log T}. The NLL of {@code logits / T} is convex in
- * {@code 1 / T}, so the bracketed search finds the global minimum. Also computes the
- * expected calibration error. Stateless and thread-safe.
+ * {@code 1 / T}, so the bracketed search finds the global minimum. NLL and the expected
+ * calibration error come from {@link ProbabilityMetrics}. Stateless and thread-safe.
  */
 public final class TemperatureScaling {
     /** Search bracket for T. */
@@ -86,6 +90,15 @@ public final class TemperatureScaling {
      * its {@code oof_logits.csv} (and written to {@code calibration.json}), else empty.
      */
     public static java.util.Optional<Fit> forRun(Path runDir) throws IOException {
+        return forRun(runDir, true);
+    }
+
+    /**
+     * As {@link #forRun(Path)}; a temperature fitted on {@code oof_logits.csv} is written to
+     * {@code calibration.json} only when {@code writeFit} (a service reading a run folder leaves
+     * it untouched).
+     */
+    public static java.util.Optional<Fit> forRun(Path runDir, boolean writeFit) throws IOException {
         Path cal = runDir.resolve(FILE);
         if (Files.isRegularFile(cal)) {
             return java.util.Optional.of(Fit.read(cal));
@@ -96,11 +109,13 @@ public final class TemperatureScaling {
         }
         OofLogits o = OofLogits.read(oof);
         Fit f = fit(o.logits(), o.targets());
-        f.write(cal, OofLogits.FILE);
+        if (writeFit) {
+            f.write(cal, OofLogits.FILE);
+        }
         return java.util.Optional.of(f);
     }
 
-    /** Fits T on {@code logits} with integer {@code targets}. */
+    /** Fits T on {@code logits} with integer {@code targets} (NLL and ECE from {@link ProbabilityMetrics}). */
     public static Fit fit(float[][] logits, int[] targets) {
         if (logits.length != targets.length) {
             throw new IllegalArgumentException(logits.length + " logit rows for " + targets.length
@@ -109,116 +124,44 @@ public final class TemperatureScaling {
         if (logits.length == 0) {
             throw new IllegalArgumentException("no out-of-fold logits to fit a temperature on");
         }
-        double lo = Math.log(T_MIN);
-        double hi = Math.log(T_MAX);
-        double g = (Math.sqrt(5) - 1) / 2;
-        double a = hi - g * (hi - lo);
-        double b = lo + g * (hi - lo);
-        double fa = nll(logits, targets, Math.exp(a));
-        double fb = nll(logits, targets, Math.exp(b));
-        for (int it = 0; it < 100 && hi - lo > 1e-6; it++) {
-            if (fa <= fb) {
-                hi = b;
-                b = a;
-                fb = fa;
-                a = hi - g * (hi - lo);
-                fa = nll(logits, targets, Math.exp(a));
-            } else {
-                lo = a;
-                a = b;
-                fa = fb;
-                b = lo + g * (hi - lo);
-                fb = nll(logits, targets, Math.exp(b));
+        try (var scope = Memory.step()) {
+            Tensor z = ProbabilityMetrics.matrix(logits).to(torch.ScalarType.Double);
+            Tensor y = ProbabilityMetrics.labels(targets);
+            double lo = Math.log(T_MIN);
+            double hi = Math.log(T_MAX);
+            double g = (Math.sqrt(5) - 1) / 2;
+            double a = hi - g * (hi - lo);
+            double b = lo + g * (hi - lo);
+            double fa = ProbabilityMetrics.nll(z, y, Math.exp(a));
+            double fb = ProbabilityMetrics.nll(z, y, Math.exp(b));
+            for (int it = 0; it < 100 && hi - lo > 1e-6; it++) {
+                if (fa <= fb) {
+                    hi = b;
+                    b = a;
+                    fb = fa;
+                    a = hi - g * (hi - lo);
+                    fa = ProbabilityMetrics.nll(z, y, Math.exp(a));
+                } else {
+                    lo = a;
+                    a = b;
+                    fa = fb;
+                    b = lo + g * (hi - lo);
+                    fb = ProbabilityMetrics.nll(z, y, Math.exp(b));
+                }
             }
-        }
-        double t = Math.exp((lo + hi) / 2);
-        double before = nll(logits, targets, 1.0);
-        double after = nll(logits, targets, t);
-        if (after > before) {
-            // cannot happen for a convex objective with T = 1 inside the bracket; keep T = 1 if it does
-            t = 1.0;
-            after = before;
-        }
-        return new Fit(t, logits.length, before, after, ece(softmax(logits, 1.0), targets, ECE_BINS),
-                ece(softmax(logits, t), targets, ECE_BINS));
-    }
-
-    /** Mean negative log-likelihood of {@code targets} under {@code softmax(logits / t)}, in double precision. */
-    public static double nll(float[][] logits, int[] targets, double t) {
-        double s = 0;
-        for (int i = 0; i < logits.length; i++) {
-            float[] l = logits[i];
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : l) {
-                max = Math.max(max, v / t);
+            double t = Math.exp((lo + hi) / 2);
+            double before = ProbabilityMetrics.nll(z, y, 1.0);
+            double after = ProbabilityMetrics.nll(z, y, t);
+            if (after > before) {
+                // cannot happen for a convex objective with T = 1 inside the bracket; keep T = 1 if it does
+                t = 1.0;
+                after = before;
             }
-            double sum = 0;
-            for (float v : l) {
-                sum += Math.exp(v / t - max);
-            }
-            s += max + Math.log(sum) - l[targets[i]] / t;
+            // ECE of float32 probabilities, as the probabilities that inference writes
+            Tensor p1 = ProbabilityMetrics.softmax(z, 1.0).to(torch.ScalarType.Float);
+            Tensor pt = ProbabilityMetrics.softmax(z, t).to(torch.ScalarType.Float);
+            return new Fit(t, logits.length, before, after, ProbabilityMetrics.ece(p1, y, ECE_BINS),
+                    ProbabilityMetrics.ece(pt, y, ECE_BINS));
         }
-        return logits.length == 0 ? 0 : s / logits.length;
-    }
-
-    /** Mean NLL of {@code targets} under probabilities {@code probs} (clamped at 1e-12). */
-    public static double nllOfProbs(float[][] probs, int[] targets) {
-        double s = 0;
-        for (int i = 0; i < probs.length; i++) {
-            s -= Math.log(Math.max(1e-12, probs[i][targets[i]]));
-        }
-        return probs.length == 0 ? 0 : s / probs.length;
-    }
-
-    /**
-     * Expected calibration error: the sample-weighted mean over {@code bins} equal-width
-     * confidence bins of |accuracy - mean confidence|, confidence being the top probability
-     * (a confidence of exactly k/bins falls in the bin below, as {@code (lo, hi]}).
-     */
-    public static double ece(float[][] probs, int[] targets, int bins) {
-        if (bins < 1) {
-            throw new IllegalArgumentException("bins: " + bins + " (expected: >= 1)");
-        }
-        double[] conf = new double[bins];
-        double[] correct = new double[bins];
-        int[] count = new int[bins];
-        for (int i = 0; i < probs.length; i++) {
-            int top = Submission.argmax(probs[i]);
-            double c = probs[i][top];
-            int b = Math.min(bins - 1, Math.max(0, (int) Math.ceil(c * bins) - 1));
-            conf[b] += c;
-            correct[b] += top == targets[i] ? 1 : 0;
-            count[b]++;
-        }
-        double e = 0;
-        for (int b = 0; b < bins; b++) {
-            if (count[b] > 0) {
-                e += Math.abs(correct[b] - conf[b]) / probs.length;
-            }
-        }
-        return e;
-    }
-
-    /** Row-wise softmax of {@code logits / t} in float32 (computed in double). */
-    public static float[][] softmax(float[][] logits, double t) {
-        float[][] p = new float[logits.length][];
-        for (int i = 0; i < logits.length; i++) {
-            float[] l = logits[i];
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : l) {
-                max = Math.max(max, v / t);
-            }
-            double sum = 0;
-            double[] e = new double[l.length];
-            for (int k = 0; k < l.length; k++) {
-                e[k] = Math.exp(l[k] / t - max);
-                sum += e[k];
-            }
-            p[i] = new float[l.length];
-            for (int k = 0; k < l.length; k++) {
-                p[i][k] = (float) (e[k] / sum);
-            }
-        }
-        return p;
     }
 }

@@ -158,7 +158,6 @@ public final class MemoryProfiler {
     }
 
     private static MemoryProfile measure(Options o) {
-        org.bytedeco.pytorch.Device dev = o.device().toNative();
         Meter meter = Meter.of(o.device());
         boolean train = o.mode() == Mode.TRAIN;
         ImageModel model = null;
@@ -170,18 +169,18 @@ public final class MemoryProfiler {
             // now rather than by the collector in the middle of a later measurement
             try (var build = Memory.step()) {
                 model = Models.create(o.model(), new ModelOptions(o.numClasses(), 0.0, 0.0));
-                model.to(dev);
+                model.to(o.device());
                 if (o.channelsLast()) model.toChannelsLast();
                 model.train(train);
                 opt = train ? optimizer(model, o.optimizer()) : null;
                 ema = train && o.ema() ? new Ema(model, 0.9998, true) : null;
                 scaler = o.amp() == StepEngine.Amp.FP16 && o.device().isCuda()
-                        ? new LossScaler(true, 65536.0, 2.0, 0.5, 2000, dev) : LossScaler.disabled(dev);
+                        ? new LossScaler(true, 65536.0, 2.0, 0.5, 2000, o.device()) : LossScaler.disabled(o.device());
             }
             long weights = bytes(model.stateDict().values());
             long grads = train ? bytes(model.namedParameters().values().stream().filter(Tensor::requires_grad).toList()) : 0;
             long emaBytes = ema == null ? 0 : weights;
-            StepEngine engine = new StepEngine(model, opt, scaler, ema, TrainConfig.defaults(), o.amp(), dev, null);
+            StepEngine engine = new StepEngine(model, opt, scaler, ema, TrainConfig.defaults(), o.amp(), o.device(), null);
             Step kept = null;
             for (int s = 0; s < o.warmupSteps() + o.steps(); s++) {
                 Step r = train ? trainStep(engine, scaler, o, meter) : inferStep(engine, o, meter);

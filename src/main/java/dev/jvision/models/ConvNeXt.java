@@ -344,7 +344,7 @@ public final class ConvNeXt extends ImageModel {
                 truncNormal(w, INIT_STD);
                 fresh.namedParameters().get("bias").zero_();
                 Tensor ref = old.namedParameters().get("weight");
-                fresh.to(ref.device());
+                fresh.to(dev.jvision.runtime.Device.of(ref.device()));
             }
             fc = fresh;
             replaceChild("fc", fc);

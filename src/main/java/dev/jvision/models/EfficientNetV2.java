@@ -34,6 +34,10 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>{@link #create(Arch, ModelOptions)} builds any architecture definition (for example a
  * tiny one in tests). The model owns its weights until {@link #close()}. Not thread-safe.
+ *
+ * <p>Longer than 400 lines on purpose: like timm's efficientnet.py it keeps the block types,
+ * the architecture tables of every variant and the model in one file, so the variants can be
+ * read against each other.
  */
 public final class EfficientNetV2 extends ImageModel {
     /** Family name in {@link ModelSpec#family()}. */

@@ -19,4 +19,14 @@ public record ModelSpec(String name, String family, int inputSize, double[] mean
                         double cropPct, String interpolation, Function<ModelOptions, ImageModel> factory) {
     public static final double[] IMAGENET_MEAN = {0.485, 0.456, 0.406};
     public static final double[] IMAGENET_STD = {0.229, 0.224, 0.225};
+
+    /**
+     * The spec of a user's own {@link ImageModel} (not in the registry, no factory): inputs
+     * normalised with the ImageNet mean and std, evaluated uncropped.
+     *
+     * @param name the model's name, recorded in checkpoints
+     */
+    public static ModelSpec custom(String name) {
+        return new ModelSpec(name, "custom", 224, IMAGENET_MEAN, IMAGENET_STD, 1.0, "bilinear", null);
+    }
 }

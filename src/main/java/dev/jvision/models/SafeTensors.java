@@ -52,7 +52,10 @@ public final class SafeTensors {
     /**
      * Reads {@code file} (memory-mapped) into CPU tensors.
      *
-     * @throws IOException with the file name and what is malformed
+     * @throws java.nio.file.NoSuchFileException when the file does not exist
+     * @throws IOException when reading fails
+     * @throws IllegalArgumentException naming the file and what is malformed (truncated, not a
+     *         safetensors file, bad header, unsupported dtype): bad input, as any other
      */
     public static Contents read(Path file) throws IOException {
         NativeRuntime.init();
@@ -62,13 +65,13 @@ public final class SafeTensors {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
-                throw new IOException(file + ": not a safetensors file (" + size + " bytes; expected an 8-byte header length)");
+                throw new IllegalArgumentException(file + ": not a safetensors file (" + size + " bytes; expected an 8-byte header length)");
             }
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             ch.read(lenBuf, 0);
             long headerLen = lenBuf.flip().getLong();
             if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > size) {
-                throw new IOException(file + ": not a safetensors file (header length " + headerLen
+                throw new IllegalArgumentException(file + ": not a safetensors file (header length " + headerLen
                         + " does not fit a file of " + size + " bytes)");
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
@@ -77,10 +80,10 @@ public final class SafeTensors {
             try {
                 header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new IOException(file + ": malformed safetensors header: " + e.getMessage(), e);
+                throw new IllegalArgumentException(file + ": malformed safetensors header: " + e.getMessage(), e);
             }
             if (header == null || !header.isObject()) {
-                throw new IOException(file + ": malformed safetensors header (expected a JSON object)");
+                throw new IllegalArgumentException(file + ": malformed safetensors header (expected a JSON object)");
             }
             long dataStart = 8 + headerLen;
             long dataLen = size - dataStart;
@@ -109,13 +112,13 @@ public final class SafeTensors {
         String dtype = spec.path("dtype").asText("");
         torch.ScalarType type = scalarType(dtype);
         if (type == null) {
-            throw new IOException(file + ": tensor '" + name + "' has dtype '" + dtype
+            throw new IllegalArgumentException(file + ": tensor '" + name + "' has dtype '" + dtype
                     + "' (expected one of F32, F64, F16, BF16, I64, I32, I16, I8, U8, BOOL)");
         }
         JsonNode shapeNode = spec.path("shape");
         JsonNode offsets = spec.path("data_offsets");
         if (!shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2) {
-            throw new IOException(file + ": tensor '" + name + "' lacks shape or data_offsets");
+            throw new IllegalArgumentException(file + ": tensor '" + name + "' lacks shape or data_offsets");
         }
         long[] shape = new long[shapeNode.size()];
         long numel = 1;
@@ -127,7 +130,7 @@ public final class SafeTensors {
         long end = offsets.get(1).asLong();
         long expected = numel * elementSize(dtype);
         if (begin < 0 || end < begin || end > dataLen || end - begin != expected) {
-            throw new IOException(file + ": tensor '" + name + "' data_offsets [" + begin + ", " + end
+            throw new IllegalArgumentException(file + ": tensor '" + name + "' data_offsets [" + begin + ", " + end
                     + "] do not hold " + expected + " bytes within " + dataLen + " data bytes");
         }
         Tensor t = torch.empty(shape, new TensorOptions(type), new org.bytedeco.pytorch.MemoryFormatOptional());

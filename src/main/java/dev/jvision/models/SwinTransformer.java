@@ -35,6 +35,10 @@ import org.bytedeco.pytorch.global.torch;
  * window multiples, mask computed for the padded map).
  *
  * <p>Owns its weights until {@link #close()}; not thread-safe.
+ *
+ * <p>Length: one model family per file, as timm keeps it (blocks, model, checkpoint names,
+ * variant registrations), so a reader compares it with timm's {@code swin_transformer.py} side
+ * by side; the attention itself is {@code nn.WindowAttention}.
  */
 public final class SwinTransformer extends ImageModel {
     private final Config config;
@@ -523,8 +527,9 @@ public final class SwinTransformer extends ImageModel {
             Linear old = fc;
             Linear fresh = new Linear(features, numClasses);
             initWeights(fresh);
-            if (!old.stateDict().get("weight").device().equals(fresh.stateDict().get("weight").device())) {
-                fresh.to(old.stateDict().get("weight").device());
+            dev.jvision.runtime.Device at = dev.jvision.runtime.Device.of(old.stateDict().get("weight").device());
+            if (!at.equals(dev.jvision.runtime.Device.of(fresh.stateDict().get("weight").device()))) {
+                fresh.to(at);
             }
             fc = fresh;
             replaceChild("fc", fresh);

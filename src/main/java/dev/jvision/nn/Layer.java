@@ -1,5 +1,6 @@
 package dev.jvision.nn;
 
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Kernels;
 import dev.jvision.runtime.NativeRuntime;
 import java.util.ArrayList;
@@ -7,7 +8,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -133,7 +133,7 @@ public abstract class Layer implements AutoCloseable {
     /** Moves every parameter and buffer to {@code device}, keeping tensor identities. */
     public final void to(Device device) {
         for (Tensor t : stateDict().values()) {
-            try (Tensor moved = t.to(device, t.scalar_type())) {
+            try (Tensor moved = t.to(device.toNative(), t.scalar_type())) {
                 t.set_data(moved);
             }
         }

@@ -1,10 +1,10 @@
 package dev.jvision.optim;
 
+import dev.jvision.runtime.Device;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -36,8 +36,8 @@ public final class LossScaler implements AutoCloseable {
         this.growth = growth;
         this.backoff = backoff;
         this.growthInterval = growthInterval;
-        TensorOptions f = new TensorOptions(torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device));
-        TensorOptions i = new TensorOptions(torch.ScalarType.Int).device(new org.bytedeco.pytorch.DeviceOptional(device));
+        TensorOptions f = new TensorOptions(torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device.toNative()));
+        TensorOptions i = new TensorOptions(torch.ScalarType.Int).device(new org.bytedeco.pytorch.DeviceOptional(device.toNative()));
         scale = keep(torch.full(new long[] {1}, new Scalar(initScale), f));
         growthTracker = keep(torch.zeros(new long[] {1}, i));
         foundInf = keep(torch.zeros(new long[] {1}, f));

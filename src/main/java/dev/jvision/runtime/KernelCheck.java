@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@code -Djvision.selfcheck.fail=KERNEL[,KERNEL...]} (or {@code all}) makes kernels fail on
  * purpose, to exercise the safe paths. Runs once, from {@link NativeRuntime#init()}; not meant
  * to be called concurrently with model code.
+ *
+ * <p>Longer than 400 lines on purpose: each kernel's plain Java reference sits next to the
+ * inputs it is checked on, so that a reader can verify a check without jumping between files.
  */
 public final class KernelCheck {
     private static final Logger LOG = LoggerFactory.getLogger(KernelCheck.class);

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerScope;
 
 /**
  * Native memory discipline and statistics.
@@ -20,8 +19,8 @@ public final class Memory {
     private Memory() {}
 
     /** Opens a scope that frees every native object created in it on this thread when closed. */
-    public static PointerScope step() {
-        return new PointerScope();
+    public static StepScope step() {
+        return new StepScope();
     }
 
     /** Resident set size of this process in bytes, or -1 where /proc is not available. */

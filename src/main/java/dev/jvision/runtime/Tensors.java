@@ -65,6 +65,17 @@ public final class Tensors {
         }
     }
 
+    /** The elements of {@code t} (any device/dtype) as float64, in row-major order. */
+    public static double[] toDoubles(Tensor t) {
+        try (Tensor c = t.to(new Device(torch.DeviceType.CPU), torch.ScalarType.Double).contiguous()) {
+            double[] out = new double[(int) c.numel()];
+            if (out.length > 0) {
+                new org.bytedeco.javacpp.DoublePointer(c.data_ptr()).get(out);
+            }
+            return out;
+        }
+    }
+
     /** The elements of {@code t} as int64. */
     public static long[] toLongs(Tensor t) {
         try (Tensor c = t.to(new Device(torch.DeviceType.CPU), torch.ScalarType.Long).contiguous()) {

@@ -1,9 +1,9 @@
 package dev.jvision.track;
 
+import dev.jvision.runtime.Device;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -15,7 +15,7 @@ public final class MemoryStats {
 
     /** Peak bytes for {@code device}, or -1 when unknown. */
     public static long peakBytes(Device device) {
-        if (device != null && device.is_cuda()) {
+        if (device != null && device.isCuda()) {
             try {
                 var stats = torch.getDeviceStats((byte) Math.max(0, device.index()));
                 return stats.allocated_bytes().peak();
@@ -28,7 +28,7 @@ public final class MemoryStats {
 
     /** Bytes currently allocated by the CUDA caching allocator on {@code device}; -1 on CPU or when unknown. */
     public static long allocatedBytes(Device device) {
-        if (device != null && device.is_cuda()) {
+        if (device != null && device.isCuda()) {
             try {
                 return torch.getDeviceStats((byte) Math.max(0, device.index())).allocated_bytes().current();
             } catch (Throwable e) {
@@ -40,7 +40,7 @@ public final class MemoryStats {
 
     /** Bytes reserved (allocated plus cached) by the CUDA caching allocator; -1 on CPU or when unknown. */
     public static long reservedBytes(Device device) {
-        if (device != null && device.is_cuda()) {
+        if (device != null && device.isCuda()) {
             try {
                 return torch.getDeviceStats((byte) Math.max(0, device.index())).reserved_bytes().current();
             } catch (Throwable e) {
@@ -52,7 +52,7 @@ public final class MemoryStats {
 
     /** Resets the CUDA allocator's peak statistics (no-op on CPU). */
     public static void resetPeak(Device device) {
-        if (device != null && device.is_cuda()) {
+        if (device != null && device.isCuda()) {
             try {
                 torch.resetPeakStats((byte) Math.max(0, device.index()));
             } catch (Throwable e) {

@@ -25,9 +25,15 @@ public final class RunDir implements AutoCloseable {
     private FileAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender;
 
     private RunDir(Path dir) throws IOException {
+        this(dir, true);
+    }
+
+    private RunDir(Path dir, boolean log) throws IOException {
         this.dir = dir;
         this.metrics = new MetricsLog(dir.resolve("metrics.csv"));
-        attachLog();
+        if (log) {
+            attachLog();
+        }
     }
 
     /** Creates a fresh run folder for {@code exp} and writes its effective config. */
@@ -45,11 +51,24 @@ public final class RunDir implements AutoCloseable {
 
     /** Opens an existing run folder (for inference or to add results). */
     public static RunDir open(Path dir) throws IOException {
+        requireRunDir(dir);
+        return new RunDir(dir);
+    }
+
+    private static void requireRunDir(Path dir) {
         if (!Files.isDirectory(dir) || !Files.isRegularFile(dir.resolve("config.yaml"))) {
             throw new IllegalArgumentException("run folder " + dir + ": not found or has no config.yaml "
                     + "(expected: a folder made by `jvision train` or `jvision pipeline`)");
         }
-        return new RunDir(dir);
+    }
+
+    /**
+     * Opens rank 0's run folder on another rank of a distributed run: like {@link #open} but
+     * without appending this process's log to {@code run.log}, which rank 0 alone writes.
+     */
+    public static RunDir openAsWorker(Path dir) throws IOException {
+        requireRunDir(dir);
+        return new RunDir(dir, false);
     }
 
     /** The folder. */

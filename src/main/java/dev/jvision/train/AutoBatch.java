@@ -7,9 +7,9 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.optim.Ema;
 import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.StepOptimizer;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.track.MemoryStats;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code train.auto_batch_size}: the largest batch size that fits on the GPU, found by real
- * forward/backward/optimiser steps on random images with a throwaway model (doubling from
+ * forward/backward/optimiser steps on random images with throwaway models from the fit's
+ * {@link ModelFactory} (doubling from
  * {@code train.batch_size}, then bisecting). On CPU the configured size is kept. Stateless.
  */
 final class AutoBatch {
@@ -28,8 +29,8 @@ final class AutoBatch {
 
     private AutoBatch() {}
 
-    static int find(Trainer trainer, String arch, TrainConfig t, Experiment exp, Device device) {
-        if (!device.is_cuda()) {
+    static int find(ModelFactory factory, TrainConfig t, Experiment exp, Device device) {
+        if (!device.isCuda()) {
             LOG.info("train.auto_batch_size needs a CUDA device; keeping batch_size {}", t.batchSize());
             return t.batchSize();
         }
@@ -37,7 +38,7 @@ final class AutoBatch {
         int hi = -1;
         int b = t.batchSize();
         while (b <= MAX) {
-            if (fits(trainer, arch, t, exp, device, b)) {
+            if (fits(factory, t, exp, device, b)) {
                 lo = b;
                 b *= 2;
             } else {
@@ -47,18 +48,18 @@ final class AutoBatch {
         }
         if (lo == 0) {
             for (b = t.batchSize() / 2; b >= 1; b /= 2) {
-                if (fits(trainer, arch, t, exp, device, b)) {
+                if (fits(factory, t, exp, device, b)) {
                     lo = b;
                     break;
                 }
             }
-            if (lo == 0) throw new IllegalStateException("auto batch size: even batch size 1 does not fit on " + device.str().getString());
+            if (lo == 0) throw new IllegalStateException("auto batch size: even batch size 1 does not fit on " + device.toString());
             hi = lo * 2;
         }
         if (hi > 0) {
             while (hi - lo > Math.max(1, lo / 8)) {
                 int mid = (lo + hi) / 2;
-                if (fits(trainer, arch, t, exp, device, mid)) lo = mid;
+                if (fits(factory, t, exp, device, mid)) lo = mid;
                 else hi = mid;
             }
         }
@@ -68,9 +69,9 @@ final class AutoBatch {
         return chosen;
     }
 
-    private static boolean fits(Trainer trainer, String arch, TrainConfig t, Experiment exp, Device device, int b) {
+    private static boolean fits(ModelFactory factory, TrainConfig t, Experiment exp, Device device, int b) {
         int size = exp.data().imgSize();
-        try (ImageModel model = trainer.buildModel(arch, exp.model().numClasses());
+        try (ImageModel model = factory.create();
              BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(), device,
                      exp.model().channelsLast());
              StepOptimizer opt = Trainer.buildOptimizer(model, t);
@@ -81,11 +82,11 @@ final class AutoBatch {
             for (int i = 0; i < 2; i++) {
                 try (var scope = Memory.step()) {
                     Tensor raw = torch.randint(255, new long[] {b, size, size, 3},
-                            new TensorOptions(torch.ScalarType.Byte).device(new org.bytedeco.pytorch.DeviceOptional(device)));
+                            new TensorOptions(torch.ScalarType.Byte).device(new org.bytedeco.pytorch.DeviceOptional(device.toNative())));
                     Tensor x = transform.train(raw, i);
-                    Tensor y = torch.zeros(new long[] {b, exp.model().numClasses()},
-                            new TensorOptions(torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device)))
-                            .add(new Scalar(1.0 / exp.model().numClasses()));
+                    Tensor y = torch.zeros(new long[] {b, model.numClasses()},
+                            new TensorOptions(torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device.toNative())))
+                            .add(new Scalar(1.0 / model.numClasses()));
                     engine.accumulate(x, y);
                     engine.step(t.lr());
                 }

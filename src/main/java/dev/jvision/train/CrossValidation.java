@@ -1,23 +1,37 @@
 package dev.jvision.train;
 
 import dev.jvision.config.Experiment;
+import dev.jvision.data.Dataset;
 import dev.jvision.data.Folds;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
 import dev.jvision.metrics.ClassificationMetrics;
+import dev.jvision.runtime.AtomicFiles;
+import dev.jvision.runtime.Device;
+import dev.jvision.runtime.dist.Distributed;
+import dev.jvision.runtime.dist.GradientSync;
 import dev.jvision.track.MemoryStats;
+import dev.jvision.track.OofLogits;
 import dev.jvision.track.RunDir;
+import dev.jvision.train.listeners.LoggingListener;
+import dev.jvision.train.listeners.MetricsCsvListener;
+import dev.jvision.train.listeners.ProgressListener;
+import dev.jvision.train.listeners.TensorBoardListener;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.pytorch.Device;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stratified K-fold training: splits the labelled samples with {@code train.n_folds} and the
- * experiment seed, trains the folds listed in {@code train.folds} (all by default) one after
- * the other, and scores the out-of-fold predictions. Not thread-safe.
+ * Stratified K-fold training on the {@link Trainer}: splits the labelled samples with
+ * {@code train.n_folds} and the experiment seed, trains the folds listed in {@code train.folds}
+ * (all by default) one after the other into a run folder (checkpoints, {@code metrics.csv},
+ * TensorBoard, {@code fold<k>/result.json}), and scores the out-of-fold predictions. Each fold's
+ * model, optimiser and buffers are closed when its fit returns, and the CUDA cache is emptied,
+ * so folds do not accumulate native memory. Not thread-safe.
  */
 public final class CrossValidation {
     private static final Logger LOG = LoggerFactory.getLogger(CrossValidation.class);
@@ -36,8 +50,8 @@ public final class CrossValidation {
     /**
      * Trains every selected fold; with {@code resume}, folds whose {@code result.json} exists
      * are read back instead of trained and an interrupted fold continues from its
-     * {@code last.safetensors}. Between folds all native memory of the fold is released (and
-     * the CUDA cache emptied). Writes {@code oof_logits.csv} (out-of-fold logits, for calibration and ensemble weighting) atomically.
+     * {@code last.safetensors}. Writes {@code oof_logits.csv} (out-of-fold logits, for
+     * calibration and ensemble weighting) atomically.
      */
     public static Result run(Experiment exp, List<Sample> samples, ImageCache cache, Device device,
                              List<String> classNames, RunDir run, boolean resume) throws IOException {
@@ -52,33 +66,44 @@ public final class CrossValidation {
                     + maxLabel + ", the largest target in the training CSV)");
         }
         int[] fold = Folds.stratified(labels, k, exp.experiment().seed());
-        List<Integer> selected = exp.train().folds();
-        if (selected == null) {
-            selected = new ArrayList<>();
-            for (int f = 0; f < k; f++) {
-                selected.add(f);
-            }
-        }
-        Trainer trainer = new Trainer(exp, device, classNames);
         List<FoldResult> results = new ArrayList<>();
-        for (int f : selected) {
-            List<Sample> tr = new ArrayList<>();
-            List<Sample> va = new ArrayList<>();
-            for (int i = 0; i < samples.size(); i++) {
-                (fold[i] == f ? va : tr).add(samples.get(i));
+        try (ProgressListener progress = new ProgressListener();
+             TensorBoardListener tb = new TensorBoardListener(run.dir().resolve("tensorboard"))) {
+            for (int f : selectedFolds(exp)) {
+                List<Sample> tr = new ArrayList<>();
+                List<Sample> va = new ArrayList<>();
+                for (int i = 0; i < samples.size(); i++) {
+                    (fold[i] == f ? va : tr).add(samples.get(i));
+                }
+                FoldResult r = resume ? readResult(run.foldDir(f), va) : null;
+                if (r != null) {
+                    LOG.info("fold {}: already finished (result.json), not retrained", f);
+                } else {
+                    Trainer.Builder b = Trainer.builder(exp).device(device).fold(f).classNames(classNames)
+                            .checkpoints(run.foldDir(f)).resume(resume)
+                            .listener(new LoggingListener()).listener(new MetricsCsvListener(run.metrics()))
+                            .listener(progress);
+                    if (exp.train().tensorboard()) {
+                        b.listener(tb);
+                    }
+                    if (Distributed.current() != null) {
+                        b.distributed(Distributed.current(), GradientSync.DEFAULT_BUCKET_BYTES);
+                    }
+                    String arch = exp.model().modelForFold(f);
+                    FitResult fit = b.build().fit(ModelFactory.of(exp.model(), arch, exp.model().numClasses(), device),
+                            Dataset.of(tr, cache), Dataset.of(va, cache));
+                    r = new FoldResult(f, fit.best().epoch(), fit.best().f1(), fit.best().accuracy(), fit.best().loss(),
+                            fit.bestCheckpoint(), va, fit.bestLogits(), fit.seconds());
+                    if (Distributed.isMain()) {
+                        writeResult(run.foldDir(f).resolve("result.json"), arch, r);
+                    }
+                    // the fold's natives are closed; hand the allocator's cached blocks back
+                    MemoryStats.emptyCudaCache();
+                }
+                LOG.info("fold {} done: best val_f1 {} (epoch {}) in {} s", f, String.format("%.4f", r.bestF1()),
+                        r.bestEpoch(), String.format("%.0f", r.seconds()));
+                results.add(r);
             }
-            FoldResult r = resume ? Trainer.readResult(run.foldDir(f), va) : null;
-            if (r != null) {
-                LOG.info("fold {}: already finished (result.json), not retrained", f);
-            } else {
-                r = trainer.fit(f, tr, va, cache, run, resume);
-                // the fold's model, optimiser and EMA are closed: give freed blocks back
-                System.gc();
-                MemoryStats.emptyCudaCache();
-            }
-            LOG.info("fold {} done: best val_f1 {} (epoch {}) in {} s", f, String.format("%.4f", r.bestF1()),
-                    r.bestEpoch(), String.format("%.0f", r.seconds()));
-            results.add(r);
         }
         double mean = results.stream().mapToDouble(FoldResult::bestF1).average().orElse(0);
         List<Integer> preds = new ArrayList<>();
@@ -93,10 +118,49 @@ public final class CrossValidation {
         int[] pa = preds.stream().mapToInt(Integer::intValue).toArray();
         int[] ta = targets.stream().mapToInt(Integer::intValue).toArray();
         double oof = ClassificationMetrics.macroF1(pa, ta, exp.model().numClasses());
-        if (results.stream().allMatch(r -> r.oofLogits() != null)) {
-            OofLogits.of(results).write(run.dir().resolve(OofLogits.FILE));
+        if (Distributed.isMain() && results.stream().allMatch(r -> r.oofLogits() != null)) {
+            FoldResult.gatherOof(results).write(run.dir().resolve(OofLogits.FILE));
         }
         double oofAcc = ClassificationMetrics.accuracy(pa, ta);
         return new Result(results, mean, oof, oofAcc);
+    }
+
+    /** The folds {@code train.folds} selects: all of {@code train.n_folds} by default. */
+    public static List<Integer> selectedFolds(Experiment exp) {
+        if (exp.train().folds() != null) {
+            return exp.train().folds();
+        }
+        List<Integer> all = new ArrayList<>();
+        for (int f = 0; f < exp.train().nFolds(); f++) {
+            all.add(f);
+        }
+        return all;
+    }
+
+    /** What result.json holds: the fold's scores and out-of-fold logits. */
+    public record SavedResult(int fold, String model, int bestEpoch, double bestF1, double bestAcc, double bestLoss,
+                              double seconds, List<String> ids, float[][] oofLogits) {}
+
+    private static void writeResult(Path file, String arch, FoldResult r) throws IOException {
+        List<String> ids = r.validation().stream().map(Sample::id).toList();
+        SavedResult s = new SavedResult(r.fold(), arch, r.bestEpoch(), r.bestF1(), r.bestAcc(), r.bestLoss(),
+                r.seconds(), ids, r.oofLogits());
+        AtomicFiles.write(file, tmp -> Checkpoints.JSON.writeValue(tmp.toFile(), s));
+    }
+
+    /** Reads a finished fold's {@code result.json}, or null when the fold has not finished. */
+    public static FoldResult readResult(Path foldDir, List<Sample> val) throws IOException {
+        Path f = foldDir.resolve("result.json");
+        if (!Files.isRegularFile(f)) {
+            return null;
+        }
+        SavedResult s = Checkpoints.JSON.readValue(f.toFile(), SavedResult.class);
+        List<String> ids = val.stream().map(Sample::id).toList();
+        if (!ids.equals(s.ids())) {
+            throw new IllegalArgumentException(f + ": validation samples differ from this run's fold split "
+                    + "(expected: the same data and train.n_folds / experiment.seed)");
+        }
+        return new FoldResult(s.fold(), s.bestEpoch(), s.bestF1(), s.bestAcc(), s.bestLoss(),
+                foldDir.resolve("best.safetensors"), val, s.oofLogits(), s.seconds());
     }
 }

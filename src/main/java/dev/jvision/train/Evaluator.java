@@ -3,20 +3,23 @@ package dev.jvision.train;
 import dev.jvision.augment.BatchTransform;
 import dev.jvision.data.Batch;
 import dev.jvision.data.BatchLoader;
+import dev.jvision.data.Dataset;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
+import dev.jvision.metrics.ProbabilityMetrics;
 import dev.jvision.models.ImageModel;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import java.util.List;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Runs a model in evaluation mode over samples and returns float32 probabilities (softmax of
- * the logits), in sample order; one native scope per batch. Stateless; the model must not be
+ * Runs a model in evaluation mode over samples and returns its logits in sample order; one
+ * native scope per batch. Probabilities and losses of those logits come from
+ * {@link ProbabilityMetrics}. Stateless; the model must not be
  * used by another thread meanwhile.
  */
 public final class Evaluator {
@@ -25,17 +28,23 @@ public final class Evaluator {
     /** Logits for every sample, {@code [samples][classes]}. */
     public static float[][] logits(ImageModel model, BatchTransform transform, List<Sample> samples,
                                    ImageCache cache, int batchSize, int prefetch, Device device) {
+        return logits(model, transform, Dataset.of(samples, cache), cache.size(), batchSize, prefetch, device);
+    }
+
+    /** Logits for every item of {@code data} brought to {@code size} pixels, {@code [items][classes]}. */
+    public static float[][] logits(ImageModel model, BatchTransform transform, Dataset data, int size, int batchSize,
+                                   int prefetch, Device device) {
         boolean was = model.isTraining();
         model.train(false);
         int c = model.numClasses();
-        float[][] out = new float[samples.size()][];
+        float[][] out = new float[data.size()][];
         int row = 0;
         try (NoGradGuard ng = new NoGradGuard();
-             BatchLoader loader = new BatchLoader(cache, samples, batchSize, false, 0, false, prefetch)) {
+             BatchLoader loader = new BatchLoader(data, size, batchSize, false, 0, false, prefetch)) {
             while (loader.hasNext()) {
                 Batch b = loader.next();
                 try (var scope = Memory.step()) {
-                    Tensor x = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3).to(device, torch.ScalarType.Byte);
+                    Tensor x = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3).to(device.toNative(), torch.ScalarType.Byte);
                     float[] flat = Tensors.toFloats(model.forward(transform.eval(x)));
                     for (int i = 0; i < b.size(); i++) {
                         float[] r = new float[c];
@@ -48,37 +57,5 @@ public final class Evaluator {
             model.train(was);
         }
         return out;
-    }
-
-    /** Row-wise softmax of {@code logits} (numerically stable), divided by {@code temperature}. */
-    public static float[][] softmax(float[][] logits, double temperature) {
-        float[][] p = new float[logits.length][];
-        for (int i = 0; i < logits.length; i++) {
-            float[] l = logits[i];
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : l) {
-                max = Math.max(max, v / temperature);
-            }
-            double sum = 0;
-            double[] e = new double[l.length];
-            for (int k = 0; k < l.length; k++) {
-                e[k] = Math.exp(l[k] / temperature - max);
-                sum += e[k];
-            }
-            p[i] = new float[l.length];
-            for (int k = 0; k < l.length; k++) {
-                p[i][k] = (float) (e[k] / sum);
-            }
-        }
-        return p;
-    }
-
-    /** Mean negative log-likelihood of {@code targets} under {@code probs}. */
-    public static double nll(float[][] probs, int[] targets) {
-        double s = 0;
-        for (int i = 0; i < probs.length; i++) {
-            s -= Math.log(Math.max(1e-12, probs[i][targets[i]]));
-        }
-        return probs.length == 0 ? 0 : s / probs.length;
     }
 }

@@ -1,5 +1,6 @@
 package dev.jvision.train;
 
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Tensors;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -16,7 +17,7 @@ public final class Losses {
     private Losses() {}
 
     /** One-hot float32 {@code [N, numClasses]} targets on {@code like}'s device. */
-    public static Tensor oneHot(int[] labels, int numClasses, org.bytedeco.pytorch.Device device) {
+    public static Tensor oneHot(int[] labels, int numClasses, Device device) {
         float[] t = new float[labels.length * numClasses];
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= numClasses) {
@@ -25,7 +26,7 @@ public final class Losses {
             }
             t[i * numClasses + labels[i]] = 1f;
         }
-        return Tensors.fromFloats(t, labels.length, numClasses).to(device, torch.ScalarType.Float);
+        return Tensors.fromFloats(t, labels.length, numClasses).to(device.toNative(), torch.ScalarType.Float);
     }
 
     /** Label smoothing of soft targets: {@code t * (1 - eps) + eps / C}. */

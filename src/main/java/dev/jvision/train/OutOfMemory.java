@@ -1,7 +1,7 @@
 package dev.jvision.train;
 
+import dev.jvision.runtime.Device;
 import dev.jvision.track.MemoryStats;
-import org.bytedeco.pytorch.Device;
 
 /**
  * Turns libtorch's CUDA out-of-memory error into a message with the peak memory and a batch
@@ -23,7 +23,7 @@ final class OutOfMemory {
         int suggest = Math.max(1, batchSize / 2);
         MemoryStats.emptyCudaCache();
         return new IllegalStateException(String.format("out of memory on %s at batch size %d (peak %d MB); "
-                + "try --set train.batch_size=%d, train.amp: bf16, or train.auto_batch_size: true", device.str().getString(),
+                + "try --set train.batch_size=%d, train.amp: bf16, or train.auto_batch_size: true", device.toString(),
                 batchSize, peak, suggest), e);
     }
 }

@@ -6,11 +6,12 @@ import dev.jvision.optim.Ema;
 import dev.jvision.optim.GradClip;
 import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.StepOptimizer;
+import dev.jvision.runtime.Autocast;
+import dev.jvision.runtime.Device;
+import dev.jvision.runtime.dist.GradientSync;
 import java.util.List;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * The inner loop of training, without data: forward under autocast, soft-target loss,
@@ -31,6 +32,7 @@ public final class StepEngine {
     private final Amp amp;
     private final Device device;
     private final Tensor classWeights;
+    private final GradientSync sync;
     private int pending;
 
     /**
@@ -38,6 +40,17 @@ public final class StepEngine {
      */
     public StepEngine(Layer model, StepOptimizer optimizer, LossScaler scaler, Ema ema, TrainConfig cfg, Amp amp,
                       Device device, Tensor classWeights) {
+        this(model, optimizer, scaler, ema, cfg, amp, device, classWeights, null);
+    }
+
+    /**
+     * A data-parallel engine: {@link #step} first averages the gradients over the ranks of
+     * {@code sync} (null: single process), before unscaling and clipping, so every rank takes the
+     * same skip and clipping decision.
+     */
+    public StepEngine(Layer model, StepOptimizer optimizer, LossScaler scaler, Ema ema, TrainConfig cfg, Amp amp,
+                      Device device, Tensor classWeights, GradientSync sync) {
+        this.sync = sync;
         this.model = model;
         this.optimizer = optimizer;
         this.scaler = scaler;
@@ -49,12 +62,12 @@ public final class StepEngine {
     }
 
     /** Resolves {@code train.amp} for {@code device}: auto is bf16 on CUDA and off elsewhere. */
-    public static Amp resolveAmp(String amp, Device device) {
+    public static Amp resolveAmp(TrainConfig.Amp amp, Device device) {
         return switch (amp) {
-            case "bf16" -> Amp.BF16;
-            case "fp16" -> Amp.FP16;
-            case "off" -> Amp.OFF;
-            default -> device.is_cuda() ? Amp.BF16 : Amp.OFF;
+            case BF16 -> Amp.BF16;
+            case FP16 -> Amp.FP16;
+            case OFF -> Amp.OFF;
+            case AUTO -> device.isCuda() ? Amp.BF16 : Amp.OFF;
         };
     }
 
@@ -63,33 +76,28 @@ public final class StepEngine {
         return amp;
     }
 
+    /** The autocast region of this engine's mode; the caller closes it. */
+    public Autocast autocast() {
+        return switch (amp) {
+            case OFF -> Autocast.off();
+            case BF16 -> Autocast.bf16(device);
+            case FP16 -> Autocast.fp16(device);
+        };
+    }
+
     /** Forward pass under autocast (when on); the logits' dtype follows autocast. */
     public Tensor forward(Tensor x) {
-        if (amp == Amp.OFF) {
+        try (Autocast ac = autocast()) {
             return model.forward(x);
-        }
-        torch.DeviceType dt = device.type();
-        boolean was = torch.is_autocast_enabled(dt);
-        torch.ScalarType prev = torch.get_autocast_dtype(dt);
-        torch.set_autocast_dtype(dt, amp == Amp.BF16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Half);
-        torch.set_autocast_enabled(dt, true);
-        torch.increment_nesting();
-        try {
-            return model.forward(x);
-        } finally {
-            if (torch.decrement_nesting() == 0) {
-                torch.clear_cache();
-            }
-            torch.set_autocast_enabled(dt, was);
-            torch.set_autocast_dtype(dt, prev);
         }
     }
 
     /** The configured loss of {@code logits} against soft {@code targets} (float32 scalar). */
     public Tensor loss(Tensor logits, Tensor targets) {
-        return "bce".equals(cfg.loss())
-                ? Losses.binaryCrossEntropy(logits, targets, cfg.labelSmoothing(), classWeights)
-                : Losses.softTargetCrossEntropy(logits, targets, cfg.labelSmoothing(), classWeights);
+        return switch (cfg.loss()) {
+            case BCE -> Losses.binaryCrossEntropy(logits, targets, cfg.labelSmoothing(), classWeights);
+            case CE -> Losses.softTargetCrossEntropy(logits, targets, cfg.labelSmoothing(), classWeights);
+        };
     }
 
     /**
@@ -122,6 +130,9 @@ public final class StepEngine {
      */
     public boolean step(double lr) {
         List<Tensor> params = optimizer.parameters();
+        if (sync != null) {
+            sync.averageGradients(params);
+        }
         boolean skip = scaler.unscale(params);
         if (!skip) {
             if (cfg.gradClip() > 0) {

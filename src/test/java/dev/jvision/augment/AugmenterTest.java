@@ -4,10 +4,10 @@ import static dev.jvision.augment.AugmentSamplerTest.cfg;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jvision.config.AugmentConfig;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import java.util.SplittableRandom;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The device pipeline on CPU tensors: exactness, mixing, determinism, shapes. */
 class AugmenterTest {
-    private static final Device CPU = new Device(torch.DeviceType.CPU);
+    private static final Device CPU = Device.CPU;
     private static final double[] ZERO = {0, 0, 0};
     private static final double[] ONE = {1, 1, 1};
 

@@ -144,6 +144,26 @@ class ConfigsTest {
     }
 
     @Test
+    void unknownChoice_namesFileLineKeyValueAndEveryChoice() {
+        assertEquals("t.yaml:3 train.optimizer: 'adam' (expected: one of adamw, sgd)",
+                fails("train:\n  epochs: 2\n  optimizer: adam\n", "t.yaml").getMessage());
+        assertEquals("t.yaml:2 train.amp: 'bf32' (expected: one of auto, bf16, fp16, off)",
+                fails("train:\n  amp: bf32\n", "t.yaml").getMessage());
+        assertEquals("t.yaml:2 train.monitor: 'VAL_F1' (expected: one of val_f1, val_acc, val_top5, val_loss)",
+                fails("train:\n  monitor: VAL_F1\n", "t.yaml").getMessage());
+        assertEquals("t.yaml:2 train.schedule: 3 (expected: one of cosine, step, plateau)",
+                fails("train:\n  schedule: 3\n", "t.yaml").getMessage());
+        assertEquals("t.yaml:2 train.loss: null (expected: one of ce, bce)",
+                fails("train:\n  loss: null\n", "t.yaml").getMessage());
+        Experiment e = Configs.fromYaml("train:\n  optimizer: sgd\n  amp: fp16\n", "t.yaml",
+                List.of("train.monitor=val_loss"));
+        assertEquals(TrainConfig.Optimizer.SGD, e.train().optimizer());
+        assertEquals(TrainConfig.Amp.FP16, e.train().amp());
+        assertTrue(e.train().monitorMinimises());
+        assertTrue(Configs.toYaml(e).contains("  optimizer: sgd\n"), Configs.toYaml(e));
+    }
+
+    @Test
     void badListElement_pointsAtTheElement() {
         String yaml = "train:\n  n_folds: 3\n  folds:\n    - 0\n    - 1\n    - 3\n";
         assertEquals("f.yaml:6 train.folds[2]: 3 (expected: in [0, 3) since n_folds is 3)",

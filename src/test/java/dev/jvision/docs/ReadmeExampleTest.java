@@ -17,18 +17,55 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Java example in README.md compiles against the library and runs on tiny demo data. */
+/** The Java examples in README.md compile against the library and run (on tiny demo data, or images made in Java). */
 class ReadmeExampleTest {
     @TempDir
     Path tmp;
 
     static String example() throws Exception {
+        return example("example");
+    }
+
+    /** The java block between {@code <!-- NAME:start -->} and {@code <!-- NAME:end -->}. */
+    static String example(String name) throws Exception {
         String readme = Files.readString(Path.of("README.md"));
-        int start = readme.indexOf("<!-- example:start -->");
-        int end = readme.indexOf("<!-- example:end -->");
-        assertTrue(start >= 0 && end > start, "README.md must hold the example between example:start/end markers");
+        int start = readme.indexOf("<!-- " + name + ":start -->");
+        int end = readme.indexOf("<!-- " + name + ":end -->");
+        assertTrue(start >= 0 && end > start, "README.md must hold the example between " + name + ":start/end markers");
         String block = readme.substring(start, end);
         return block.substring(block.indexOf("```java") + "```java".length(), block.lastIndexOf("```"));
+    }
+
+    /** Compiles {@code code} (public class {@code className}) and runs its main, returning what it printed. */
+    private String compileAndRun(String code, String className, String... args) throws Exception {
+        Path src = tmp.resolve("src/" + className + ".java");
+        Files.createDirectories(src.getParent());
+        Files.writeString(src, code);
+        Path classes = Files.createDirectories(tmp.resolve("classes"));
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = javac.run(null, null, err, "-cp", System.getProperty("java.class.path"), "-d", classes.toString(),
+                src.toString());
+        assertEquals(0, rc, "README example does not compile:\n" + err.toString(StandardCharsets.UTF_8));
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            Method main = loader.loadClass(className).getMethod("main", String[].class);
+            main.invoke(null, (Object) args);
+        } finally {
+            System.setOut(out);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void readmeTrainingExample_trainsOnImagesMadeInJava() throws Exception {
+        String code = example("train-example");
+        long lines = code.lines().filter(l -> !l.isBlank() && !l.trim().startsWith("import")).count();
+        assertTrue(lines <= 40, "the README training example should stay short: " + lines + " lines");
+        String printed = compileAndRun(code, "TrainOnJavaImages");
+        assertTrue(printed.lines().anyMatch(l -> l.matches("best epoch [123]: val accuracy [01]\\.\\d{3}")), printed);
     }
 
     @Test

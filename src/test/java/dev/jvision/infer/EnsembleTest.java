@@ -51,15 +51,6 @@ class EnsembleTest {
     }
 
     @Test
-    void addSoftmax_withTemperature_flattens() {
-        double[][] out = new double[1][2];
-        EnsemblePredictor.addSoftmax(new float[] {2f, 0f}, 1, 2, 2.0, 0.5, out);
-        double p = 1 / (1 + Math.exp(-1.0));
-        assertEquals(0.5 * p, out[0][0], 1e-9);
-        assertEquals(0.5 * (1 - p), out[0][1], 1e-9);
-    }
-
-    @Test
     void ensembleFile_readsRunsAndCheckpointsRelativeToItself() throws IOException {
         Path run = Files.createDirectories(dir.resolve("runs/a/fold0"));
         Files.writeString(run.resolve("best.safetensors"), "");

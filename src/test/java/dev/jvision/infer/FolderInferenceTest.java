@@ -8,9 +8,9 @@ import dev.jvision.models.ModelOptions;
 import dev.jvision.models.Models;
 import dev.jvision.models.SafeTensors;
 import dev.jvision.models.Weights;
-import dev.jvision.runtime.Devices;
-import dev.jvision.runtime.TorchSettings;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Tensors;
+import dev.jvision.runtime.TorchSettings;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -20,14 +20,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
-import org.bytedeco.pytorch.Device;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Logits over an image folder against timm (fixtures from src/test/python/make_convnext_fixtures.py). */
 class FolderInferenceTest {
     static final double TOLERANCE = 1e-4;
-    static final Device CPU = Devices.resolve("cpu");
+    static final Device CPU = Device.parse("cpu");
 
     @TempDir
     Path tmp;

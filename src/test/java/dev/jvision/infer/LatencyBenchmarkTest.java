@@ -8,16 +8,15 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.ModelSpec;
 import dev.jvision.models.Models;
-import dev.jvision.runtime.Devices;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.NativeRuntime;
-import org.bytedeco.pytorch.Device;
 import org.junit.jupiter.api.Test;
 
 class LatencyBenchmarkTest {
     @Test
     void run_reportsOrderedPercentilesAndThroughput() {
         NativeRuntime.init();
-        Device cpu = Devices.resolve("cpu");
+        Device cpu = Device.parse("cpu");
         try (ImageModel m = Models.create("resnet18", ModelOptions.of(3))) {
             LatencyBenchmark.Result r = LatencyBenchmark.run(m, ModelSpec.IMAGENET_MEAN, ModelSpec.IMAGENET_STD, 32, 2, 1,
                     5, cpu, false);

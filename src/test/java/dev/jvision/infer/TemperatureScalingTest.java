@@ -1,9 +1,10 @@
 package dev.jvision.infer;
 
-import dev.jvision.train.OofLogits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jvision.metrics.ProbabilityMetrics;
+import dev.jvision.track.OofLogits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ class TemperatureScalingTest {
         assertEquals(2.5, f.temperature(), 2.5 * 0.05, "fitted " + f.temperature());
         assertTrue(f.nllAfter() < f.nllBefore() - 0.05, f.toString());
         assertTrue(f.eceAfter() < f.eceBefore(), f.toString());
-        assertEquals(f.nllAfter(), TemperatureScaling.nll((float[][]) d[0], (int[]) d[1], f.temperature()), 1e-12);
+        assertEquals(f.nllAfter(), ProbabilityMetrics.nll((float[][]) d[0], (int[]) d[1], f.temperature()), 1e-12);
     }
 
     @Test
@@ -59,27 +60,6 @@ class TemperatureScalingTest {
         Object[] d = synthetic(0.5, 20000, 4, 12);
         TemperatureScaling.Fit f = TemperatureScaling.fit((float[][]) d[0], (int[]) d[1]);
         assertEquals(0.5, f.temperature(), 0.5 * 0.05, "fitted " + f.temperature());
-    }
-
-    @Test
-    void ece_handExample() {
-        // confidences 0.9 (right), 0.9 (wrong), 0.6 (right), 0.3 (right) in 15 bins:
-        // bin (0.8667,0.9333]: acc 0.5, conf 0.9 -> 2/4 * 0.4 = 0.2
-        // bin (0.6, 0.6667]? 0.6 falls in (0.5333, 0.6]: acc 1, conf 0.6 -> 1/4 * 0.4 = 0.1
-        // bin (0.2667, 0.3333]: acc 1, conf 0.3 (top of three 0.3/0.3/0.4? no: use 2 classes) -> see below
-        float[][] p = {{0.9f, 0.1f}, {0.9f, 0.1f}, {0.4f, 0.6f}, {0.3f, 0.7f}};
-        int[] y = {0, 1, 1, 0};
-        // last row: top 0.7 (class 1), wrong: bin (0.6667, 0.7333]: acc 0, conf 0.7 -> 1/4 * 0.7 = 0.175
-        assertEquals(0.2 + 0.1 + 0.175, TemperatureScaling.ece(p, y, 15), 1e-6);
-        assertEquals(0.0, TemperatureScaling.ece(new float[][] {{1f, 0f}}, new int[] {0}, 15), 1e-9);
-    }
-
-    @Test
-    void nll_atTemperatureOne_matchesProbabilityNll() {
-        float[][] l = {{2f, 0f, -1f}, {0.5f, 0.2f, 3f}};
-        int[] y = {0, 1};
-        assertEquals(TemperatureScaling.nllOfProbs(TemperatureScaling.softmax(l, 1.0), y),
-                TemperatureScaling.nll(l, y, 1.0), 1e-6);
     }
 
     @Test
@@ -103,5 +83,19 @@ class TemperatureScalingTest {
         Files.delete(dir.resolve(OofLogits.FILE));
         assertEquals(fit.temperature(), TemperatureScaling.forRun(dir).orElseThrow().temperature(), 1e-12);
         assertTrue(TemperatureScaling.forRun(dir.resolve("none")).isEmpty());
+    }
+
+    @Test
+    void forRun_withoutWriting_leavesTheRunFolderAlone() throws IOException {
+        Object[] d = synthetic(2.0, 500, 3, 14);
+        float[][] l = (float[][]) d[0];
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < l.length; i++) {
+            ids.add("img" + i + ".jpg");
+        }
+        new OofLogits(ids, new int[l.length], (int[]) d[1], l).write(dir.resolve(OofLogits.FILE));
+        var fit = TemperatureScaling.forRun(dir, false).orElseThrow();
+        assertTrue(fit.temperature() > 1, fit.toString());
+        assertTrue(Files.notExists(dir.resolve(TemperatureScaling.FILE)));
     }
 }

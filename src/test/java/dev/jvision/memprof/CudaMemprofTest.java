@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jvision.runtime.Device;
-import dev.jvision.runtime.Devices;
 import dev.jvision.train.StepEngine;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
@@ -22,7 +21,7 @@ class CudaMemprofTest {
 
     @BeforeEach
     void needCuda() {
-        Assumptions.assumeTrue(Devices.cudaCount() > 0, "no CUDA device (CPU build or no GPU)");
+        Assumptions.assumeTrue(Device.cudaCount() > 0, "no CUDA device (CPU build or no GPU)");
     }
 
     private static MemoryProfiler.Options bf16(String model, int size, int batch) {

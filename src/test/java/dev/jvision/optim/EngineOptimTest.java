@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.TorchSettings;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -137,7 +137,7 @@ class EngineOptimTest {
 
     @Test
     void lossScaler_infGradient_skipsStepAndHalvesScale() {
-        Device cpu = new Device(torch.DeviceType.CPU);
+        Device cpu = Device.CPU;
         List<Tensor> ps = params(4);
         float[] before = Tensors.toFloats(ps.get(0).detach());
         try (LossScaler s = new LossScaler(true, 1024, 2.0, 0.5, 2, cpu);

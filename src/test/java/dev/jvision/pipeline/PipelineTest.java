@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jvision.config.Configs;
 import dev.jvision.config.Experiment;
 import dev.jvision.infer.EnsembleMember;
-import dev.jvision.train.OofLogits;
+import dev.jvision.track.OofLogits;
 import dev.jvision.infer.SubmissionValidator;
 import dev.jvision.infer.TemperatureScaling;
 import java.io.IOException;
@@ -59,8 +59,8 @@ class PipelineTest {
     @Test
     void train_sameSeedTwice_identicalMetricsAndWeights() throws IOException {
         Experiment exp = Configs.fromYaml(Configs.toYaml(tiny("repro")), "repro.yaml", List.of("train.folds=[0]"));
-        Path a = Pipeline.train(exp).runDir();
-        Path b = Pipeline.train(exp).runDir();
+        Path a = TrainStage.train(exp).runDir();
+        Path b = TrainStage.train(exp).runDir();
         assertEquals(scores(a), scores(b));
         assertArrayEquals(Files.readAllBytes(a.resolve("fold0/best.safetensors")),
                 Files.readAllBytes(b.resolve("fold0/best.safetensors")));
@@ -70,7 +70,7 @@ class PipelineTest {
     void run_withTtaAndCalibration_writesEverything_thenResumesWithoutTraining() throws IOException {
         Experiment exp = Configs.fromYaml(Configs.toYaml(tiny("full")), "full.yaml",
                 List.of("train.epochs=1", "infer.tta_views=[identity, hflip, rot90, scale1.25]", "infer.tta_num_augments=3"));
-        Pipeline.InferOptions inf = new Pipeline.InferOptions(true, true, true, 0.5);
+        InferStage.Options inf = new InferStage.Options(true, true, true, 0.5);
         Pipeline.Outcome o = Pipeline.run(exp, new Pipeline.Options(inf, null));
         Path run = o.train().runDir();
         for (String f : List.of("oof_logits.csv", "calibration.json", "submission.csv", "submission_info.json", "probs.csv",
@@ -81,7 +81,7 @@ class PipelineTest {
         TemperatureScaling.Fit fit = o.calibration().orElseThrow();
         assertTrue(fit.temperature() > 0 && fit.nllAfter() <= fit.nllBefore(), fit.toString());
         assertEquals(List.of("no TTA, uncalibrated", "no TTA, calibrated", "TTA x3, uncalibrated", "TTA x3, calibrated"),
-                o.infer().variants().stream().map(Pipeline.VariantScore::name).toList());
+                o.infer().variants().stream().map(InferStage.VariantScore::name).toList());
         assertEquals(o.infer().variants().get(3).macroF1(), o.infer().testF1().orElseThrow(), 1e-12);
         assertEquals(List.of(), SubmissionValidator.validate(run.resolve("submission.csv"),
                 tmp.resolve("data/sample_submission.csv"), 17));
@@ -116,14 +116,14 @@ class PipelineTest {
         assertTrue(Files.isRegularFile(run.resolve(TemperatureScaling.FILE)));
 
         // a weighted two-member ensemble is the weighted mean of the members' probabilities
-        Pipeline.InferOptions plain = new Pipeline.InferOptions(false, false, true, 0);
+        InferStage.Options plain = new InferStage.Options(false, false, true, 0);
         Path fold0 = run.resolve("fold0/best.safetensors");
         Path a = Files.createDirectories(tmp.resolve("a"));
         Path b = Files.createDirectories(tmp.resolve("b"));
         Path ab = Files.createDirectories(tmp.resolve("ab"));
-        Pipeline.infer(exp, a, List.of(EnsembleMember.ofRun(run, 1)), plain);
-        Pipeline.infer(exp, b, EnsembleMember.ofCheckpoints(List.of(fold0)), plain);
-        Pipeline.infer(exp, ab, List.of(EnsembleMember.ofRun(run, 3),
+        InferStage.infer(exp, a, List.of(EnsembleMember.ofRun(run, 1)), plain);
+        InferStage.infer(exp, b, EnsembleMember.ofCheckpoints(List.of(fold0)), plain);
+        InferStage.infer(exp, ab, List.of(EnsembleMember.ofRun(run, 3),
                 new EnsembleMember("fold0", List.of(fold0), 1, null, Optional.empty())), plain);
         float[][] pa = probs(a);
         float[][] pb = probs(b);
@@ -138,7 +138,7 @@ class PipelineTest {
     @Test
     void resume_missingFoldsNamesThem() throws IOException {
         Path run = Files.createDirectories(tmp.resolve("partial/fold0"));
-        var e = assertThrows(IllegalArgumentException.class, () -> Pipeline.resume(tiny("r"), run.getParent()));
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainStage.resume(tiny("r"), run.getParent()));
         assertTrue(e.getMessage().contains("folds [0, 1]") && e.getMessage().contains("partial"), e.getMessage());
     }
 

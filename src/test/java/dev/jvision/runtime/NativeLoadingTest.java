@@ -165,9 +165,8 @@ class NativeLoadingTest {
     }
 
     private static Child runChild(String mode, String ldLibraryPath, Path cache) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "-Xmx1g", "-Dorg.bytedeco.javacpp.cachedir=" + cache,
-                "-cp", System.getProperty("java.class.path"), NativeLoadProbeMain.class.getName(), mode);
+        List<String> cmd = ChildJvm.command(List.of("-Xmx1g", "-Dorg.bytedeco.javacpp.cachedir=" + cache),
+                NativeLoadProbeMain.class, mode);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OPENBLAS_NUM_THREADS", "1");
         pb.environment().put("OMP_NUM_THREADS", "1");

@@ -1,12 +1,11 @@
 package dev.jvision.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.jvision.augment.Augmenter;
 import dev.jvision.config.Configs;
 import dev.jvision.config.Experiment;
-import dev.jvision.pipeline.Pipeline;
-import dev.jvision.runtime.Devices;
+import dev.jvision.pipeline.TrainStage;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.TorchSettings;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Assumptions;
@@ -38,7 +36,7 @@ class CudaTrainingTest {
 
     @BeforeEach
     void needCuda() {
-        Assumptions.assumeTrue(Devices.cudaCount() > 0, "no CUDA device (CPU build or no GPU)");
+        Assumptions.assumeTrue(Device.cudaCount() > 0, "no CUDA device (CPU build or no GPU)");
     }
 
     private Experiment tiny(String amp, boolean autoBatch) {
@@ -54,7 +52,7 @@ class CudaTrainingTest {
     @ParameterizedTest
     @ValueSource(strings = {"bf16", "fp16", "off"})
     void train_onCuda_withAmp_lossFiniteAndCheckpointWritten(String amp) throws Exception {
-        Pipeline.TrainOutcome t = Pipeline.train(tiny(amp, false));
+        TrainStage.Outcome t = TrainStage.train(tiny(amp, false));
         FoldResult r = t.cv().folds().get(0);
         assertTrue(Double.isFinite(r.bestLoss()), amp + ": val loss " + r.bestLoss());
         assertTrue(Files.isRegularFile(t.runDir().resolve("fold0/best.safetensors")));
@@ -62,15 +60,15 @@ class CudaTrainingTest {
 
     @Test
     void autoBatchSize_onCuda_trains() throws Exception {
-        Pipeline.TrainOutcome t = Pipeline.train(tiny("bf16", true));
+        TrainStage.Outcome t = TrainStage.train(tiny("bf16", true));
         assertTrue(Files.isRegularFile(t.runDir().resolve("fold0/best.safetensors")));
     }
 
     @Test
     void augmenter_cudaEqualsCpu_sameSeed() {
         TorchSettings.seed(1);
-        Device cpu = new Device(torch.DeviceType.CPU);
-        Device gpu = Devices.resolve("cuda");
+        Device cpu = Device.CPU;
+        Device gpu = Device.parse("cuda");
         Experiment exp = tiny("off", false);
         byte[] px = new byte[4 * 32 * 32 * 3];
         new Random(2).nextBytes(px);
@@ -80,7 +78,7 @@ class CudaTrainingTest {
             Tensor raw = Tensors.fromBytes(px, 4, 32, 32, 3);
             Tensor labels = Tensors.fromLongs(new long[] {0, 1, 2, 3}, 4);
             float[] c = Tensors.toFloats(a.train(raw, labels, 0, 1, 9).images());
-            float[] g = Tensors.toFloats(b.train(raw.to(gpu, torch.ScalarType.Byte), labels.to(gpu, torch.ScalarType.Long), 0, 1, 9).images());
+            float[] g = Tensors.toFloats(b.train(raw.to(gpu.toNative(), torch.ScalarType.Byte), labels.to(gpu.toNative(), torch.ScalarType.Long), 0, 1, 9).images());
             double max = 0;
             for (int i = 0; i < c.length; i++) {
                 max = Math.max(max, Math.abs(c[i] - g[i]));
@@ -91,10 +89,10 @@ class CudaTrainingTest {
 
     @Test
     void deviceMemory_flatOverManySteps() throws Exception {
-        Device gpu = Devices.resolve("cuda");
-        Pipeline.train(tiny("bf16", false));
+        Device gpu = Device.parse("cuda");
+        TrainStage.train(tiny("bf16", false));
         long after1 = MemoryStats.allocatedBytes(gpu);
-        Pipeline.train(tiny("bf16", false));
+        TrainStage.train(tiny("bf16", false));
         long after2 = MemoryStats.allocatedBytes(gpu);
         assertTrue(after2 - after1 < (16L << 20), "CUDA allocated memory grew by " + ((after2 - after1) >> 20) + " MB");
     }

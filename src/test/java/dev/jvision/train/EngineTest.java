@@ -11,13 +11,13 @@ import dev.jvision.nn.Ops;
 import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.ParamGroup;
 import dev.jvision.optim.Sgd;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.TorchSettings;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** StepEngine (accumulation, autocast), losses, early stopping and top-k retention. */
 class EngineTest {
-    static final Device CPU = new Device(torch.DeviceType.CPU);
+    static final Device CPU = Device.CPU;
 
     @BeforeAll
     static void init() {
@@ -47,9 +47,11 @@ class EngineTest {
 
     private static TrainConfig cfg(int accum, String amp) {
         TrainConfig d = TrainConfig.defaults();
-        return new TrainConfig(d.epochs(), 16, 0.05, 0.0, 0, 0, 0.1, 2, null, 0, 0, 1, "sgd", "auto", 0.9, 0.999, 1e-8,
-                0.0, false, 1.0, "cosine", 30, 0.1, 0.1, 2, "ce", null, accum, false, 0.99, true, true, amp, 65536, 2000,
-                "val_f1", 0, 0, 0, false, false);
+        return new TrainConfig(d.epochs(), 16, 0.05, 0.0, 0, 0, 0.1, 2, null, 0, 0, 1, TrainConfig.Optimizer.SGD,
+                TrainConfig.OptimizerImpl.AUTO, 0.9, 0.999, 1e-8, 0.0, false, 1.0, TrainConfig.Schedule.COSINE, 30, 0.1,
+                0.1, 2, TrainConfig.Loss.CE, null, accum, false, 0.99, true, true,
+                TrainConfig.Amp.valueOf(amp.toUpperCase(java.util.Locale.ROOT)), 65536, 2000, TrainConfig.Monitor.VAL_F1,
+                0, 0, 0, false, false);
     }
 
     private static Sgd sgd(TinyNet m) {
@@ -146,7 +148,7 @@ class EngineTest {
             Tensor logits = torch.randn(6, 5);
             int[] labels = {0, 4, 2, 2, 1, 3};
             Tensor mine = Losses.softTargetCrossEntropy(logits, Losses.oneHot(labels, 5, CPU), 0.1, null);
-            Tensor ref = torch.cross_entropy_loss(logits, Tensors.fromInts(labels).to(CPU, torch.ScalarType.Long),
+            Tensor ref = torch.cross_entropy_loss(logits, Tensors.fromInts(labels).to(CPU.toNative(), torch.ScalarType.Long),
                     new TensorOptional(), 1, -100, 0.1);
             assertEquals(ref.item_double(), mine.item_double(), 1e-6);
             Tensor w = Tensors.fromFloats(new float[] {2, 1, 1, 1, 1}, 5);

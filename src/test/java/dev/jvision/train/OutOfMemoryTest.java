@@ -3,8 +3,8 @@ package dev.jvision.train;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.NativeRuntime;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +13,7 @@ class OutOfMemoryTest {
     @Test
     void explain_cudaOom_suggestsSmallerBatch() {
         NativeRuntime.init();
-        Device cpu = new Device(torch.DeviceType.CPU);
+        Device cpu = Device.CPU;
         RuntimeException oom = new RuntimeException("CUDA out of memory. Tried to allocate 2.00 GiB");
         RuntimeException e = OutOfMemory.explain(oom, 64, cpu);
         assertTrue(e.getMessage().contains("batch size 64"), e.getMessage());
@@ -26,6 +26,6 @@ class OutOfMemoryTest {
     void explain_otherErrors_unchanged() {
         NativeRuntime.init();
         RuntimeException other = new IllegalArgumentException("shape mismatch");
-        assertSame(other, OutOfMemory.explain(other, 8, new Device(torch.DeviceType.CPU)));
+        assertSame(other, OutOfMemory.explain(other, 8, Device.CPU));
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jvision.data.demo.DemoData;
+import dev.jvision.runtime.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +42,8 @@ class ResumeAfterKillTest {
     }
 
     private Process child(String mode, Path arg, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Djvision.progress=false", "-cp",
-                System.getProperty("java.class.path"), ResumeChildMain.class.getName(), mode, arg.toString())
+        ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx512m", "-Djvision.progress=false"),
+                ResumeChildMain.class, mode, arg.toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("OPENBLAS_NUM_THREADS", "1");
         pb.environment().put("OMP_NUM_THREADS", "1");

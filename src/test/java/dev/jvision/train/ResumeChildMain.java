@@ -1,7 +1,7 @@
 package dev.jvision.train;
 
 import dev.jvision.config.Configs;
-import dev.jvision.pipeline.Pipeline;
+import dev.jvision.pipeline.TrainStage;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -14,10 +14,10 @@ public final class ResumeChildMain {
 
     public static void main(String[] args) throws Exception {
         if ("fresh".equals(args[0])) {
-            Pipeline.train(Configs.load(Path.of(args[1]), List.of()));
+            TrainStage.train(Configs.load(Path.of(args[1]), List.of()));
         } else {
             Path run = Path.of(args[1]);
-            Pipeline.train(Configs.load(run.resolve("config.yaml"), List.of()), run);
+            TrainStage.train(Configs.load(run.resolve("config.yaml"), List.of()), run);
         }
         System.exit(0);
     }

@@ -4,7 +4,7 @@ import dev.jvision.augment.Augmenter;
 import dev.jvision.config.AugmentConfig;
 import dev.jvision.config.Configs;
 import dev.jvision.models.ModelSpec;
-import dev.jvision.runtime.Devices;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
@@ -19,7 +19,6 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Point2f;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -100,7 +99,7 @@ public class AugmentBenchmark {
         Fixtures.checkOpenBlasThreads();
         TorchSettings.setThreads(threads);
         opencv_core.setNumThreads(threads);
-        dev = Devices.resolve(device);
+        dev = Device.parse(device);
         augmenter = new Augmenter(policyConfig(policy), Fixtures.NUM_CLASSES, ModelSpec.IMAGENET_MEAN,
                 ModelSpec.IMAGENET_STD, dev, false);
         images = Fixtures.randomImages(batch, size, dev);

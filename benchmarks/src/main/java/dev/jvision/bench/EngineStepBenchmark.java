@@ -4,11 +4,11 @@ import dev.jvision.config.TrainConfig;
 import dev.jvision.models.ImageModel;
 import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.StepOptimizer;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.train.StepEngine;
 import dev.jvision.train.Trainer;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -71,11 +71,11 @@ public class EngineStepBenchmark {
         net.train(true);
         TrainConfig t = TrainConfig.defaults();
         optimizer = Trainer.buildOptimizer(net, t);
-        StepEngine.Amp a = StepEngine.resolveAmp(amp, dev);
+        StepEngine.Amp a = StepEngine.resolveAmp(TrainConfig.Amp.valueOf(amp.toUpperCase(java.util.Locale.ROOT)), dev);
         scaler = a == StepEngine.Amp.FP16 ? new LossScaler(true, 65536, 2.0, 0.5, 2000, dev) : LossScaler.disabled(dev);
         engine = new StepEngine(net, optimizer, scaler, null, t, a, dev, null);
         try (Tensor cpu = torch.randn(batch, 3, size, size)) {
-            x = cpu.to(dev, torch.ScalarType.Float);
+            x = cpu.to(dev.toNative(), torch.ScalarType.Float);
         }
         try (Tensor labels = Fixtures.randomLabels(batch, dev)) {
             y = torch.one_hot(labels, Fixtures.NUM_CLASSES).to(torch.ScalarType.Float);

@@ -1,8 +1,8 @@
 package dev.jvision.bench;
 
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Tensors;
 import java.util.SplittableRandom;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -18,16 +18,16 @@ final class Fixtures {
      * Loads the natives, warns about OpenBLAS threads, sets libtorch's threads and seed, and
      * returns the device: the common start of every benchmark's trial set-up.
      */
-    static org.bytedeco.pytorch.Device setUp(int threads, String device) {
+    static Device setUp(int threads, String device) {
         dev.jvision.runtime.NativeRuntime.init();
         checkOpenBlasThreads();
         dev.jvision.runtime.TorchSettings.setThreads(threads);
         dev.jvision.runtime.TorchSettings.seed(SEED);
-        return dev.jvision.runtime.Devices.resolve(device);
+        return dev.jvision.runtime.Device.parse(device);
     }
 
     /** A model of {@code name} with {@link #NUM_CLASSES} outputs on {@code device}. */
-    static dev.jvision.models.ImageModel model(String name, org.bytedeco.pytorch.Device device) {
+    static dev.jvision.models.ImageModel model(String name, Device device) {
         dev.jvision.models.ImageModel m = dev.jvision.models.Models.create(name,
                 dev.jvision.models.ModelOptions.of(NUM_CLASSES));
         m.to(device);
@@ -62,17 +62,17 @@ final class Fixtures {
     }
 
     private static Tensor onDevice(Tensor cpu, Device device) {
-        if (device.is_cpu()) {
+        if (!device.isCuda()) {
             return cpu;
         }
         try (cpu) {
-            return cpu.to(device, cpu.scalar_type());
+            return cpu.to(device.toNative(), cpu.scalar_type());
         }
     }
 
     /** Waits for queued CUDA work so that a GPU benchmark's time covers it. */
     static void sync(Device device) {
-        if (device.is_cuda()) {
+        if (device.isCuda()) {
             torch.cuda_synchronize();
         }
     }

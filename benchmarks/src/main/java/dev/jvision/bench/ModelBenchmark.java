@@ -1,11 +1,11 @@
 package dev.jvision.bench;
 
 import dev.jvision.models.ImageModel;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -67,7 +67,7 @@ public class ModelBenchmark {
         params = net.parameterVector();
         optimizer = new AdamW(params, new AdamWOptions(1e-3));
         try (Tensor cpu = torch.randn(batch, 3, size, size)) {
-            x = cpu.to(dev, torch.ScalarType.Float);
+            x = cpu.to(dev.toNative(), torch.ScalarType.Float);
         }
         y = Fixtures.randomLabels(batch, dev);
     }

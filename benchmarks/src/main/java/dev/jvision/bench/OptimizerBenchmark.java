@@ -2,7 +2,7 @@ package dev.jvision.bench;
 
 import dev.jvision.optim.FusedAdamW;
 import dev.jvision.optim.ParamGroup;
-import dev.jvision.runtime.Devices;
+import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -99,12 +98,12 @@ public class OptimizerBenchmark {
         NativeRuntime.init();
         TorchSettings.setThreads(threads);
         TorchSettings.seed(1);
-        dev = Devices.resolve(device);
+        dev = Device.parse(device);
         for (long[] shape : convnextTinyShapes()) {
             try (var scope = Memory.step()) {
-                Tensor p = torch.randn(shape).to(dev, torch.ScalarType.Float);
+                Tensor p = torch.randn(shape).to(dev.toNative(), torch.ScalarType.Float);
                 p.requires_grad_(true);
-                p.mutable_grad().put(torch.randn(shape).mul(new org.bytedeco.pytorch.Scalar(1e-3)).to(dev, torch.ScalarType.Float));
+                p.mutable_grad().put(torch.randn(shape).mul(new org.bytedeco.pytorch.Scalar(1e-3)).to(dev.toNative(), torch.ScalarType.Float));
                 p.retainReference();
                 (shape.length > 1 ? decay : noDecay).add(p);
             }
@@ -135,7 +134,7 @@ public class OptimizerBenchmark {
             } else {
                 jv.step(1e-4);
             }
-            if (dev.is_cuda()) {
+            if (dev.isCuda()) {
                 torch.synchronizeDevice((byte) Math.max(0, dev.index()));
             }
         }

@@ -1,0 +1,42 @@
+package dev.jvision.data;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The competition layout as a {@link Dataset}: manifest rows decoded and resized by an
+ * {@link ImageCache} (so items are already at the cache's size and shared with it). Immutable;
+ * thread-safe because the cache is.
+ */
+final class SampleDataset implements Dataset {
+    private final List<Sample> samples;
+    private final ImageCache cache;
+
+    SampleDataset(List<Sample> samples, ImageCache cache) {
+        this.samples = List.copyOf(samples);
+        this.cache = Objects.requireNonNull(cache, "cache");
+    }
+
+    @Override
+    public int size() {
+        return samples.size();
+    }
+
+    @Override
+    public Item get(int index) throws IOException {
+        Sample s = samples.get(index);
+        int n = cache.size();
+        return Item.rgb(cache.get(s), n, n, s.label());
+    }
+
+    @Override
+    public int label(int index) {
+        return samples.get(index).label();
+    }
+
+    @Override
+    public String id(int index) {
+        return samples.get(index).id();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.jvision.pipeline;
+
+import dev.jvision.config.Experiment;
+import dev.jvision.data.CompetitionData;
+import dev.jvision.data.ImageCache;
+import dev.jvision.data.Sample;
+import dev.jvision.runtime.Device;
+import dev.jvision.runtime.NativeRuntime;
+import dev.jvision.runtime.TorchSettings;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every stage starts with: the process-wide runtime settings of an experiment and its
+ * decoded training images. Stateless; not thread-safe (libtorch settings are process-wide).
+ */
+public final class RunSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(RunSetup.class);
+
+    private RunSetup() {}
+
+    /** Applies the experiment's runtime settings (natives, threads, seed, determinism) and returns the device. */
+    public static Device apply(Experiment exp) {
+        NativeRuntime.init();
+        int threads = TorchSettings.setThreads(exp.experiment().threads());
+        TorchSettings.seed(exp.experiment().seed());
+        TorchSettings.deterministic(exp.experiment().deterministic());
+        Device device = Device.parse(exp.experiment().device());
+        LOG.info("jvision: device {}, {} torch threads, seed {}, deterministic {}", device, threads,
+                exp.experiment().seed(), exp.experiment().deterministic());
+        return device;
+    }
+
+    /** The experiment's image cache folder ({@code data.cache_dir}), or null for memory only. */
+    static Path cacheDir(Experiment exp) {
+        return exp.data().cacheDir() == null ? null : Path.of(exp.data().cacheDir());
+    }
+
+    /** The labelled training rows whose images decode (by {@code data.on_bad_image}), preloaded into {@code cache}. */
+    static List<Sample> trainSamples(CompetitionData data, ImageCache cache, Experiment exp) {
+        return CompetitionData.applyBadImagePolicy(data.train().samples(),
+                cache.preload(data.train().samples(), "decode train"), exp.data().onBadImage(), "train images");
+    }
+
+    static String f4(double v) {
+        return String.format("%.4f", v);
+    }
+
+    /** Opens the competition data of {@code exp} (generating the demo data when configured). */
+    static CompetitionData data(Experiment exp) throws IOException {
+        return CompetitionData.open(exp.data(), exp.experiment().seed());
+    }
+}

@@ -1,0 +1,178 @@
+package dev.jvision.pipeline;
+
+import static dev.jvision.pipeline.RunSetup.f4;
+
+import dev.jvision.augment.BatchTransform;
+import dev.jvision.config.AugmentConfig;
+import dev.jvision.config.Experiment;
+import dev.jvision.data.CompetitionData;
+import dev.jvision.data.Folds;
+import dev.jvision.data.ImageCache;
+import dev.jvision.data.Sample;
+import dev.jvision.metrics.ClassificationMetrics;
+import dev.jvision.models.Checkpoint;
+import dev.jvision.models.CheckpointInfo;
+import dev.jvision.runtime.Device;
+import dev.jvision.runtime.dist.Distributed;
+import dev.jvision.runtime.dist.ProcessGroup;
+import dev.jvision.track.OofLogits;
+import dev.jvision.track.RunDir;
+import dev.jvision.train.CrossValidation;
+import dev.jvision.train.Evaluator;
+import dev.jvision.train.FoldResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training stage of a run: K-fold cross-validation of the competition data into a run
+ * folder ({@code jvision train}), resuming an interrupted run, and the run's out-of-fold logits.
+ * Stateless; not thread-safe (libtorch settings are process-wide).
+ */
+public final class TrainStage {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
+
+    private TrainStage() {}
+
+    /** Training outcome: the run folder and cross-validation scores. */
+    public record Outcome(Path runDir, CrossValidation.Result cv) {}
+
+    /** Trains all folds into a new run folder. */
+    public static Outcome train(Experiment exp) throws IOException {
+        return train(exp, null);
+    }
+
+    /**
+     * Trains all folds; with {@code resumeDir} (a run folder of an interrupted run, whose
+     * config.yaml {@code exp} should come from) finished folds are kept and the interrupted
+     * fold continues from its last checkpoint, to the same result as an uninterrupted run.
+     */
+    public static Outcome train(Experiment exp, Path resumeDir) throws IOException {
+        Device device = RunSetup.apply(exp);
+        ProcessGroup group = Distributed.join(device, exp.experiment().threads());
+        CompetitionData data = RunSetup.data(exp);
+        ImageCache cache = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
+        List<Sample> samples = RunSetup.trainSamples(data, cache, exp);
+        try (RunDir run = openRunDir(exp, resumeDir, group)) {
+            LOG.info("{} run folder {}", resumeDir == null ? "new" : "resuming", run.dir());
+            CrossValidation.Result cv = CrossValidation.run(exp, samples, cache, device, data.classNames(), run,
+                    resumeDir != null);
+            for (FoldResult r : cv.folds()) {
+                LOG.info("fold {}: val macro-F1 {} (accuracy {}, epoch {})", r.fold(), f4(r.bestF1()), f4(r.bestAcc()),
+                        r.bestEpoch());
+            }
+            LOG.info("cross-validation: mean fold macro-F1 {}, out-of-fold macro-F1 {}", f4(cv.meanF1()), f4(cv.oofF1()));
+            return new Outcome(run.dir(), cv);
+        }
+    }
+
+    /** The run folder: rank 0 (or the only process) creates it, the other ranks open the folder rank 0 names. */
+    private static RunDir openRunDir(Experiment exp, Path resumeDir, ProcessGroup group) throws IOException {
+        if (group == null) {
+            return resumeDir == null ? RunDir.create(exp) : RunDir.open(resumeDir);
+        }
+        if (group.rank() == 0) {
+            RunDir run = resumeDir == null ? RunDir.create(exp) : RunDir.open(resumeDir);
+            group.broadcastString(run.dir().toAbsolutePath().toString());
+            return run;
+        }
+        return RunDir.openAsWorker(Path.of(group.broadcastString(null)));
+    }
+
+    /**
+     * The trained folds of an existing run folder, for resuming: every selected fold must have
+     * its {@code fold<k>/best.safetensors} and sidecar. Scores come from the sidecars and, when
+     * present, {@code oof_logits.csv}; the folds' validation samples and logits are left empty.
+     *
+     * @throws IllegalArgumentException naming the folds that are missing
+     */
+    public static Outcome resume(Experiment exp, Path runDir) throws IOException {
+        if (!Files.isDirectory(runDir)) {
+            throw new IllegalArgumentException("--resume-run " + runDir + ": not a folder");
+        }
+        List<Integer> selected = CrossValidation.selectedFolds(exp);
+        List<Integer> missing = new ArrayList<>();
+        List<FoldResult> folds = new ArrayList<>();
+        for (int f : selected) {
+            Path w = runDir.resolve("fold" + f).resolve("best.safetensors");
+            if (!Files.isRegularFile(w) || !Files.isRegularFile(CheckpointInfo.sidecarOf(w))) {
+                missing.add(f);
+                continue;
+            }
+            CheckpointInfo i = Checkpoint.readInfo(w);
+            folds.add(new FoldResult(f, i.epoch(), i.valF1(), i.valAcc(), i.valLoss(), w, List.of(), new float[0][], 0));
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("--resume-run " + runDir + ": folds " + missing + " have no best.safetensors "
+                    + "(expected: all of folds " + selected + " trained; run without --resume-run to train a new run)");
+        }
+        double mean = folds.stream().mapToDouble(FoldResult::bestF1).average().orElse(Double.NaN);
+        double oofF1 = Double.NaN;
+        double oofAcc = Double.NaN;
+        Path oofFile = runDir.resolve(OofLogits.FILE);
+        if (Files.isRegularFile(oofFile)) {
+            OofLogits oof = OofLogits.read(oofFile);
+            int[] pred = ClassificationMetrics.argmax(oof.logits());
+            oofF1 = ClassificationMetrics.macroF1(pred, oof.targets(), exp.model().numClasses());
+            oofAcc = ClassificationMetrics.accuracy(pred, oof.targets());
+        }
+        LOG.info("resuming {}: folds {} already trained (mean val macro-F1 {})", runDir, selected, f4(mean));
+        return new Outcome(runDir, new CrossValidation.Result(folds, mean, oofF1, oofAcc));
+    }
+
+    /**
+     * Writes the folds' out-of-fold logits to {@code runDir/oof_logits.csv} (atomically) unless
+     * the file exists or the folds carry none (a resumed run).
+     */
+    public static void saveOofLogits(Outcome t) throws IOException {
+        Path file = t.runDir().resolve(OofLogits.FILE);
+        List<FoldResult> folds = t.cv().folds();
+        if (Files.exists(file) || folds.isEmpty() || folds.stream().anyMatch(f -> f.validation().isEmpty())) {
+            return;
+        }
+        OofLogits oof = FoldResult.gatherOof(folds);
+        oof.write(file);
+        LOG.info("wrote {} ({} out-of-fold rows)", file, oof.size());
+    }
+
+    /**
+     * Recomputes the out-of-fold logits of a run whose folds were trained before
+     * {@code oof_logits.csv} existed: the training samples are split again exactly as
+     * cross-validation split them (same bad-image policy, seed and fold count) and each selected
+     * fold's checkpoint predicts its validation part.
+     */
+    public static OofLogits recomputeOofLogits(Experiment exp, Path runDir) throws IOException {
+        Device device = RunSetup.apply(exp);
+        CompetitionData data = RunSetup.data(exp);
+        ImageCache cache = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
+        List<Sample> samples = RunSetup.trainSamples(data, cache, exp);
+        int[] labels = samples.stream().mapToInt(Sample::label).toArray();
+        int[] fold = Folds.stratified(labels, exp.train().nFolds(), exp.experiment().seed());
+        List<FoldResult> folds = new ArrayList<>();
+        for (int f : CrossValidation.selectedFolds(exp)) {
+            List<Sample> va = new ArrayList<>();
+            for (int i = 0; i < samples.size(); i++) {
+                if (fold[i] == f) {
+                    va.add(samples.get(i));
+                }
+            }
+            Path w = runDir.resolve("fold" + f).resolve("best.safetensors");
+            CheckpointInfo info = Checkpoint.readInfo(w);
+            if (info.imgSize() != exp.data().imgSize()) {
+                throw new IllegalArgumentException(w + ": trained at " + info.imgSize() + " px (expected: data.img_size "
+                        + exp.data().imgSize() + " of the config)");
+            }
+            try (Checkpoint ck = Checkpoint.load(w, device);
+                 BatchTransform t = new BatchTransform(AugmentConfig.defaults(), info.mean(), info.std(), device, false)) {
+                float[][] logits = Evaluator.logits(ck.model(), t, va, cache, exp.infer().batchSize(), exp.data().prefetch(),
+                        device);
+                folds.add(new FoldResult(f, info.epoch(), info.valF1(), info.valAcc(), info.valLoss(), w, va, logits, 0));
+            }
+        }
+        return FoldResult.gatherOof(folds);
+    }
+}

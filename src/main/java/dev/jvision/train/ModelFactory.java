@@ -1,0 +1,56 @@
+package dev.jvision.train;
+
+import dev.jvision.config.ModelConfig;
+import dev.jvision.models.ImageModel;
+import dev.jvision.models.ModelOptions;
+import dev.jvision.models.Models;
+import dev.jvision.models.Weights;
+import dev.jvision.runtime.Device;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds a fresh model, ready to train on its device: what a {@link Trainer} calls for each fit
+ * and what {@code train.auto_batch_size} calls for its throwaway trial models. Each call returns
+ * a new model that the caller owns and closes. Implementations must be callable from the
+ * training thread; they need not be thread-safe.
+ */
+@FunctionalInterface
+public interface ModelFactory {
+    /** A new model on the training device. */
+    ImageModel create() throws IOException;
+
+    /**
+     * The {@code model:} section's recipe for architecture {@code name}: registry model with
+     * {@code numClasses} outputs, dropout and drop-path rates, {@code model.weights} loaded (the
+     * classifier re-initialised when class counts differ), moved to {@code device},
+     * channels-last and frozen backbone when configured.
+     */
+    static ModelFactory of(ModelConfig m, String name, int numClasses, Device device) {
+        Logger log = LoggerFactory.getLogger(ModelFactory.class);
+        return () -> {
+            ImageModel model = Models.create(name, new ModelOptions(numClasses, m.dropRate(), m.dropPathRate()));
+            try {
+                if (m.weights() != null) {
+                    Weights.LoadReport r = Weights.load(model, Path.of(m.weights()), true);
+                    log.info("loaded {} tensors from {}{}", r.loaded(), r.file(),
+                            r.droppedHead().isEmpty() ? "" : " (new classifier head: " + numClasses + " classes)");
+                }
+                model.to(device);
+                if (m.channelsLast()) {
+                    model.toChannelsLast();
+                }
+                if (m.freezeBackbone()) {
+                    model.freezeBackbone(true);
+                    log.info("model.freeze_backbone: only '{}' is trained", model.classifierName());
+                }
+                return model;
+            } catch (IOException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        };
+    }
+}

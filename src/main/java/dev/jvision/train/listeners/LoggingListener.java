@@ -1,0 +1,42 @@
+package dev.jvision.train.listeners;
+
+import dev.jvision.train.TrainListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs a fit through SLF4J (logger {@code dev.jvision.train.Trainer}): what is trained where,
+ * where a resumed fit continues, one line per epoch (scores, learning rate, speed, peak memory,
+ * skipped fp16 steps, {@code *} on a new best) and early stopping. Stateless and thread-safe.
+ */
+public final class LoggingListener implements TrainListener {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.jvision.train.Trainer");
+
+    @Override
+    public void onFitStart(Fit fit) {
+        if (fit.resumed()) {
+            LOG.info("fold {}: resuming at epoch {} batch {}", fit.fold(), fit.startEpoch() + 1, fit.startBatch());
+        }
+        LOG.info("fold {}: {} train / {} val images, {} on {}, {} steps per epoch, {}", fit.fold(), fit.trainSize(),
+                fit.valSize(), fit.model(), fit.device(), fit.stepsPerEpoch(), fit.setup());
+    }
+
+    @Override
+    public void onEpochEnd(Fit fit, Epoch e) {
+        Validation v = e.validation();
+        LOG.info("fold {} epoch {}/{}: train_loss {} val_loss {} val_f1 {} val_acc {} val_top5 {} lr {} "
+                        + "({} img/s, peak {} MB{}){}", fit.fold(), e.epoch(), fit.epochs(), f4(e.trainLoss()),
+                f4(v.loss()), f4(v.f1()), f4(v.accuracy()), f4(v.top5()), String.format("%.2e", e.lr()),
+                String.format("%.1f", e.imagesPerSecond()), e.peakMemoryMb(),
+                e.skippedInEpoch() > 0 ? ", " + e.skippedInEpoch() + " fp16 steps skipped" : "",
+                v.improved() ? " *" : "");
+        if (e.stopping()) {
+            LOG.info("fold {}: early stop after epoch {} (train.early_stopping_patience epochs without improvement)",
+                    fit.fold(), e.epoch());
+        }
+    }
+
+    private static String f4(double v) {
+        return String.format("%.4f", v);
+    }
+}

@@ -1,0 +1,38 @@
+package dev.jvision.train.listeners;
+
+import dev.jvision.track.MetricsLog;
+import dev.jvision.train.TrainListener;
+import java.io.IOException;
+
+/**
+ * Appends one {@code metrics.csv} row per epoch ({@link MetricsLog#COLUMNS}) and, when a fit
+ * resumes, first drops the rows of the epochs it will repeat. Thread-safe as the log is; holds
+ * no resources.
+ */
+public final class MetricsCsvListener implements TrainListener {
+    private final MetricsLog log;
+
+    /** Rows go to {@code log} (a run folder's {@code metrics()}). */
+    public MetricsCsvListener(MetricsLog log) {
+        this.log = log;
+    }
+
+    @Override
+    public void onFitStart(Fit fit) throws IOException {
+        if (fit.resumed()) {
+            log.truncate(fit.fold(), fit.startEpoch());
+        }
+    }
+
+    @Override
+    public void onEpochEnd(Fit fit, Epoch e) throws IOException {
+        Validation v = e.validation();
+        log.append(fit.fold(), e.epoch(), f4(e.trainLoss()), f4(v.loss()), f4(v.f1()), f4(v.accuracy()), f4(v.top5()),
+                String.format("%.3e", e.lr()), String.format("%.1f", e.imagesPerSecond()), e.peakMemoryMb(),
+                e.skippedSteps(), String.format("%.1f", e.seconds()));
+    }
+
+    static String f4(double v) {
+        return String.format("%.4f", v);
+    }
+}

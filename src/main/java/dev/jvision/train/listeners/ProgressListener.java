@@ -1,0 +1,45 @@
+package dev.jvision.train.listeners;
+
+import dev.jvision.track.Progress;
+import dev.jvision.train.TrainListener;
+
+/**
+ * A progress bar per training epoch (loss, learning rate, images/s) on a terminal, else a log
+ * line every quarter epoch. Owns the open bar: {@link #close()} ends it (done when the epoch's
+ * last batch is trained). Not thread-safe.
+ */
+public final class ProgressListener implements TrainListener, AutoCloseable {
+    private Progress bar;
+
+    @Override
+    public void onEpochStart(Fit fit, int epoch, int firstBatch) {
+        close();
+        bar = Progress.start(String.format("fold %d epoch %d/%d", fit.fold(), epoch + 1, fit.epochs()),
+                fit.batchesPerEpoch() - firstBatch);
+    }
+
+    @Override
+    public void onStepEnd(Fit fit, Step s) {
+        if (bar == null) {
+            return;
+        }
+        bar.step(1, String.format("loss %.4f lr %.2e %.1f img/s", s.meanLoss(), s.lr(), s.imagesPerSecond()));
+        if (s.batch() + 1 == fit.batchesPerEpoch()) {
+            close();
+        }
+    }
+
+    @Override
+    public void onEpochEnd(Fit fit, Epoch e) {
+        close();
+    }
+
+    /** Ends the current bar, if any. Idempotent. */
+    @Override
+    public void close() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+    }
+}
