@@ -86,8 +86,9 @@ final class MemprofCommand implements Callable<Integer> {
     @Option(names = "--sizes", paramLabel = "PX", split = ",", description = "with --fit: image sizes to plan")
     List<Integer> sizes;
 
-    @Option(names = "--probe", paramLabel = "B1,B2", split = ",", defaultValue = "2,4",
-            description = "with --fit: the two batch sizes measured (default: ${DEFAULT-VALUE})")
+    @Option(names = "--probe", paramLabel = "B1,B2", split = ",", defaultValue = "4,8",
+            description = "with --fit: the two batch sizes measured (default: ${DEFAULT-VALUE}; wider apart is "
+                    + "steadier, as the CPU's sampled peak can miss short temporaries at small batches)")
     List<Integer> probe;
 
     @Override
@@ -124,7 +125,7 @@ final class MemprofCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--fit: --models (or --model) and --sizes (or --img-size) are required");
         }
         if (probe.size() != 2 || probe.get(0) < 1 || probe.get(1) <= probe.get(0)) {
-            throw new IllegalArgumentException("--probe: " + probe + " (expected: two batch sizes B1 < B2, e.g. 2,4)");
+            throw new IllegalArgumentException("--probe: " + probe + " (expected: two batch sizes B1 < B2, e.g. 4,8)");
         }
         List<Long> budgets = new ArrayList<>();
         for (String b : fit) budgets.add(MemoryPlanner.parseBytes("--fit", b));

@@ -50,8 +50,8 @@ class MemprofReportCommandTest {
                 "batch: 0 (expected: >= 1)");
         badInput(MainTest.run("memprof", "--model", "resnet18", "--img-size", "224", "--batch", "2", "--amp", "fp8",
                 "--device", "cpu"), "--amp: 'fp8'");
-        badInput(MainTest.run("memprof", "--fit", "8GB", "--models", "resnet18", "--sizes", "224", "--probe", "4,2",
-                "--device", "cpu"), "--probe: [4, 2]");
+        badInput(MainTest.run("memprof", "--fit", "8GB", "--models", "resnet18", "--sizes", "224", "--probe", "8,4",
+                "--device", "cpu"), "--probe: [8, 4]");
     }
 
     @Test
