@@ -52,6 +52,7 @@ public final class KernelCheck {
         CONV_DEPTHWISE_7X7("depthwise 7x7 convolution"),
         LINEAR("linear (libtorch)"),
         LINEAR_ONEDNN("linear as oneDNN inner product, plain and with fused GELU (inference fast path)"),
+        LINEAR_VIA_CONV("linear as oneDNN 1x1 convolution (training fast path)"),
         LAYER_NORM("layer norm, last dimension and channels-first"),
         GRID_SAMPLE("grid sample, bilinear, zeros/border/reflection padding");
 
@@ -171,7 +172,7 @@ public final class KernelCheck {
                 case CONV_1X1_STRIDED, CONV_CHANNELS_LAST -> "convolution inputs and weights made contiguous";
                 case CONV_1X1, CONV_3X3, CONV_DEPTHWISE_7X7 -> "libtorch's convolutions without oneDNN";
                 case LINEAR -> "oneDNN linear where it passed";
-                case LINEAR_ONEDNN -> "libtorch's linear";
+                case LINEAR_ONEDNN, LINEAR_VIA_CONV -> "libtorch's linear";
                 case LAYER_NORM -> "layer norm from elementwise ops";
                 case GRID_SAMPLE -> "libtorch's scalar grid sampler";
             };
@@ -188,6 +189,9 @@ public final class KernelCheck {
         if (bad.contains(Kernel.LINEAR_ONEDNN)) {
             Kernels.setLinearOnednn(false);
         }
+        if (bad.contains(Kernel.LINEAR_VIA_CONV) || !torch.globalContext().userEnabledMkldnn()) {
+            Kernels.setLinearViaConv(false);
+        }
         if (!torch.globalContext().userEnabledMkldnn()) {
             Kernels.setLinearOnednn(false);
         }
@@ -199,7 +203,7 @@ public final class KernelCheck {
         }
         // the safe paths themselves must be right; a forced failure is not re-forced here
         for (Kernel k : bad) {
-            if (k == Kernel.LINEAR_ONEDNN) {
+            if (k == Kernel.LINEAR_ONEDNN || k == Kernel.LINEAR_VIA_CONV) {
                 continue; // not used any more
             }
             Outcome again = check(k, EnumSet.noneOf(Kernel.class));
@@ -235,6 +239,8 @@ public final class KernelCheck {
                 case LINEAR_ONEDNN -> max(linear(130, 96, 384, Kernels::linearOnednn),
                         linear(70, 384, 96, Kernels::linearOnednn), linear(1, 320, 17, Kernels::linearOnednn),
                         linearGelu(130, 96, 384));
+                case LINEAR_VIA_CONV -> max(linear(130, 96, 384, Kernels::linearViaConv),
+                        linear(70, 384, 96, Kernels::linearViaConv), linear(784, 40, 160, Kernels::linearViaConv));
                 case LAYER_NORM -> max(layerNorm(false), layerNorm(true));
                 case GRID_SAMPLE -> max(gridSample(0), gridSample(1), gridSample(2));
             };

@@ -25,13 +25,16 @@ import org.slf4j.LoggerFactory;
  * layers and augmentation never have to know which host they run on. CUDA tensors always take
  * libtorch's normal dispatch.
  *
- * <p>One speed path leaves libtorch's normal dispatch, and only where the self-check has proved it
- * on this host: CPU float linears run on oneDNN's inner product when no gradient is needed
- * (inference), about 1.5x faster on 2 cores than libtorch's own CPU linear, which runs on
- * OpenBLAS, single-threaded under {@code OPENBLAS_NUM_THREADS=1}. {@code -Djvision.linear.onednn=false}
- * turns it off. Training keeps libtorch's linear: running it as a oneDNN 1x1 convolution gained
- * only a few per cent per training step and once died with SIGFPE inside oneDNN's 1x1 blocking
- * heuristics on an AMD Zen 5 host.
+ * <p>Two speed paths leave libtorch's normal dispatch, and only where the self-check has proved
+ * them on this host. libtorch's own CPU linear runs on OpenBLAS, single-threaded under
+ * {@code OPENBLAS_NUM_THREADS=1}; instead, CPU float linears run on oneDNN's inner product
+ * (with GELU fused where the model asks for it) when no gradient is needed, and as a oneDNN 1x1
+ * convolution over the same memory when one is (ConvNeXt-T's training step runs about 1.6x
+ * faster on 2 cores than with libtorch's linear). {@code -Djvision.linear.onednn=false} and
+ * {@code -Djvision.linearViaConv=false} turn them off. With libtorch 2.10 the oneDNN 1x1
+ * blocking heuristics once died with SIGFPE for the {@code [1, C, rows, 1]} shape on an AMD
+ * Zen 5 host; oneDNN 3.12 in libtorch 2.13 carries the fix for those crashes, and the self-check
+ * runs this path at start-up on every host.
  *
  * <p>Stateless apart from the process-wide guards; thread-safe. Tensors returned belong to the
  * caller's scope.
@@ -39,10 +42,15 @@ import org.slf4j.LoggerFactory;
 public final class Kernels {
     private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
     private static final boolean ONEDNN_LINEAR_WANTED = !"false".equals(System.getProperty("jvision.linear.onednn"));
+    private static final boolean VIA_CONV_WANTED = !"false".equals(System.getProperty("jvision.linearViaConv"));
+    private static final long MIN_ROWS_VIA_CONV = 64;
+    private static final long[] ONES = {1, 1};
+    private static final long[] ZEROS = {0, 0};
 
     // guards: written by KernelCheck.apply (and tests), read on every call
     private static volatile boolean convContiguous;
     private static volatile boolean linearOnednn = ONEDNN_LINEAR_WANTED;
+    private static volatile boolean linearViaConv = VIA_CONV_WANTED;
     private static volatile boolean layerNormComposite;
     private static volatile boolean gridSampleFallback;
     private static final AtomicBoolean CHANNELS_LAST_NOTED = new AtomicBoolean();
@@ -86,6 +94,10 @@ public final class Kernels {
                     || (bias != null && bias.requires_grad()));
             if (!grad && linearOnednn && !torch.is_autocast_enabled(torch.DeviceType.CPU)) {
                 return linearOnednn(x, weight, bias);
+            }
+            long rows = x.numel() / Math.max(1, x.size(-1));
+            if (grad && linearViaConv && rows >= MIN_ROWS_VIA_CONV && x.is_contiguous()) {
+                return linearViaConv(x, weight, bias);
             }
         }
         return linearPlain(x, weight, bias);
@@ -133,6 +145,22 @@ public final class Kernels {
         long[] shape = shapeOf(x);
         shape[shape.length - 1] = out;
         return y.view(shape);
+    }
+
+    /**
+     * The rows of {@code x} viewed as a channels-last {@code [1, C, rows, 1]} image and run as a
+     * 1x1 convolution, so that neither input nor output is copied and autograd works.
+     */
+    static Tensor linearViaConv(Tensor x, Tensor weight, Tensor bias) {
+        long in = x.size(-1);
+        long out = weight.size(0);
+        long rows = x.numel() / Math.max(1, in);
+        long[] shape = shapeOf(x);
+        shape[shape.length - 1] = out;
+        Tensor image = x.view(1, rows, 1, in).permute(0, 3, 1, 2);
+        TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
+        Tensor y = torch.conv2d(image, weight.view(out, in, 1, 1), b, ONES, ZEROS, ONES, 1);
+        return y.permute(0, 2, 3, 1).reshape(shape);
     }
 
     /**
@@ -206,7 +234,8 @@ public final class Kernels {
     /** The guards in effect, for logs and {@code jvision selfcheck}. */
     public static String describe() {
         return "conv inputs " + (convContiguous ? "made contiguous" : "as given")
-                + ", linear " + (linearOnednn ? "oneDNN inner product (inference) / libtorch (training)" : "libtorch")
+                + ", linear " + (linearOnednn ? "oneDNN inner product (inference)" : "libtorch (inference)")
+                + (linearViaConv ? " / oneDNN 1x1 convolution (training)" : " / libtorch (training)")
                 + ", layer norm " + (layerNormComposite ? "composite" : "libtorch")
                 + ", grid sample " + (gridSampleFallback ? "scalar fallback" : "libtorch")
                 + ", oneDNN " + (torch.globalContext().userEnabledMkldnn() ? "on" : "off");
@@ -230,6 +259,10 @@ public final class Kernels {
         linearOnednn = on && ONEDNN_LINEAR_WANTED;
     }
 
+    static void setLinearViaConv(boolean on) {
+        linearViaConv = on && VIA_CONV_WANTED;
+    }
+
     static void setLayerNormComposite(boolean on) {
         layerNormComposite = on;
     }
@@ -242,10 +275,11 @@ public final class Kernels {
         torch.globalContext().setUserEnabledMkldnn(on);
     }
 
-    /** Back to the defaults (the fast path on, as if the self-check passed); for tests. */
+    /** Back to the defaults (the fast paths on, as if the self-check passed); for tests. */
     static void resetGuards() {
         convContiguous = false;
         linearOnednn = ONEDNN_LINEAR_WANTED;
+        linearViaConv = VIA_CONV_WANTED;
         layerNormComposite = false;
         gridSampleFallback = false;
         setMkldnnEnabled(true);

@@ -90,6 +90,7 @@ class KernelCheckTest {
             Tensor b = torch.randn(384);
             float[] ref = Tensors.toFloats(Kernels.linearPlain(x, w, b));
             assertClose(ref, Tensors.toFloats(Kernels.linearOnednn(x, w, b)), 1e-5, "oneDNN inner product");
+            assertClose(ref, Tensors.toFloats(Kernels.linearViaConv(x, w, b)), 1e-5, "1x1 convolution");
             w.requires_grad_(true);
             Tensor y = Kernels.linear(x, w, b); // training path: must carry autograd
             assertTrue(y.requires_grad(), "linear output must be part of the graph when weights need gradients");
