@@ -15,7 +15,7 @@ import dev.jvision.optim.StepOptimizer;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.MemoryTrend;
-import dev.jvision.runtime.NativeHeap;
+import dev.jvision.runtime.HostMemory;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.TorchSettings;
 import java.util.ArrayList;
@@ -32,7 +32,7 @@ import org.bytedeco.pytorch.global.torch;
  * {@link StepEngine} forward and backward under the given autocast mode; gradient clipping;
  * {@code FusedAdamW} from {@link Trainer#buildOptimizer}; EMA; one native scope for the
  * micro-batch and one for the optimiser step) on a fixed random batch, samples
- * {@link MemoryTrend#standard()} plus malloc's bytes in use ({@link NativeHeap}) every few
+ * {@link MemoryTrend#standard()} plus malloc's bytes in use ({@link HostMemory#heapInUseBytes()}) every few
  * steps, and prints the trends and one line {@code MEMTREND <json>}.
  *
  * <p>The model is a ConvNeXt with the {@code conv_mlp} layout of {@code convnext_atto}, cut to one
@@ -95,7 +95,7 @@ public final class StepMemoryProbe {
         TorchSettings.setThreads(exp.experiment().threads());
         TorchSettings.seed(exp.experiment().seed());
         Device cpu = Device.CPU;
-        MemoryTrend trend = MemoryTrend.standard().with(MALLOC, NativeHeap::inUseBytes);
+        MemoryTrend trend = MemoryTrend.standard().with(MALLOC, HostMemory::heapInUseBytes);
         byte[] pixels = new byte[BATCH * SIZE * SIZE * 3];
         new Random(3).nextBytes(pixels);
         int[] labels = new int[BATCH];
