@@ -73,16 +73,6 @@ class ReadmeExampleTest {
         String code = example();
         long lines = code.lines().filter(l -> !l.isBlank() && !l.trim().startsWith("import")).count();
         assertTrue(lines <= 20, "the README example should stay short: " + lines + " lines");
-        Path src = tmp.resolve("src/Example.java");
-        Files.createDirectories(src.getParent());
-        Files.writeString(src, code);
-        Path classes = Files.createDirectories(tmp.resolve("classes"));
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = javac.run(null, null, err, "-cp", System.getProperty("java.class.path"), "-d", classes.toString(),
-                src.toString());
-        assertEquals(0, rc, "README example does not compile:\n" + err.toString(StandardCharsets.UTF_8));
-
         Path cfg = tmp.resolve("tiny.yaml");
         Files.writeString(cfg, """
                 experiment: {name: readme, seed: 3, output_dir: '%s', threads: 2}
@@ -90,16 +80,7 @@ class ReadmeExampleTest {
                 model: {name: resnet18}
                 train: {epochs: 1, batch_size: 8, n_folds: 2, folds: [0]}
                 """.formatted(tmp.resolve("runs"), tmp.resolve("data")));
-        PrintStream out = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            Method main = loader.loadClass("Example").getMethod("main", String[].class);
-            main.invoke(null, (Object) new String[] {cfg.toString()});
-        } finally {
-            System.setOut(out);
-        }
-        String printed = captured.toString(StandardCharsets.UTF_8);
+        String printed = compileAndRun(code, "Example", cfg.toString());
         assertTrue(printed.contains("out-of-fold macro-F1"), printed);
         assertTrue(List.of(printed.split("\n")).stream().anyMatch(l -> l.contains(": class [")), printed);
     }

@@ -86,6 +86,17 @@ class JdbcStorageTest {
     @Test
     void sqlite_twoWorkerProcesses_runTenTrials_noneDuplicatedOrLost() throws Exception {
         String spec = "sqlite:" + dir.resolve("shared.db");
+        twoWorkersShareTenTrials(spec, dir);
+    }
+
+    @Test
+    void sqlite_workerKilledMidTrial_trialFailsAfterHeartbeatTimeout_rerunCompletes() throws Exception {
+        String spec = "sqlite:" + dir.resolve("kill.db");
+        killAndRerun(spec, dir);
+    }
+
+    /** Two worker processes run one study of 10 trials together: none duplicated or lost. */
+    static void twoWorkersShareTenTrials(String spec, Path dir) throws Exception {
         Path l1 = dir.resolve("w1.log");
         Path l2 = dir.resolve("w2.log");
         Process a = StudyWorkers.start(spec, "two", 10, 300, l1);
@@ -95,12 +106,6 @@ class JdbcStorageTest {
         try (JdbcStorage s = JdbcStorage.open(spec)) {
             StudyWorkers.assertTwoWorkersShared(s.trials(s.studyId("two")), 10);
         }
-    }
-
-    @Test
-    void sqlite_workerKilledMidTrial_trialFailsAfterHeartbeatTimeout_rerunCompletes() throws Exception {
-        String spec = "sqlite:" + dir.resolve("kill.db");
-        killAndRerun(spec, dir);
     }
 
     /** Starts a slow worker, SIGKILLs it inside a trial, re-runs a fast one and checks the study. */

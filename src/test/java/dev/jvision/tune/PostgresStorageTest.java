@@ -30,15 +30,7 @@ class PostgresStorageTest {
 
     @Test
     void postgres_twoWorkerProcesses_runTenTrials_noneDuplicatedOrLost() throws Exception {
-        Path l1 = dir.resolve("w1.log");
-        Path l2 = dir.resolve("w2.log");
-        Process a = StudyWorkers.start(spec, "two", 10, 300, l1);
-        Process b = StudyWorkers.start(spec, "two", 10, 300, l2);
-        StudyWorkers.await(a, l1);
-        StudyWorkers.await(b, l2);
-        try (JdbcStorage s = JdbcStorage.open(spec)) {
-            StudyWorkers.assertTwoWorkersShared(s.trials(s.studyId("two")), 10);
-        }
+        JdbcStorageTest.twoWorkersShareTenTrials(spec, dir);
     }
 
     @Test
