@@ -1,6 +1,8 @@
 package dev.jvision.config;
 
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -91,6 +93,30 @@ final class Checks {
             sb.append(i == 0 ? "" : ", ").append(((Enum<?>) all[i]).name().toLowerCase(java.util.Locale.ROOT));
         }
         return sb.toString();
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(?:\\d+(?:\\.\\d+)?[hms])+");
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)([hms])");
+
+    /**
+     * A positive duration of hours, minutes and seconds: {@code 90s}, {@code 20m}, {@code 1h30m},
+     * {@code 2h}, {@code 1.5h} (rounded to whole milliseconds).
+     */
+    static Duration duration(String key, String v) {
+        String s = v == null ? "" : v.trim();
+        if (!DURATION.matcher(s).matches()) throw fail(key, v, "a duration like 90s, 20m, 1h30m or 2h, or null for none");
+        Matcher m = DURATION_PART.matcher(s);
+        double ms = 0;
+        while (m.find()) {
+            ms += Double.parseDouble(m.group(1)) * switch (m.group(2)) {
+                case "h" -> 3_600_000;
+                case "m" -> 60_000;
+                default -> 1000;
+            };
+        }
+        if (!(ms >= 1)) throw fail(key, v, "a duration > 0, like 90s, 20m, 1h30m or 2h");
+        if (ms > 100_000 * 3_600_000.0) throw fail(key, v, "a duration up to 100000h");
+        return Duration.ofMillis(Math.round(ms));
     }
 
     static String matches(String key, String v, Pattern p, String expected) {
