@@ -36,7 +36,9 @@ import java.util.function.LongSupplier;
  * validates it every epoch on another (macro-F1, accuracy, top-5, loss), keeping best / top-k /
  * last checkpoints with early stopping. With a checkpoint folder and {@link Builder#resume},
  * a fit continues from {@code last.safetensors}, also inside an epoch, to a bit-identical
- * result.
+ * result. With {@code train.max_time} a fit also ends when its wall-clock budget is spent (the
+ * partial epoch validated), the schedule following the clock, and a resumed fit continues the
+ * budget.
  *
  * <pre>{@code
  * Trainer trainer = Trainer.builder(exp).device(Device.CPU).listener(new LoggingListener()).build();
