@@ -2,7 +2,6 @@ package dev.jvision.config;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -95,28 +94,16 @@ final class Checks {
         return sb.toString();
     }
 
-    private static final Pattern DURATION = Pattern.compile("(?:\\d+(?:\\.\\d+)?[hms])+");
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)([hms])");
-
     /**
      * A positive duration of hours, minutes and seconds: {@code 90s}, {@code 20m}, {@code 1h30m},
-     * {@code 2h}, {@code 1.5h} (rounded to whole milliseconds).
+     * {@code 2h}, {@code 1.5h} (see {@link Durations}).
      */
     static Duration duration(String key, String v) {
-        String s = v == null ? "" : v.trim();
-        if (!DURATION.matcher(s).matches()) throw fail(key, v, "a duration like 90s, 20m, 1h30m or 2h, or null for none");
-        Matcher m = DURATION_PART.matcher(s);
-        double ms = 0;
-        while (m.find()) {
-            ms += Double.parseDouble(m.group(1)) * switch (m.group(2)) {
-                case "h" -> 3_600_000;
-                case "m" -> 60_000;
-                default -> 1000;
-            };
+        String problem = Durations.problem(v);
+        if (problem != null) {
+            throw fail(key, v, problem.equals(Durations.EXPECTED) ? problem + ", or null for none" : problem);
         }
-        if (!(ms >= 1)) throw fail(key, v, "a duration > 0, like 90s, 20m, 1h30m or 2h");
-        if (ms > 100_000 * 3_600_000.0) throw fail(key, v, "a duration up to 100000h");
-        return Duration.ofMillis(Math.round(ms));
+        return Durations.parse(key, v);
     }
 
     static String matches(String key, String v, Pattern p, String expected) {
