@@ -76,7 +76,8 @@ public final class ManifestValidator {
      * @param check        how much of each image to check
      * @param threads      file-checking threads, &gt;= 1
      * @param keepPerKind  problems kept in the report per kind, &gt;= 0 (the error file has all)
-     * @param errorFile    where every problem is written (atomically, at the end), or null for none
+     * @param errorFile    where every problem is written (atomically, at the end; removed when there
+     *                     is none), or null for no file
      */
     public record Options(ImagePaths paths, List<String> classNames, String defaultSplit, Check check, int threads,
                           int keepPerKind, Path errorFile) {
@@ -192,7 +193,13 @@ public final class ManifestValidator {
                 }
             });
         }
-        return st.report(csv);
+        Report r = st.report(csv);
+        if (r.ok() && o.errorFile() != null) {
+            Files.deleteIfExists(o.errorFile()); // nothing to list; do not leave an empty or stale file
+            r = new Report(r.csv(), r.rows(), r.okRows(), r.splits(), r.numClasses(), r.classCounts(), r.problems(),
+                    r.firstProblems(), r.sizeHistogram(), null, r.badLines(), r.check());
+        }
+        return r;
     }
 
     /** Mutable validation state; rows are parsed on the caller's thread, files checked on the pool. */

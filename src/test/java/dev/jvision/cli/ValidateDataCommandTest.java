@@ -44,6 +44,7 @@ class ValidateDataCommandTest {
                 "--class-file", classes, "--check-images", "none");
         assertEquals(0, clean.code(), clean.out() + clean.err());
         assertTrue(clean.out().contains("problems: none"), clean.out());
+        assertTrue(Files.notExists(out.resolve("train.clean.errors.txt")), "no error file when nothing is wrong");
     }
 
     @Test
