@@ -27,6 +27,9 @@ package dev.jvision.config;
  *        i) or CSV {@code index,name}; manifest labels are then names (or ids)
  * @param allowAbsolutePaths accept absolute manifest image paths anywhere (default false)
  * @param roots folders absolute manifest image paths may lie under (default none)
+ * @param testManifest {@code image_path[,label]} manifest of the images to predict in manifest
+ *        mode, relative to root, nullable (default null: the pipeline ends after training and
+ *        calibration); with labels, test accuracy / macro-F1 / top-5 are reported
  */
 public record DataConfig(
         String root,
@@ -47,7 +50,8 @@ public record DataConfig(
         String valManifest,
         String classFile,
         boolean allowAbsolutePaths,
-        java.util.List<String> roots) {
+        java.util.List<String> roots,
+        String testManifest) {
 
     public DataConfig {
         Checks.nonNull("root", root);
@@ -72,12 +76,16 @@ public record DataConfig(
         if (valManifest != null && trainManifest == null) {
             throw Checks.fail("val_manifest", valManifest, "set together with train_manifest");
         }
+        if (testManifest != null && trainManifest == null) {
+            throw Checks.fail("test_manifest", testManifest, "set together with train_manifest (the competition "
+                    + "layout predicts sample_submission.csv)");
+        }
     }
 
     /** @return the section with every field at its default */
     public static DataConfig defaults() {
         return new DataConfig("data/demo", "train.csv", "train", "test", "sample_submission.csv",
                 "meta.csv", "test_labels.csv", 224, null, "error", false, 850, 340, 2,
-                null, null, null, false, java.util.List.of());
+                null, null, null, false, java.util.List.of(), null);
     }
 }

@@ -119,6 +119,42 @@ public final class CompetitionData {
         return Optional.ofNullable(validation);
     }
 
+    /** Whether the data comes from image manifests ({@code data.train_manifest}) rather than the competition layout. */
+    public boolean manifestMode() {
+        return cfg.trainManifest() != null;
+    }
+
+    /**
+     * The images to predict in manifest mode: {@code data.test_manifest} ({@code image_path[,label]};
+     * with a label column every row needs a label, named through the class file like the train
+     * manifest's), or empty when it is not set. Bad rows follow {@code data.on_bad_image}.
+     *
+     * @throws DataException listing bad rows (unless {@code on_bad_image: skip})
+     */
+    public Optional<Manifest> testManifest() throws IOException {
+        if (cfg.testManifest() == null) {
+            return Optional.empty();
+        }
+        Path csv = root.resolve(cfg.testManifest());
+        if (!Files.isRegularFile(csv)) {
+            throw new IllegalArgumentException("data.test_manifest: " + csv + " not found (expected: a CSV "
+                    + "image_path[,label], relative to data.root)");
+        }
+        boolean labelled;
+        try (var in = Files.newBufferedReader(csv)) {
+            String header = in.readLine();
+            labelled = header != null && Manifest.column(List.of(header.split(",", -1)), "label") >= 0;
+        }
+        List<String> names = cfg.classFile() == null ? null : classNames;
+        Manifest m = Manifest.readImages(csv, ImagePaths.of(csv.toAbsolutePath().getParent(), cfg), names, "test", "test",
+                "skip".equals(cfg.onBadImage()), labelled);
+        if (!m.skipped().isEmpty()) {
+            LOG.warn("skipped {} bad rows of {} (data.on_bad_image: skip): {}", m.skipped().size(), csv,
+                    String.join("; ", m.skipped().subList(0, Math.min(5, m.skipped().size()))));
+        }
+        return Optional.of(m);
+    }
+
     /** The data folder. */
     public Path root() {
         return root;
@@ -134,8 +170,11 @@ public final class CompetitionData {
         return classNames;
     }
 
-    /** The test rows in sample_submission order (labels -1). */
+    /** The test rows in sample_submission order (labels -1); the competition layout only. */
     public Manifest test() throws IOException {
+        if (manifestMode()) {
+            throw new IllegalStateException("manifest mode (data.train_manifest) has no sample_submission: use testManifest()");
+        }
         Path csv = root.resolve(cfg.sampleSubmission());
         if (!Files.exists(csv)) {
             throw new IllegalArgumentException("data.sample_submission: " + csv + " not found (expected: ID,target "

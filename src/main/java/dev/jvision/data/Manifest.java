@@ -68,10 +68,20 @@ public final class Manifest {
      */
     public static Manifest readImages(Path csv, ImagePaths paths, List<String> classNames, String defaultSplit,
                                       String want, boolean skipBad) throws IOException {
+        return readImages(csv, paths, classNames, defaultSplit, want, skipBad, true);
+    }
+
+    /**
+     * As {@link #readImages(Path, ImagePaths, List, String, String, boolean)}; with
+     * {@code labelled} false the label column is not needed and labels are -1 (a test manifest
+     * {@code image_path}).
+     */
+    public static Manifest readImages(Path csv, ImagePaths paths, List<String> classNames, String defaultSplit,
+                                      String want, boolean skipBad, boolean labelled) throws IOException {
         List<Sample> ok = new ArrayList<>();
         List<String> bad = new ArrayList<>();
         Map<Path, Integer> seen = new HashMap<>();
-        try (ManifestRows rows = ManifestRows.open(csv, paths, classNames, defaultSplit, true)) {
+        try (ManifestRows rows = ManifestRows.open(csv, paths, classNames, defaultSplit, labelled)) {
             while (rows.hasNext()) {
                 ManifestRows.Row r = rows.next();
                 if (!want.equals(r.split())) continue;
@@ -97,7 +107,7 @@ public final class Manifest {
             throw new DataException(fn + ": " + bad.size() + " bad row" + (bad.size() == 1 ? "" : "s")
                     + " (split " + want + "; `jvision validate-data --manifest " + csv + "` lists them all)", bad);
         }
-        return new Manifest(csv, ok, bad, true, classNames == null ? -1 : classNames.size());
+        return new Manifest(csv, ok, bad, labelled, classNames == null ? -1 : classNames.size());
     }
 
     /**

@@ -7,9 +7,11 @@ import dev.jvision.data.Sample;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
+import dev.jvision.train.CrossValidation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,41 @@ public final class RunSetup {
     static List<Sample> trainSamples(CompetitionData data, ImageCache cache, Experiment exp) {
         return CompetitionData.applyBadImagePolicy(data.train().samples(),
                 cache.preload(data.train().samples(), "decode train"), exp.data().onBadImage(), "train images");
+    }
+
+    /**
+     * The fixed validation rows whose images decode, preloaded into {@code cache}, when the data
+     * has them (image manifests: {@code data.val_manifest} or split {@code val} rows): training is
+     * then one hold-out fit and {@code train.n_folds} / {@code train.folds} are ignored (logged).
+     * Empty in the competition layout (K-fold cross-validation).
+     */
+    static Optional<List<Sample>> validationSamples(CompetitionData data, ImageCache cache, Experiment exp) {
+        if (data.validation().isEmpty()) {
+            return Optional.empty();
+        }
+        List<Sample> val = data.validation().get().samples();
+        LOG.info("validation rows from {} ({}): hold-out training of one model (fold {}); train.n_folds ({}){} not used",
+                exp.data().valManifest() != null ? "data.val_manifest" : "split 'val' of data.train_manifest", val.size(),
+                CrossValidation.HOLDOUT_FOLD, exp.train().nFolds(),
+                exp.train().folds() != null ? " and train.folds " + exp.train().folds() : "");
+        return Optional.of(CompetitionData.applyBadImagePolicy(val, cache.preload(val, "decode validation"),
+                exp.data().onBadImage(), "validation images"));
+    }
+
+    /**
+     * Whether {@code exp} trains one hold-out model rather than K folds: its data are image
+     * manifests with validation rows (reads the train manifest when it has no val_manifest).
+     */
+    static boolean holdout(Experiment exp) throws IOException {
+        if (exp.data().trainManifest() == null) {
+            return false;
+        }
+        return exp.data().valManifest() != null || data(exp).validation().isPresent();
+    }
+
+    /** The folds a run of {@code exp} trains: {@code [0]} for a hold-out fit, else {@code train.folds}. */
+    static List<Integer> folds(Experiment exp) throws IOException {
+        return holdout(exp) ? List.of(CrossValidation.HOLDOUT_FOLD) : CrossValidation.selectedFolds(exp);
     }
 
     static String f4(double v) {

@@ -25,12 +25,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The training stage of a run: K-fold cross-validation of the competition data into a run
- * folder ({@code jvision train}), resuming an interrupted run, and the run's out-of-fold logits.
+ * folder ({@code jvision train}), or one hold-out fit when image manifests bring validation rows
+ * ({@link CrossValidation#holdout}), resuming an interrupted run, and the run's out-of-fold
+ * (hold-out: validation-set) logits.
  * Stateless; not thread-safe (libtorch settings are process-wide).
  */
 public final class TrainStage {
@@ -57,15 +60,24 @@ public final class TrainStage {
         CompetitionData data = RunSetup.data(exp);
         ImageCache cache = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
         List<Sample> samples = RunSetup.trainSamples(data, cache, exp);
+        Optional<List<Sample>> holdout = RunSetup.validationSamples(data, cache, exp);
         try (RunDir run = openRunDir(exp, resumeDir, group)) {
             LOG.info("{} run folder {}", resumeDir == null ? "new" : "resuming", run.dir());
-            CrossValidation.Result cv = CrossValidation.run(exp, samples, cache, device, data.classNames(), run,
-                    resumeDir != null);
+            CrossValidation.Result cv = holdout.isPresent()
+                    ? CrossValidation.holdout(exp, samples, holdout.get(), cache, device, data.classNames(), run,
+                            resumeDir != null)
+                    : CrossValidation.run(exp, samples, cache, device, data.classNames(), run, resumeDir != null);
             for (FoldResult r : cv.folds()) {
                 LOG.info("fold {}: val macro-F1 {} (accuracy {}, epoch {})", r.fold(), f4(r.bestF1()), f4(r.bestAcc()),
                         r.bestEpoch());
             }
-            LOG.info("cross-validation: mean fold macro-F1 {}, out-of-fold macro-F1 {}", f4(cv.meanF1()), f4(cv.oofF1()));
+            if (holdout.isPresent()) {
+                LOG.info("hold-out validation ({} rows): macro-F1 {}, accuracy {}", holdout.get().size(), f4(cv.oofF1()),
+                        f4(cv.oofAcc()));
+            } else {
+                LOG.info("cross-validation: mean fold macro-F1 {}, out-of-fold macro-F1 {}", f4(cv.meanF1()),
+                        f4(cv.oofF1()));
+            }
             return new Outcome(run.dir(), cv);
         }
     }
@@ -94,7 +106,7 @@ public final class TrainStage {
         if (!Files.isDirectory(runDir)) {
             throw new IllegalArgumentException("--resume-run " + runDir + ": not a folder");
         }
-        List<Integer> selected = CrossValidation.selectedFolds(exp);
+        List<Integer> selected = RunSetup.folds(exp);
         List<Integer> missing = new ArrayList<>();
         List<FoldResult> folds = new ArrayList<>();
         for (int f : selected) {
@@ -149,12 +161,13 @@ public final class TrainStage {
         Device device = RunSetup.apply(exp);
         CompetitionData data = RunSetup.data(exp);
         ImageCache cache = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
-        List<Sample> samples = RunSetup.trainSamples(data, cache, exp);
+        Optional<List<Sample>> holdout = RunSetup.validationSamples(data, cache, exp);
+        List<Sample> samples = holdout.isPresent() ? List.of() : RunSetup.trainSamples(data, cache, exp);
         int[] labels = samples.stream().mapToInt(Sample::label).toArray();
-        int[] fold = Folds.stratified(labels, exp.train().nFolds(), exp.experiment().seed());
+        int[] fold = holdout.isPresent() ? new int[0] : Folds.stratified(labels, exp.train().nFolds(), exp.experiment().seed());
         List<FoldResult> folds = new ArrayList<>();
-        for (int f : CrossValidation.selectedFolds(exp)) {
-            List<Sample> va = new ArrayList<>();
+        for (int f : holdout.isPresent() ? List.of(CrossValidation.HOLDOUT_FOLD) : CrossValidation.selectedFolds(exp)) {
+            List<Sample> va = new ArrayList<>(holdout.orElse(List.of()));
             for (int i = 0; i < samples.size(); i++) {
                 if (fold[i] == f) {
                     va.add(samples.get(i));

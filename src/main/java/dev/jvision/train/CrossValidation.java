@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * (all by default) one after the other into a run folder (checkpoints, {@code metrics.csv},
  * TensorBoard, {@code fold<k>/result.json}), and scores the out-of-fold predictions. Each fold's
  * model, optimiser and buffers are closed when its fit returns, and the CUDA cache is emptied,
- * so folds do not accumulate native memory. Not thread-safe.
+ * so folds do not accumulate native memory. With a fixed validation set ({@link #holdout}) one
+ * model is trained instead, as fold 0. Not thread-safe.
  */
 public final class CrossValidation {
     private static final Logger LOG = LoggerFactory.getLogger(CrossValidation.class);
@@ -56,25 +57,68 @@ public final class CrossValidation {
     public static Result run(Experiment exp, List<Sample> samples, ImageCache cache, Device device,
                              List<String> classNames, RunDir run, boolean resume) throws IOException {
         int k = exp.train().nFolds();
+        checkLabels(exp, samples);
         int[] labels = samples.stream().mapToInt(Sample::label).toArray();
+        int[] fold = Folds.stratified(labels, k, exp.experiment().seed());
+        List<Split> splits = new ArrayList<>();
+        for (int f : selectedFolds(exp)) {
+            List<Sample> tr = new ArrayList<>();
+            List<Sample> va = new ArrayList<>();
+            for (int i = 0; i < samples.size(); i++) {
+                (fold[i] == f ? va : tr).add(samples.get(i));
+            }
+            splits.add(new Split(f, tr, va));
+        }
+        return runSplits(exp, splits, cache, device, classNames, run, resume);
+    }
+
+    /**
+     * Hold-out training with a fixed validation set (image manifests with {@code data.val_manifest}
+     * or split {@code val} rows): ONE model is trained on {@code train} and validated on
+     * {@code validation}, as fold {@link #HOLDOUT_FOLD} of the run folder ({@code fold0/}
+     * checkpoints, {@code metrics.csv} rows with fold 0, {@code fold0/result.json}), so
+     * inference, reports and resume treat it like a one-fold run. {@code oof_logits.csv} then
+     * holds the validation set's logits at the best epoch: the temperature is fitted on them.
+     * {@code train.n_folds} and {@code train.folds} are not used. With {@code resume}, a
+     * finished fit is read back and an interrupted one continues from its last checkpoint.
+     */
+    public static Result holdout(Experiment exp, List<Sample> train, List<Sample> validation, ImageCache cache,
+                                 Device device, List<String> classNames, RunDir run, boolean resume) throws IOException {
+        if (train.isEmpty() || validation.isEmpty()) {
+            throw new IllegalArgumentException("hold-out training: " + train.size() + " train and " + validation.size()
+                    + " validation images (expected: at least one of each)");
+        }
+        checkLabels(exp, train);
+        checkLabels(exp, validation);
+        return runSplits(exp, List.of(new Split(HOLDOUT_FOLD, train, validation)), cache, device, classNames, run, resume);
+    }
+
+    /** The fold number (and {@code fold<k>/} folder) of a hold-out fit. */
+    public static final int HOLDOUT_FOLD = 0;
+
+    /** One fit: its fold number, training and validation samples. */
+    private record Split(int fold, List<Sample> train, List<Sample> validation) {}
+
+    private static void checkLabels(Experiment exp, List<Sample> samples) {
         int maxLabel = 0;
-        for (int l : labels) {
-            maxLabel = Math.max(maxLabel, l);
+        for (Sample s : samples) {
+            maxLabel = Math.max(maxLabel, s.label());
         }
         if (maxLabel >= exp.model().numClasses()) {
             throw new IllegalArgumentException("model.num_classes: " + exp.model().numClasses() + " (expected: > "
-                    + maxLabel + ", the largest target in the training CSV)");
+                    + maxLabel + ", the largest target in the training data)");
         }
-        int[] fold = Folds.stratified(labels, k, exp.experiment().seed());
+    }
+
+    private static Result runSplits(Experiment exp, List<Split> splits, ImageCache cache, Device device,
+                                    List<String> classNames, RunDir run, boolean resume) throws IOException {
         List<FoldResult> results = new ArrayList<>();
         try (ProgressListener progress = new ProgressListener();
              TensorBoardListener tb = new TensorBoardListener(run.dir().resolve("tensorboard"))) {
-            for (int f : selectedFolds(exp)) {
-                List<Sample> tr = new ArrayList<>();
-                List<Sample> va = new ArrayList<>();
-                for (int i = 0; i < samples.size(); i++) {
-                    (fold[i] == f ? va : tr).add(samples.get(i));
-                }
+            for (Split split : splits) {
+                int f = split.fold();
+                List<Sample> tr = split.train();
+                List<Sample> va = split.validation();
                 FoldResult r = resume ? readResult(run.foldDir(f), va) : null;
                 if (r != null) {
                     LOG.info("fold {}: already finished (result.json), not retrained", f);
@@ -158,7 +202,7 @@ public final class CrossValidation {
         List<String> ids = val.stream().map(Sample::id).toList();
         if (!ids.equals(s.ids())) {
             throw new IllegalArgumentException(f + ": validation samples differ from this run's fold split "
-                    + "(expected: the same data and train.n_folds / experiment.seed)");
+                    + "(expected: the same data and train.n_folds / experiment.seed, or the same validation manifest)");
         }
         return new FoldResult(s.fold(), s.bestEpoch(), s.bestF1(), s.bestAcc(), s.bestLoss(),
                 foldDir.resolve("best.safetensors"), val, s.oofLogits(), s.seconds());

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * The objective of {@code jvision tune}: a trial's parameters are applied to the base config as
  * overrides, then fold 0 (or folds 0..K-1, {@code objective.folds}) of the competition data is
  * trained with the {@link Trainer}; the value is the best {@code train.monitor} value of the fit
- * (the mean over folds). Each epoch's value is reported for pruning ({@link PruningListener}).
+ * (the mean over folds). When the data has fixed validation rows (image manifests with
+ * {@code data.val_manifest} or split {@code val}), each trial is one fit on the train rows
+ * scored on those rows, as {@code jvision train} does. Each epoch's value is reported for pruning ({@link PruningListener}).
  * With {@code train.max_time} every fit trains for the same wall-clock budget (equal-cost
  * trials; the partial last epoch is validated and reported too).
  * Decoded images are cached across trials per image size. Not thread-safe (one trial at a time,
@@ -41,7 +43,8 @@ public final class ExperimentObjective implements Objective {
     private final SearchSpace space;
     private final Map<String, Data> data = new HashMap<>();
 
-    private record Data(List<Sample> samples, ImageCache cache, List<String> classNames) {}
+    /** Training rows, and the fixed validation rows (null: folds of the training rows). */
+    private record Data(List<Sample> samples, List<Sample> validation, ImageCache cache, List<String> classNames) {}
 
     /**
      * @param config        the base experiment YAML
@@ -71,16 +74,22 @@ public final class ExperimentObjective implements Objective {
         Device device = Device.parse(exp.experiment().device());
         Data d = data(exp);
         int k = exp.train().nFolds();
-        int folds = Math.min(space.folds(), k);
+        boolean holdout = d.validation() != null;
+        int folds = holdout ? 1 : Math.min(space.folds(), k);
         int[] labels = d.samples().stream().mapToInt(Sample::label).toArray();
-        int[] fold = Folds.stratified(labels, k, exp.experiment().seed());
+        int[] fold = holdout ? null : Folds.stratified(labels, k, exp.experiment().seed());
         boolean minimise = exp.train().monitorMinimises();
         double sum = 0;
         for (int f = 0; f < folds; f++) {
             List<Sample> tr = new ArrayList<>();
             List<Sample> va = new ArrayList<>();
-            for (int i = 0; i < d.samples().size(); i++) {
-                (fold[i] == f ? va : tr).add(d.samples().get(i));
+            if (holdout) {
+                tr.addAll(d.samples());
+                va.addAll(d.validation());
+            } else {
+                for (int i = 0; i < d.samples().size(); i++) {
+                    (fold[i] == f ? va : tr).add(d.samples().get(i));
+                }
             }
             PruningListener pruning = new PruningListener(trial, f * exp.train().epochs(), minimise);
             Trainer trainer = Trainer.builder(exp).device(device).fold(f).classNames(d.classNames())
@@ -107,7 +116,15 @@ public final class ExperimentObjective implements Objective {
                     exp.data().cacheDir() == null ? null : Path.of(exp.data().cacheDir()));
             List<Sample> samples = CompetitionData.applyBadImagePolicy(cd.train().samples(),
                     cache.preload(cd.train().samples(), "decode train"), exp.data().onBadImage(), "train images");
-            d = new Data(samples, cache, cd.classNames());
+            List<Sample> validation = null;
+            if (cd.validation().isPresent()) {
+                List<Sample> v = cd.validation().get().samples();
+                validation = CompetitionData.applyBadImagePolicy(v, cache.preload(v, "decode validation"),
+                        exp.data().onBadImage(), "validation images");
+                LOG.info("validation rows ({}): every trial trains one model on the train rows and scores it on them "
+                        + "(objective.folds and train.n_folds are not used)", validation.size());
+            }
+            d = new Data(samples, validation, cache, cd.classNames());
             data.put(key, d);
         }
         return d;
