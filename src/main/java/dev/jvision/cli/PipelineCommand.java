@@ -76,14 +76,19 @@ final class PipelineCommand implements Callable<Integer> {
                 "calibration: temperature %.3f on %d out-of-fold rows: NLL %.4f -> %.4f, ECE %.4f -> %.4f%s%n",
                 f.temperature(), f.samples(), f.nllBefore(), f.nllAfter(), f.eceBefore(), f.eceAfter(),
                 inf.useCalibration() ? "" : " (not applied: add --use-calibration)"));
-        printVariants(o.infer());
-        o.infer().testF1().ifPresent(f -> System.out.printf("test macro-F1 %.4f (accuracy %.4f, %d images)%s%n", f,
-                o.infer().testAcc().orElse(0.0), o.infer().rows(), chosen(inf)));
-        if (inf.confidenceThreshold() > 0) {
-            System.out.printf("low confidence (< %.2f): %d of %d images, see low_confidence.csv%n",
-                    inf.confidenceThreshold(), o.infer().lowConfidence(), o.infer().rows());
+        if (o.infer() == null) {
+            System.out.println("no data.test_manifest: nothing predicted");
+        } else {
+            printVariants(o.infer());
+            o.infer().testF1().ifPresent(f -> System.out.printf("test macro-F1 %.4f (accuracy %.4f, %d images)%s%n", f,
+                    o.infer().testAcc().orElse(0.0), o.infer().rows(), chosen(inf)));
+            if (inf.confidenceThreshold() > 0) {
+                System.out.printf("low confidence (< %.2f): %d of %d images, see low_confidence.csv%n",
+                        inf.confidenceThreshold(), o.infer().lowConfidence(), o.infer().rows());
+            }
+            System.out.println(exp.data().trainManifest() != null ? "predictions: " + o.infer().submission()
+                    : "submission: " + o.infer().submission() + " (validated)");
         }
-        System.out.println("submission: " + o.infer().submission() + " (validated)");
         System.out.println("run folder: " + o.train().runDir());
         System.out.printf("elapsed: %.1f min%n", (System.nanoTime() - start) / 60e9);
         return 0;

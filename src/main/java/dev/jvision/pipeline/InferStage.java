@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * sample_submission order with a fold / multi-model ensemble, optionally with TTA and
  * temperature-calibrated probabilities, writes {@code submission.csv},
  * {@code submission_info.json} and optional extras, and validates the submission before
- * returning. With test labels (the demo data) every TTA / calibration variant is scored.
+ * returning. With test labels (the demo data) every TTA / calibration variant is scored. In
+ * manifest mode ({@code data.train_manifest}) the images of {@code data.test_manifest} are
+ * predicted instead ({@link ManifestInference}: {@code predictions.csv} with top-5 classes).
  * Stateless; not thread-safe (libtorch settings are process-wide).
  */
 public final class InferStage {
@@ -112,6 +114,9 @@ public final class InferStage {
             throws IOException {
         Device device = RunSetup.apply(exp);
         CompetitionData data = CompetitionData.open(exp.data(), exp.experiment().seed());
+        if (data.manifestMode()) {
+            return ManifestInference.infer(exp, data, outDir, members, opts, device);
+        }
         Manifest test = data.test();
         List<Sample> samples = test.samples();
         double[] temps = new double[members.size()];
@@ -196,7 +201,7 @@ public final class InferStage {
         return new Outcome(sub, infoFile, samples.size(), f1, acc, List.copyOf(variants), low);
     }
 
-    private static double temperatureOf(EnsembleMember m, boolean useCalibration) throws IOException {
+    static double temperatureOf(EnsembleMember m, boolean useCalibration) throws IOException {
         if (m.temperature().isPresent()) {
             return m.temperature().get();
         }
@@ -219,7 +224,7 @@ public final class InferStage {
         return Files.isRegularFile(cal) ? Optional.of(TemperatureScaling.Fit.read(cal)) : Optional.empty();
     }
 
-    private static boolean anyNotOne(double[] t) {
+    static boolean anyNotOne(double[] t) {
         for (double v : t) {
             if (v != 1.0) {
                 return true;
@@ -228,7 +233,7 @@ public final class InferStage {
         return false;
     }
 
-    private static VariantScore score(String name, boolean tta, boolean cal, float[][] probs, List<Integer> rows,
+    static VariantScore score(String name, boolean tta, boolean cal, float[][] probs, List<Integer> rows,
                                       int[] targets, int numClasses) {
         float[][] p = new float[rows.size()][];
         for (int i = 0; i < p.length; i++) {

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The end-to-end flow of a run, as {@code jvision pipeline} runs it: {@link TrainStage} (data ->
- * K-fold training) -> temperature fitted on the out-of-fold logits ({@link #calibrate}) ->
+ * K-fold training, or one hold-out fit when image manifests bring validation rows) -> temperature fitted on the out-of-fold logits ({@link #calibrate}) ->
  * {@link InferStage} (fold/multi-model ensemble with TTA -> validated submission), all in one
  * run folder. The flow resumes from a run folder whose folds are trained
  * ({@link Options#resumeRun}). Stateless; not thread-safe (libtorch settings are process-wide).
@@ -29,7 +29,10 @@ public final class Pipeline {
 
     private Pipeline() {}
 
-    /** All stages. */
+    /**
+     * All stages; {@code infer} is null when there was nothing to predict (image manifests
+     * without {@code data.test_manifest}).
+     */
     public record Outcome(TrainStage.Outcome train, Optional<TemperatureScaling.Fit> calibration,
                           InferStage.Outcome infer) {}
 
@@ -94,7 +97,14 @@ public final class Pipeline {
                 throw new IllegalArgumentException(run.dir() + ": --use-calibration needs " + OofLogits.FILE + " or "
                         + TemperatureScaling.FILE + " in the run folder (written by `jvision pipeline`)");
             }
-            InferStage.Outcome i = InferStage.infer(exp, run.dir(), List.of(EnsembleMember.ofRun(run.dir(), 1.0)), opts.infer());
+            InferStage.Outcome i = null;
+            if (exp.data().trainManifest() != null && exp.data().testManifest() == null) {
+                LOG.info("no data.test_manifest: nothing to predict; the run ends after training and calibration "
+                        + "(set data.test_manifest to an image_path[,label] CSV, or run `jvision infer --run {}` "
+                        + "with one later)", run.dir());
+            } else {
+                i = InferStage.infer(exp, run.dir(), List.of(EnsembleMember.ofRun(run.dir(), 1.0)), opts.infer());
+            }
             dev.jvision.track.report.RunReport.writeAfterRun(run.dir());
             return new Outcome(t, fit, i);
         }
