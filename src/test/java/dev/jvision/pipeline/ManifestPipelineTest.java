@@ -121,6 +121,12 @@ class ManifestPipelineTest {
         TrainStage.Outcome resumed = TrainStage.train(exp, run);
         assertEquals(o.train().cv().oofF1(), resumed.cv().oofF1(), 1e-12, "finished hold-out fit read back");
         assertEquals(metrics, Files.readAllLines(run.resolve("metrics.csv")));
+        // killed after its last checkpoint but before result.json: the fit continues from last.safetensors
+        Files.delete(run.resolve("fold0/result.json"));
+        TrainStage.Outcome continued = TrainStage.train(exp, run);
+        assertEquals(o.train().cv().oofF1(), continued.cv().oofF1(), 1e-12);
+        assertEquals(metrics, Files.readAllLines(run.resolve("metrics.csv")), "no epoch trained twice");
+        assertTrue(Files.isRegularFile(run.resolve("fold0/result.json")));
 
         // a run from before oof_logits.csv: the validation logits are recomputed from fold0's checkpoint
         Files.delete(run.resolve(OofLogits.FILE));
