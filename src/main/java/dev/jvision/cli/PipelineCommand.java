@@ -3,6 +3,7 @@ package dev.jvision.cli;
 import dev.jvision.config.Experiment;
 import dev.jvision.pipeline.InferStage;
 import dev.jvision.pipeline.Pipeline;
+import dev.jvision.pipeline.TrainStage;
 import dev.jvision.train.FoldResult;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -70,10 +71,10 @@ final class PipelineCommand implements Callable<Integer> {
             System.out.printf("fold %d: val macro-F1 %.4f (accuracy %.4f, best epoch %d)%n", r.fold(), r.bestF1(),
                     r.bestAcc(), r.bestEpoch());
         }
-        System.out.printf("cross-validation: mean macro-F1 %.4f, out-of-fold macro-F1 %.4f%n", o.train().cv().meanF1(),
-                o.train().cv().oofF1());
+        boolean holdout = TrainStage.isHoldout(exp);
+        TrainCommand.printScores(o.train().cv(), holdout);
         o.calibration().ifPresent(f -> System.out.printf(
-                "calibration: temperature %.3f on %d out-of-fold rows: NLL %.4f -> %.4f, ECE %.4f -> %.4f%s%n",
+                "calibration: temperature %.3f on %d " + (holdout ? "validation" : "out-of-fold") + " rows: NLL %.4f -> %.4f, ECE %.4f -> %.4f%s%n",
                 f.temperature(), f.samples(), f.nllBefore(), f.nllAfter(), f.eceBefore(), f.eceAfter(),
                 inf.useCalibration() ? "" : " (not applied: add --use-calibration)"));
         if (o.infer() == null) {

@@ -1,6 +1,7 @@
 package dev.jvision.cli;
 
 import dev.jvision.config.Configs;
+import dev.jvision.config.Experiment;
 import dev.jvision.pipeline.TrainStage;
 import dev.jvision.runtime.dist.Distributed;
 import dev.jvision.runtime.dist.Launcher;
@@ -52,25 +53,34 @@ final class TrainCommand implements Callable<Integer> {
                     Distributed.TIMEOUT.plusSeconds(30));
             return launcher.run(Main.class, workerArgs(spec.commandLine().getParseResult().originalArgs()));
         }
-        TrainStage.Outcome t;
+        Experiment exp;
         if (resume != null) {
             Path cfg = resume.resolve("config.yaml");
             if (!Files.isRegularFile(cfg)) {
                 throw new IllegalArgumentException("--resume " + resume + ": no config.yaml there (expected: a run "
                         + "folder made by `jvision train`)");
             }
-            t = TrainStage.train(Configs.load(cfg, options.overrides), resume);
+            exp = Configs.load(cfg, options.overrides);
         } else {
-            t = TrainStage.train(options.load());
+            exp = options.load();
         }
+        TrainStage.Outcome t = TrainStage.train(exp, resume);
         for (FoldResult r : t.cv().folds()) {
             System.out.printf("fold %d: val macro-F1 %.4f (accuracy %.4f, best epoch %d)%n", r.fold(), r.bestF1(),
                     r.bestAcc(), r.bestEpoch());
         }
-        System.out.printf("cross-validation: mean macro-F1 %.4f, out-of-fold macro-F1 %.4f%n", t.cv().meanF1(),
-                t.cv().oofF1());
+        printScores(t.cv(), TrainStage.isHoldout(exp));
         System.out.println("run folder: " + t.runDir());
         return 0;
+    }
+
+    /** Prints the cross-validation (or hold-out validation) summary line. */
+    static void printScores(dev.jvision.train.CrossValidation.Result cv, boolean holdout) {
+        if (holdout) {
+            System.out.printf("hold-out validation: macro-F1 %.4f, accuracy %.4f%n", cv.oofF1(), cv.oofAcc());
+        } else {
+            System.out.printf("cross-validation: mean macro-F1 %.4f, out-of-fold macro-F1 %.4f%n", cv.meanF1(), cv.oofF1());
+        }
     }
 
     private static final List<String> LAUNCH_OPTIONS = List.of("--nproc-per-node", "--nnodes", "--node-rank", "--master");

@@ -44,6 +44,14 @@ public final class TrainStage {
     /** Training outcome: the run folder and cross-validation scores. */
     public record Outcome(Path runDir, CrossValidation.Result cv) {}
 
+    /**
+     * Whether {@code exp} trains one hold-out model on fixed validation rows (image manifests with
+     * {@code data.val_manifest} or split {@code val} rows) rather than K folds.
+     */
+    public static boolean isHoldout(Experiment exp) throws IOException {
+        return RunSetup.holdout(exp);
+    }
+
     /** Trains all folds into a new run folder. */
     public static Outcome train(Experiment exp) throws IOException {
         return train(exp, null);
