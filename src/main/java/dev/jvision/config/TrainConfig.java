@@ -52,8 +52,12 @@ import java.util.Set;
  * @param saveTopK keep the k best epochs' weights as {@code fold<k>/top/epoch<N>.safetensors}, &gt;= 0 (default 0)
  * @param checkpointEverySteps also save the resumable state every N optimiser steps inside an epoch, 0 = only
  *     at epoch ends, &gt;= 0 (default 0)
- * @param autoBatchSize find the largest batch size that fits on the GPU by trial steps (default false)
+ * @param autoBatchSize choose the batch size from the memory planner's prediction, confirmed by trial steps on
+ *     CUDA; on the CPU only with {@code memory_budget} (see {@code dev.jvision.train.AutoBatch}) (default false)
  * @param tensorboard write TensorBoard event files into the run folder (default true)
+ * @param memoryBudget what {@code auto_batch_size} may use, e.g. {@code 8GB} (binary units, see {@link ByteSize});
+ *     nullable (default null = on CUDA the whole device less what is used outside this run's allocator; on the
+ *     CPU none, so the batch size is kept)
  */
 public record TrainConfig(
         int epochs,
@@ -96,7 +100,8 @@ public record TrainConfig(
         int saveTopK,
         int checkpointEverySteps,
         boolean autoBatchSize,
-        boolean tensorboard) {
+        boolean tensorboard,
+        String memoryBudget) {
 
     public TrainConfig {
         Checks.atLeast("epochs", epochs, 1);
@@ -155,6 +160,7 @@ public record TrainConfig(
         Checks.nonNegative("min_delta", minDelta);
         Checks.atLeast("save_top_k", saveTopK, 0);
         Checks.atLeast("checkpoint_every_steps", checkpointEverySteps, 0);
+        if (memoryBudget != null) ByteSize.parse("memory_budget", memoryBudget);
     }
 
     /** The foundation's twelve-field form; every newer field at its default. */
@@ -165,7 +171,7 @@ public record TrainConfig(
                 earlyStoppingPatience, gradClip, logEvery, Optimizer.ADAMW, OptimizerImpl.AUTO, 0.9, 0.999, 1e-8, 0.9, true,
                 1.0, Schedule.COSINE, 30.0, 0.1, 0.1, 2, Loss.CE, null, 1, false, 0.9998, true, true, Amp.AUTO, 65536.0,
                 2000, Monitor.VAL_F1, 0.0,
-                0, 0, false, true);
+                0, 0, false, true, null);
     }
 
     /** True when the monitored metric is minimised ({@code val_loss}). */
@@ -249,6 +255,25 @@ public record TrainConfig(
                 earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
                 nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
                 classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
-                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard);
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
+                memoryBudget);
+    }
+
+    /**
+     * A copy with {@code batch_size} {@code b} and {@code auto_batch_size} off: what a run records
+     * once {@code auto_batch_size} has chosen {@code b}, so that a resumed run trains at the same size.
+     */
+    public TrainConfig withChosenBatchSize(int b) {
+        return new TrainConfig(epochs, b, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
+                earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
+                nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
+                classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, false, tensorboard,
+                memoryBudget);
+    }
+
+    /** {@code memory_budget} in bytes, or 0 when it is not set. */
+    public long memoryBudgetBytes() {
+        return memoryBudget == null ? 0 : ByteSize.parse("memory_budget", memoryBudget);
     }
 }

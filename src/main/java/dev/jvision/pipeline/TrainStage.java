@@ -9,6 +9,7 @@ import dev.jvision.data.CompetitionData;
 import dev.jvision.data.Folds;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
+import dev.jvision.memprof.MemoryPlanner;
 import dev.jvision.metrics.ClassificationMetrics;
 import dev.jvision.models.Checkpoint;
 import dev.jvision.models.CheckpointInfo;
@@ -17,6 +18,7 @@ import dev.jvision.runtime.dist.Distributed;
 import dev.jvision.runtime.dist.ProcessGroup;
 import dev.jvision.track.OofLogits;
 import dev.jvision.track.RunDir;
+import dev.jvision.train.AutoBatch;
 import dev.jvision.train.CrossValidation;
 import dev.jvision.train.Evaluator;
 import dev.jvision.train.FoldResult;
@@ -57,9 +59,16 @@ public final class TrainStage {
         CompetitionData data = RunSetup.data(exp);
         ImageCache cache = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
         List<Sample> samples = RunSetup.trainSamples(data, cache, exp);
-        try (RunDir run = openRunDir(exp, resumeDir, group)) {
+        // train.auto_batch_size: chosen once, after the image cache is loaded (the CPU budget covers the process),
+        // and recorded as the run's batch_size in config.yaml
+        AutoBatch.Resolved auto = AutoBatch.resolve(exp, device, MemoryPlanner.forTraining(), group);
+        Experiment resolved = auto.experiment();
+        try (RunDir run = openRunDir(resolved, resumeDir, group)) {
             LOG.info("{} run folder {}", resumeDir == null ? "new" : "resuming", run.dir());
-            CrossValidation.Result cv = CrossValidation.run(exp, samples, cache, device, data.classNames(), run,
+            if (Distributed.isMain()) {
+                auto.write(run.dir());
+            }
+            CrossValidation.Result cv = CrossValidation.run(resolved, samples, cache, device, data.classNames(), run,
                     resumeDir != null);
             for (FoldResult r : cv.folds()) {
                 LOG.info("fold {}: val macro-F1 {} (accuracy {}, epoch {})", r.fold(), f4(r.bestF1()), f4(r.bestAcc()),

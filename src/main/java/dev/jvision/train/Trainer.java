@@ -58,8 +58,10 @@ public final class Trainer {
     private final long seed;
     private final List<String> classNames;
     private final GradientSync sync;
+    private final BatchSizePlanner planner;
 
     private Trainer(Builder b) {
+        this.planner = b.planner;
         this.sync = b.group == null ? null : new GradientSync(b.group, b.bucketBytes);
         this.exp = b.exp;
         this.device = b.device;
@@ -94,14 +96,14 @@ public final class Trainer {
 
     /**
      * Seeds libtorch, builds the model with {@code factory} (after the trial models of
-     * {@code train.auto_batch_size}, which also come from it), trains it as
+     * {@code train.auto_batch_size}, which also come from it; see {@link AutoBatch}), trains it as
      * {@link #fit(ImageModel, Dataset, Dataset)} does and closes it.
      */
     public FitResult fit(ModelFactory factory, Dataset train, Dataset val) throws IOException {
         TorchSettings.seed(seed);
         TrainConfig t = exp.train();
         if (t.autoBatchSize()) {
-            int found = AutoBatch.find(factory, t, exp, device);
+            int found = AutoBatch.find(factory, exp.model().modelForFold(fold), exp, t, device, planner).chosen();
             if (sync != null) {
                 // every rank must run the same steps: the smallest batch any rank found
                 for (float[] r : sync.group().allGatherRows(new float[][] {{found}}, 1)) {
@@ -225,6 +227,7 @@ public final class Trainer {
         private List<String> classNames;
         private ProcessGroup group;
         private long bucketBytes = GradientSync.DEFAULT_BUCKET_BYTES;
+        private BatchSizePlanner planner;
 
         private Builder(Experiment exp) {
             this.exp = Objects.requireNonNull(exp, "exp");
@@ -275,7 +278,16 @@ public final class Trainer {
             return this;
         }
 
-        /** The trainer. */
+        /**
+         * The memory planner {@code train.auto_batch_size} starts from (default none: CUDA searches by
+         * trial steps alone, the CPU keeps {@code train.batch_size}); e.g.
+         * {@code dev.jvision.memprof.MemoryPlanner.forTraining()}. See {@link AutoBatch}.
+         */
+        public Builder batchSizePlanner(BatchSizePlanner planner) {
+            this.planner = planner;
+            return this;
+        }
+
         /**
          * Data-parallel training on {@code group} (owned by the caller): rank 0's weights are
          * broadcast at start, each rank trains on its {@link dev.jvision.runtime.dist.DistributedSampler}
@@ -290,6 +302,7 @@ public final class Trainer {
             return this;
         }
 
+        /** The trainer. */
         public Trainer build() {
             return new Trainer(this);
         }
