@@ -117,6 +117,25 @@ public final class AutoBatch {
             probes = List.copyOf(probes);
         }
 
+        /** The decision as {@code auto_batch.json} lists it (snake_case keys, bytes). */
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", model);
+            m.put("device", device);
+            m.put("method", method);
+            m.put("requested", requested);
+            m.put("chosen", chosen);
+            m.put("budget_bytes", budgetBytes);
+            m.put("budget", budget);
+            m.put("predicted", predicted);
+            m.put("largest_fit", largestFit);
+            List<Map<String, Object>> ps = new ArrayList<>();
+            for (Probe p : probes) ps.add(Map.of("batch", p.batch(), "fits", p.fits()));
+            m.put("probes", ps);
+            m.put("planner", planner);
+            return m;
+        }
+
         /** The log line. */
         String describe() {
             StringBuilder s = new StringBuilder("auto batch size for ").append(model).append(" on ").append(device)
@@ -155,7 +174,9 @@ public final class AutoBatch {
             m.put("lr", experiment.train().lr());
             m.put("lr_scaled_with_batch_size", false);
             m.put("headroom", HEADROOM);
-            m.put("models", decisions);
+            List<Map<String, Object>> models = new ArrayList<>();
+            for (Decision d : decisions) models.add(d.toMap());
+            m.put("models", models);
             AtomicFiles.write(runDir.resolve(FILE), tmp -> Checkpoints.JSON.writeValue(tmp.toFile(), m));
         }
     }

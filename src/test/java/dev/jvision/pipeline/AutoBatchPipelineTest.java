@@ -51,7 +51,7 @@ class AutoBatchPipelineTest {
         assertEquals(Math.max(1, (int) (predicted * 0.9)), chosen);
         assertEquals(4, j.get("requested_batch_size").asInt());
         assertTrue(d.get("planner").asText().contains("probes at batch 4 and 8"), d.toString());
-        assertEquals((long) budgetMb << 20, d.get("budgetBytes").asLong());
+        assertEquals((long) budgetMb << 20, d.get("budget_bytes").asLong());
 
         TrainConfig recorded = Configs.load(run.resolve("config.yaml"), List.of()).train();
         assertEquals(chosen, recorded.batchSize(), "config.yaml holds the chosen size: a resume trains with it");

@@ -248,6 +248,8 @@ class AutoBatchTest {
         assertFalse(j.get("lr_scaled_with_batch_size").asBoolean());
         assertEquals("planner", j.get("models").get(0).get("method").asText());
         assertEquals(50, j.get("models").get(0).get("predicted").asInt());
+        assertEquals(6L << 30, j.get("models").get(0).get("budget_bytes").asLong());
+        assertEquals(0, j.get("models").get(0).get("probes").size());
         Experiment back = Configs.fromYaml(Configs.toYaml(r.experiment()), "back.yaml", List.of());
         assertEquals(r.experiment(), back);
     }
