@@ -55,6 +55,10 @@ import java.util.Set;
  * @param autoBatchSize choose the batch size from the memory planner's prediction, confirmed by trial steps on
  *     CUDA; on the CPU only with {@code memory_budget} (see {@code dev.jvision.train.AutoBatch}) (default false)
  * @param tensorboard write TensorBoard event files into the run folder (default true)
+ * @param maxTime wall-clock budget of each fold's training, a duration such as {@code 90s}, {@code 20m},
+ *     {@code 1h30m} or {@code 2h}: training stops when it is spent (the partial epoch is validated) and the
+ *     learning-rate schedule follows the clock so that it ends with the budget; nullable (default null = no
+ *     limit). See {@link #maxTimeDuration()}
  * @param memoryBudget what {@code auto_batch_size} may use, e.g. {@code 8GB} (binary units, see {@link ByteSize});
  *     nullable (default null = on CUDA the whole device less what is used outside this run's allocator; on the
  *     CPU none, so the batch size is kept)
@@ -101,6 +105,7 @@ public record TrainConfig(
         int checkpointEverySteps,
         boolean autoBatchSize,
         boolean tensorboard,
+        String maxTime,
         String memoryBudget) {
 
     public TrainConfig {
@@ -160,7 +165,31 @@ public record TrainConfig(
         Checks.nonNegative("min_delta", minDelta);
         Checks.atLeast("save_top_k", saveTopK, 0);
         Checks.atLeast("checkpoint_every_steps", checkpointEverySteps, 0);
+        if (maxTime != null) Checks.duration("max_time", maxTime);
         if (memoryBudget != null) ByteSize.parse("memory_budget", memoryBudget);
+    }
+
+    /** The form without {@code max_time} and {@code memory_budget} (no wall-clock or memory budget). */
+    public TrainConfig(int epochs, int batchSize, double lr, double weightDecay, double warmupEpochs, double minLr,
+                       double labelSmoothing, int nFolds, List<Integer> folds, int earlyStoppingPatience,
+                       double gradClip, int logEvery, Optimizer optimizer, OptimizerImpl optimizerImpl, double beta1,
+                       double beta2, double eps, double momentum, boolean nesterov, double headLrScale,
+                       Schedule schedule, double stepEpochs, double stepGamma, double plateauFactor,
+                       int plateauPatience, Loss loss, List<Double> classWeights, int accumSteps, boolean ema,
+                       double emaDecay, boolean emaWarmup, boolean emaEval, Amp amp, double lossScaleInit,
+                       int lossScaleGrowthInterval, Monitor monitor, double minDelta, int saveTopK,
+                       int checkpointEverySteps, boolean autoBatchSize, boolean tensorboard) {
+        this(epochs, batchSize, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
+                earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
+                nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
+                classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
+                null, null);
+    }
+
+    /** {@code max_time} as a duration, or null when training has no wall-clock budget. */
+    public java.time.Duration maxTimeDuration() {
+        return maxTime == null ? null : Checks.duration("max_time", maxTime);
     }
 
     /** The foundation's twelve-field form; every newer field at its default. */
@@ -171,7 +200,7 @@ public record TrainConfig(
                 earlyStoppingPatience, gradClip, logEvery, Optimizer.ADAMW, OptimizerImpl.AUTO, 0.9, 0.999, 1e-8, 0.9, true,
                 1.0, Schedule.COSINE, 30.0, 0.1, 0.1, 2, Loss.CE, null, 1, false, 0.9998, true, true, Amp.AUTO, 65536.0,
                 2000, Monitor.VAL_F1, 0.0,
-                0, 0, false, true, null);
+                0, 0, false, true);
     }
 
     /** True when the monitored metric is minimised ({@code val_loss}). */
@@ -256,7 +285,7 @@ public record TrainConfig(
                 nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
                 classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
                 lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
-                memoryBudget);
+                maxTime, memoryBudget);
     }
 
     /**
@@ -269,7 +298,7 @@ public record TrainConfig(
                 nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
                 classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
                 lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, false, tensorboard,
-                memoryBudget);
+                maxTime, memoryBudget);
     }
 
     /** {@code memory_budget} in bytes, or 0 when it is not set. */

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * Trains an image classifier: the library's training loop, also what {@link CrossValidation}
@@ -35,7 +36,9 @@ import java.util.Objects;
  * validates it every epoch on another (macro-F1, accuracy, top-5, loss), keeping best / top-k /
  * last checkpoints with early stopping. With a checkpoint folder and {@link Builder#resume},
  * a fit continues from {@code last.safetensors}, also inside an epoch, to a bit-identical
- * result.
+ * result. With {@code train.max_time} a fit also ends when its wall-clock budget is spent (the
+ * partial epoch validated), the schedule following the clock, and a resumed fit continues the
+ * budget.
  *
  * <pre>{@code
  * Trainer trainer = Trainer.builder(exp).device(Device.CPU).listener(new LoggingListener()).build();
@@ -59,6 +62,7 @@ public final class Trainer {
     private final List<String> classNames;
     private final GradientSync sync;
     private final BatchSizePlanner planner;
+    private final LongSupplier clock;
 
     private Trainer(Builder b) {
         this.planner = b.planner;
@@ -71,6 +75,7 @@ public final class Trainer {
         this.fold = b.fold;
         this.seed = b.seed != null ? b.seed : exp.experiment().seed() + 1000L * fold;
         this.classNames = b.classNames == null ? null : List.copyOf(b.classNames);
+        this.clock = b.clock;
     }
 
     /** A trainer for the experiment's {@code train:}, {@code augment:}, {@code data:} and {@code infer:} settings. */
@@ -203,6 +208,11 @@ public final class Trainer {
         return seed;
     }
 
+    /** Nanoseconds of the clock that {@code train.max_time} is measured on. */
+    LongSupplier clock() {
+        return clock;
+    }
+
     /** Class names for checkpoint sidecars: the builder's, else {@code class_<i>}. */
     List<String> classNames(int numClasses) {
         if (classNames != null) {
@@ -228,6 +238,7 @@ public final class Trainer {
         private ProcessGroup group;
         private long bucketBytes = GradientSync.DEFAULT_BUCKET_BYTES;
         private BatchSizePlanner planner;
+        private LongSupplier clock = System::nanoTime;
 
         private Builder(Experiment exp) {
             this.exp = Objects.requireNonNull(exp, "exp");
@@ -285,6 +296,16 @@ public final class Trainer {
          */
         public Builder batchSizePlanner(BatchSizePlanner planner) {
             this.planner = planner;
+            return this;
+        }
+
+        /**
+         * The clock that {@code train.max_time} is measured on, in nanoseconds (default
+         * {@link System#nanoTime()}); tests pass a fake one. Wall time in results and logs still
+         * comes from {@code System.nanoTime()}.
+         */
+        Builder clock(LongSupplier nanos) {
+            this.clock = Objects.requireNonNull(nanos, "nanos");
             return this;
         }
 
