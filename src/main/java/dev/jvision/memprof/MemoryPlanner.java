@@ -78,22 +78,21 @@ public final class MemoryPlanner {
         return fit(MemoryProfiler.profile(base.withBatch(b1)), MemoryProfiler.profile(base.withBatch(b2)));
     }
 
-    /** The probe batch sizes of {@link #forTraining()}: memprof --fit's defaults. */
-    public static final int PROBE_SMALL = 4;
-    public static final int PROBE_LARGE = 8;
-
     /**
      * The planner {@code train.auto_batch_size} starts from: profiles a training step with the
-     * experiment's settings ({@link MemoryProfiler.Options#of}) at batch 4 and 8, fits this model
-     * and returns {@link Fit#largestBatch} for the budget. Each prediction runs two short profiles
-     * (six steps, plus a throwaway batch-1 profile the first time in a process on a device).
-     * The returned planner is stateless; not thread-safe (it runs models).
+     * experiment's settings ({@link MemoryProfiler.Options#of}) at two batch sizes (CPU: 4 and 8, as
+     * {@code memprof --fit}; CUDA: 8 and 16, steadier and still cheap there), fits this model and
+     * returns {@link Fit#largestBatch} for the budget. Each prediction runs two short profiles (six
+     * steps, plus a throwaway batch-1 profile the first time in a process on a device). The returned
+     * planner is stateless; not thread-safe (it runs models).
      */
     public static BatchSizePlanner forTraining() {
-        return forTraining(PROBE_SMALL, PROBE_LARGE);
+        BatchSizePlanner cpu = forTraining(4, 8);
+        BatchSizePlanner cuda = forTraining(8, 16);
+        return (exp, arch, device, budget) -> (device.isCuda() ? cuda : cpu).predict(exp, arch, device, budget);
     }
 
-    /** {@link #forTraining()} with other probe batch sizes {@code b1 < b2}. */
+    /** {@link #forTraining()} with probe batch sizes {@code b1 < b2} on every device. */
     public static BatchSizePlanner forTraining(int b1, int b2) {
         if (b1 < 1 || b2 <= b1) {
             throw new IllegalArgumentException("probe batches: " + b1 + ", " + b2 + " (expected: 1 <= b1 < b2)");

@@ -37,7 +37,7 @@ class AutoBatchCudaTest {
         Device gpu = Device.cuda(0);
         String arch = e.model().name();
         return AutoBatch.find(ModelFactory.of(e.model(), arch, e.model().numClasses(), gpu), arch, e, e.train(), gpu,
-                MemoryPlanner.forTraining(8, 16));
+                MemoryPlanner.forTraining());
     }
 
     @Test
