@@ -1,8 +1,11 @@
 package dev.jvision.config;
 
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -54,6 +57,12 @@ import java.util.Set;
  *     at epoch ends, &gt;= 0 (default 0)
  * @param autoBatchSize find the largest batch size that fits on the GPU by trial steps (default false)
  * @param tensorboard write TensorBoard event files into the run folder (default true)
+ * @param layerDecay layer-wise learning-rate decay as timm's {@code layer_decay}: layer {@code i} of {@code n}
+ *     (stem first, classifier head last) gets {@code layer_decay^(n - 1 - i)}; for the convnext, swin,
+ *     efficientnetv2 and resnet families; in [0, 1], 0 = off (default 0.0)
+ * @param lrMultipliers learning-rate multipliers by parameter-name glob, e.g. {@code {"head.*": 10.0}}, first
+ *     matching glob wins, unmatched = 1.0, each factor &gt; 0 and each glob must match a parameter; nullable
+ *     (default null = none)
  */
 public record TrainConfig(
         int epochs,
@@ -96,7 +105,9 @@ public record TrainConfig(
         int saveTopK,
         int checkpointEverySteps,
         boolean autoBatchSize,
-        boolean tensorboard) {
+        boolean tensorboard,
+        double layerDecay,
+        Map<String, Double> lrMultipliers) {
 
     public TrainConfig {
         Checks.atLeast("epochs", epochs, 1);
@@ -155,6 +166,19 @@ public record TrainConfig(
         Checks.nonNegative("min_delta", minDelta);
         Checks.atLeast("save_top_k", saveTopK, 0);
         Checks.atLeast("checkpoint_every_steps", checkpointEverySteps, 0);
+        Checks.closed("layer_decay", layerDecay, 0.0, 1.0);
+        if (lrMultipliers != null) {
+            for (Map.Entry<String, Double> e : lrMultipliers.entrySet()) {
+                Double f = e.getValue();
+                if (e.getKey() == null || e.getKey().isBlank()) {
+                    throw Checks.fail("lr_multipliers", e.getKey(), "non-empty parameter-name globs as keys, e.g. 'head.*'");
+                }
+                if (f == null || !(f > 0) || f.isInfinite()) {
+                    throw Checks.fail("lr_multipliers", e.getKey() + ": " + f, "factors > 0, e.g. {\"head.*\": 10.0}");
+                }
+            }
+            lrMultipliers = lrMultipliers.isEmpty() ? null : Collections.unmodifiableMap(new LinkedHashMap<>(lrMultipliers));
+        }
     }
 
     /** The foundation's twelve-field form; every newer field at its default. */
@@ -165,7 +189,7 @@ public record TrainConfig(
                 earlyStoppingPatience, gradClip, logEvery, Optimizer.ADAMW, OptimizerImpl.AUTO, 0.9, 0.999, 1e-8, 0.9, true,
                 1.0, Schedule.COSINE, 30.0, 0.1, 0.1, 2, Loss.CE, null, 1, false, 0.9998, true, true, Amp.AUTO, 65536.0,
                 2000, Monitor.VAL_F1, 0.0,
-                0, 0, false, true);
+                0, 0, false, true, 0.0, null);
     }
 
     /** True when the monitored metric is minimised ({@code val_loss}). */
@@ -249,6 +273,7 @@ public record TrainConfig(
                 earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
                 nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
                 classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
-                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard);
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
+                layerDecay, lrMultipliers);
     }
 }

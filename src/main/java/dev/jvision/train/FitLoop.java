@@ -339,7 +339,7 @@ final class FitLoop {
         int[] pred = ClassificationMetrics.argmax(logits);
         double f1 = ClassificationMetrics.macroF1(pred, targets, numClasses);
         double acc = ClassificationMetrics.accuracy(pred, targets);
-        double top5 = Trainer.topKAccuracy(logits, targets, 5);
+        double top5 = ClassificationMetrics.topKAccuracy(logits, targets, Math.min(5, numClasses));
         double vloss = ProbabilityMetrics.nllOfProbs(ProbabilityMetrics.softmax(logits, 1.0), targets);
         double value = switch (t.monitor()) {
             case VAL_ACC -> acc;
