@@ -57,6 +57,10 @@ import java.util.Set;
  *     at epoch ends, &gt;= 0 (default 0)
  * @param autoBatchSize find the largest batch size that fits on the GPU by trial steps (default false)
  * @param tensorboard write TensorBoard event files into the run folder (default true)
+ * @param maxTime wall-clock budget of each fold's training, a duration such as {@code 90s}, {@code 20m},
+ *     {@code 1h30m} or {@code 2h}: training stops when it is spent (the partial epoch is validated) and the
+ *     learning-rate schedule follows the clock so that it ends with the budget; nullable (default null = no
+ *     limit). See {@link #maxTimeDuration()}
  * @param layerDecay layer-wise learning-rate decay as timm's {@code layer_decay}: layer {@code i} of {@code n}
  *     (stem first, classifier head last) gets {@code layer_decay^(n - 1 - i)}; for the convnext, swin,
  *     efficientnetv2 and resnet families; in [0, 1], 0 = off (default 0.0)
@@ -106,6 +110,7 @@ public record TrainConfig(
         int checkpointEverySteps,
         boolean autoBatchSize,
         boolean tensorboard,
+        String maxTime,
         double layerDecay,
         Map<String, Double> lrMultipliers) {
 
@@ -179,6 +184,30 @@ public record TrainConfig(
             }
             lrMultipliers = lrMultipliers.isEmpty() ? null : Collections.unmodifiableMap(new LinkedHashMap<>(lrMultipliers));
         }
+        if (maxTime != null) Checks.duration("max_time", maxTime);
+    }
+
+    /** The form without {@code max_time} (no wall-clock budget). */
+    public TrainConfig(int epochs, int batchSize, double lr, double weightDecay, double warmupEpochs, double minLr,
+                       double labelSmoothing, int nFolds, List<Integer> folds, int earlyStoppingPatience,
+                       double gradClip, int logEvery, Optimizer optimizer, OptimizerImpl optimizerImpl, double beta1,
+                       double beta2, double eps, double momentum, boolean nesterov, double headLrScale,
+                       Schedule schedule, double stepEpochs, double stepGamma, double plateauFactor,
+                       int plateauPatience, Loss loss, List<Double> classWeights, int accumSteps, boolean ema,
+                       double emaDecay, boolean emaWarmup, boolean emaEval, Amp amp, double lossScaleInit,
+                       int lossScaleGrowthInterval, Monitor monitor, double minDelta, int saveTopK,
+                       int checkpointEverySteps, boolean autoBatchSize, boolean tensorboard) {
+        this(epochs, batchSize, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
+                earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
+                nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
+                classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
+                null, 0.0, null);
+    }
+
+    /** {@code max_time} as a duration, or null when training has no wall-clock budget. */
+    public java.time.Duration maxTimeDuration() {
+        return maxTime == null ? null : Checks.duration("max_time", maxTime);
     }
 
     /** The foundation's twelve-field form; every newer field at its default. */
@@ -189,7 +218,7 @@ public record TrainConfig(
                 earlyStoppingPatience, gradClip, logEvery, Optimizer.ADAMW, OptimizerImpl.AUTO, 0.9, 0.999, 1e-8, 0.9, true,
                 1.0, Schedule.COSINE, 30.0, 0.1, 0.1, 2, Loss.CE, null, 1, false, 0.9998, true, true, Amp.AUTO, 65536.0,
                 2000, Monitor.VAL_F1, 0.0,
-                0, 0, false, true, 0.0, null);
+                0, 0, false, true);
     }
 
     /** True when the monitored metric is minimised ({@code val_loss}). */
@@ -274,6 +303,6 @@ public record TrainConfig(
                 nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
                 classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
                 lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
-                layerDecay, lrMultipliers);
+                maxTime, layerDecay, lrMultipliers);
     }
 }

@@ -51,7 +51,7 @@ class EngineTest {
                 TrainConfig.OptimizerImpl.AUTO, 0.9, 0.999, 1e-8, 0.0, false, 1.0, TrainConfig.Schedule.COSINE, 30, 0.1,
                 0.1, 2, TrainConfig.Loss.CE, null, accum, false, 0.99, true, true,
                 TrainConfig.Amp.valueOf(amp.toUpperCase(java.util.Locale.ROOT)), 65536, 2000, TrainConfig.Monitor.VAL_F1,
-                0, 0, 0, false, false, 0.0, null);
+                0, 0, 0, false, false);
     }
 
     private static Sgd sgd(TinyNet m) {
