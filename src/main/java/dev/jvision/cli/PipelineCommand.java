@@ -100,10 +100,9 @@ final class PipelineCommand implements Callable<Integer> {
             return;
         }
         System.out.println("test set, what TTA and calibration buy:");
-        System.out.printf("  %-28s %9s %9s %9s %8s %8s%n", "variant", "macro-F1", "accuracy", "top-5", "NLL", "ECE");
+        System.out.printf("  %-28s %9s %9s %8s %8s%n", "variant", "macro-F1", "accuracy", "NLL", "ECE");
         for (InferStage.VariantScore v : o.variants()) {
-            System.out.printf("  %-28s %9.4f %9.4f %9.4f %8.4f %8.4f%n", v.name(), v.macroF1(), v.accuracy(), v.top5(),
-                    v.nll(), v.ece());
+            System.out.printf("  %-28s %9.4f %9.4f %8.4f %8.4f%n", v.name(), v.macroF1(), v.accuracy(), v.nll(), v.ece());
         }
     }
 }
