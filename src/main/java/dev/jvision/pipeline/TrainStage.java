@@ -74,7 +74,8 @@ public final class TrainStage {
                 LOG.info("fold {}: val macro-F1 {} (accuracy {}, epoch {})", r.fold(), f4(r.bestF1()), f4(r.bestAcc()),
                         r.bestEpoch());
             }
-            LOG.info("cross-validation: mean fold macro-F1 {}, out-of-fold macro-F1 {}", f4(cv.meanF1()), f4(cv.oofF1()));
+            LOG.info("cross-validation: mean fold macro-F1 {}, out-of-fold macro-F1 {}, accuracy {}, top-5 {}",
+                    f4(cv.meanF1()), f4(cv.oofF1()), f4(cv.oofAcc()), f4(cv.oofTop5()));
             return new Outcome(run.dir(), cv);
         }
     }
@@ -122,15 +123,17 @@ public final class TrainStage {
         double mean = folds.stream().mapToDouble(FoldResult::bestF1).average().orElse(Double.NaN);
         double oofF1 = Double.NaN;
         double oofAcc = Double.NaN;
+        double oofTop5 = Double.NaN;
         Path oofFile = runDir.resolve(OofLogits.FILE);
         if (Files.isRegularFile(oofFile)) {
             OofLogits oof = OofLogits.read(oofFile);
             int[] pred = ClassificationMetrics.argmax(oof.logits());
             oofF1 = ClassificationMetrics.macroF1(pred, oof.targets(), exp.model().numClasses());
             oofAcc = ClassificationMetrics.accuracy(pred, oof.targets());
+            oofTop5 = ClassificationMetrics.topKAccuracy(oof.logits(), oof.targets(), Math.min(5, exp.model().numClasses()));
         }
         LOG.info("resuming {}: folds {} already trained (mean val macro-F1 {})", runDir, selected, f4(mean));
-        return new Outcome(runDir, new CrossValidation.Result(folds, mean, oofF1, oofAcc));
+        return new Outcome(runDir, new CrossValidation.Result(folds, mean, oofF1, oofAcc, oofTop5));
     }
 
     /**

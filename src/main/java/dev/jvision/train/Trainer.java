@@ -7,6 +7,8 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.optim.FusedAdamW;
 import dev.jvision.optim.LrSchedule;
 import dev.jvision.optim.ParamGroup;
+import dev.jvision.optim.LayerDecay;
+import dev.jvision.optim.LrMultipliers;
 import dev.jvision.optim.ParamGroups;
 import dev.jvision.optim.Plateau;
 import dev.jvision.optim.Sgd;
@@ -124,7 +126,9 @@ public final class Trainer {
 
     /** Builds the configured optimiser over {@code model}'s parameter groups; the caller closes it. */
     public static StepOptimizer buildOptimizer(ImageModel model, TrainConfig t) {
-        List<ParamGroup> groups = ParamGroups.of(model, model.classifierName(), t.weightDecay(), t.headLrScale());
+        List<ParamGroup> groups = ParamGroups.of(model, model.classifierName(), t.weightDecay(), t.headLrScale(),
+                t.layerDecay() > 0 ? LayerDecay.of(model.spec().family(), t.layerDecay()) : null,
+                LrMultipliers.of(t.lrMultipliers()), model.spec().name());
         FusedAdamW.Impl impl = switch (t.optimizerImpl()) {
             case FUSED -> FusedAdamW.Impl.FUSED;
             case FOREACH -> FusedAdamW.Impl.FOREACH;
