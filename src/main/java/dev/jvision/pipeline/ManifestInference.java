@@ -134,16 +134,15 @@ public final class ManifestInference {
                     String name = (useTta ? "TTA x" + views.size() : "no TTA") + (cal ? ", calibrated" : ", uncalibrated");
                     float[][] p = preds.select(useTta, cal);
                     InferStage.VariantScore v = InferStage.score(name, useTta, cal, p, rows, targets, numClasses);
-                    double top5 = topKAccuracy(p, targets, TOP);
                     variants.add(v);
-                    vs.add(variantJson(v, top5));
-                    LOG.info("test {}: accuracy {}, macro-F1 {}, top-{} accuracy {}, NLL {}, ECE {}", name,
-                            f4(v.accuracy()), f4(v.macroF1()), TOP, f4(top5), f4(v.nll()), f4(v.ece()));
+                    vs.add(variantJson(v));
+                    LOG.info("test {}: accuracy {}, macro-F1 {}, top-5 accuracy {}, NLL {}, ECE {}", name,
+                            f4(v.accuracy()), f4(v.macroF1()), f4(v.top5()), f4(v.nll()), f4(v.ece()));
                 }
             }
             InferStage.VariantScore chosen = InferStage.score("chosen", opts.tta(), calibrated, probs, rows, targets,
                     numClasses);
-            double top5 = topKAccuracy(probs, targets, TOP);
+            double top5 = chosen.top5();
             f1 = Optional.of(chosen.macroF1());
             acc = Optional.of(chosen.accuracy());
             scores.put("test_accuracy", chosen.accuracy());
@@ -152,8 +151,8 @@ public final class ManifestInference {
             scores.put("test_nll", chosen.nll());
             scores.put("test_ece", chosen.ece());
             scores.put("variants", vs);
-            LOG.info("test set ({} labelled rows of {}): accuracy {}, macro-F1 {}, top-{} accuracy {}", samples.size(),
-                    test.csv(), f4(chosen.accuracy()), f4(chosen.macroF1()), TOP, f4(top5));
+            LOG.info("test set ({} labelled rows of {}): accuracy {}, macro-F1 {}, top-5 accuracy {}", samples.size(),
+                    test.csv(), f4(chosen.accuracy()), f4(chosen.macroF1()), f4(top5));
         }
         Path infoFile = outDir.resolve(INFO);
         Map<String, Object> info = info(outDir, test, preds, views, opts, temps, calibrated, samples.size(), low);
@@ -223,19 +222,6 @@ public final class ManifestInference {
         return top;
     }
 
-    private static double topKAccuracy(float[][] probs, int[] targets, int k) {
-        int hit = 0;
-        for (int i = 0; i < probs.length; i++) {
-            for (int c : topClasses(probs[i], k)) {
-                if (c == targets[i]) {
-                    hit++;
-                    break;
-                }
-            }
-        }
-        return probs.length == 0 ? Double.NaN : (double) hit / probs.length;
-    }
-
     private static String name(List<String> names, int c) {
         return c >= 0 && c < names.size() ? names.get(c) : "class_" + c;
     }
@@ -244,14 +230,14 @@ public final class ManifestInference {
         return String.format(Locale.ROOT, "%.6f", v);
     }
 
-    private static Map<String, Object> variantJson(InferStage.VariantScore v, double top5) {
+    private static Map<String, Object> variantJson(InferStage.VariantScore v) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("variant", v.name());
         m.put("tta", v.tta());
         m.put("calibrated", v.calibrated());
         m.put("accuracy", v.accuracy());
         m.put("macro_f1", v.macroF1());
-        m.put("top5_accuracy", top5);
+        m.put("top5_accuracy", v.top5());
         m.put("nll", v.nll());
         m.put("ece", v.ece());
         return m;

@@ -64,6 +64,8 @@ final class FitLoop {
     private long skippedBefore;
     private long epochStart;
     private long imagesHere;
+    /** Side of the epoch's training batches. */
+    private int epochImgSize;
 
     FitLoop(Trainer trainer, TrainConfig t) {
         this.trainer = trainer;
@@ -90,7 +92,6 @@ final class FitLoop {
         int[] valTargets = checkLabels(val, "validation", numClasses);
         long start = System.nanoTime();
         boolean resuming = trainer.resume() && checkpoints != null && checkpoints.hasLast();
-        int size = exp.data().imgSize();
         long seed = trainer.seed();
         if (sync != null) {
             sync.broadcast(new java.util.ArrayList<>(model.stateDict().values()));
@@ -99,12 +100,8 @@ final class FitLoop {
                      device, exp.model().channelsLast());
              Augmenter augmenter = new Augmenter(exp.augment(), numClasses, model.spec().mean(), model.spec().std(),
                      device, exp.model().channelsLast());
-             BatchLoader loader = new BatchLoader(train, size, t.batchSize(), true, seed, train.size() > t.batchSize(),
-                     exp.data().prefetch())) {
-            if (sync != null) {
-                loader.shard(rank, sync.group().worldSize());
-            }
-            int batches = loader.numBatches();
+             TrainLoaders loaders = new TrainLoaders(train, seed)) {
+            int batches = loaders.at(0).numBatches();
             long stepsPerEpoch = (batches + t.accumSteps() - 1) / t.accumSteps();
             try (FitComponents c = new FitComponents(model, t, device, stepsPerEpoch, sync)) {
                 FoldProgress p = FoldProgress.start(fold, arch);
@@ -125,7 +122,7 @@ final class FitLoop {
                 budget.start(p.trainNanos());
                 timeUp = budget.spent(p.trainNanos());
                 while (epoch < t.epochs() && !stopped && !timeUp) {
-                    trainEpoch(model, c, augmenter, loader, seed);
+                    trainEpoch(model, c, augmenter, loaders.at(epoch), seed);
                     endEpoch(model, c, transform, val, valTargets);
                 }
             }
@@ -136,6 +133,51 @@ final class FitLoop {
             l.onFitEnd(fit, r);
         }
         return r;
+    }
+
+    /**
+     * The training loader at the current epoch's {@code data.img_size} (progressive resize): one
+     * loader while the size stays, closed and rebuilt when the schedule changes it. The batch
+     * order and count do not depend on the size, so resuming at any epoch picks the same
+     * batches at that epoch's size. The items come from the image cache at the final (largest)
+     * size and are resized down by the loader.
+     */
+    private final class TrainLoaders implements AutoCloseable {
+        private final Dataset train;
+        private final long seed;
+        private BatchLoader loader;
+        private int size;
+
+        TrainLoaders(Dataset train, long seed) {
+            this.train = train;
+            this.seed = seed;
+        }
+
+        BatchLoader at(int e) {
+            int s = exp.data().imgSizes().at(e);
+            if (loader == null || s != size) {
+                if (loader != null) {
+                    loader.close();
+                    loader = null;
+                }
+                BatchLoader l = new BatchLoader(train, s, t.batchSize(), true, seed, train.size() > t.batchSize(),
+                        exp.data().prefetch());
+                if (sync != null) {
+                    l.shard(rank, sync.group().worldSize());
+                }
+                loader = l;
+                size = s;
+            }
+            return loader;
+        }
+
+        @Override
+        public void close() {
+            if (loader != null) {
+                loader.close();
+                loader = null;
+            }
+        }
     }
 
     private static int[] checkLabels(Dataset d, String what, int numClasses) {
@@ -186,6 +228,7 @@ final class FitLoop {
         skippedBefore = c.scaler.skippedSteps();
         epochStart = System.nanoTime();
         imagesHere = 0;
+        epochImgSize = exp.data().imgSizes().at(epoch);
         lr = c.schedule.at(steps);
         for (TrainListener l : listeners) {
             l.onEpochStart(fit, epoch, batch);
@@ -195,6 +238,7 @@ final class FitLoop {
                 l.onStepStart(fit, epoch, batch);
             }
             Batch b = loader.next();
+            epochImgSize = b.height();
             float loss;
             try (var scope = Memory.step()) {
                 Tensor raw = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3)
@@ -351,7 +395,7 @@ final class FitLoop {
         stopped = stopper.shouldStop();
         TrainListener.Epoch summary = new TrainListener.Epoch(e1, trainLoss, v, lr, imagesHere / secs,
                 MemoryStats.peakBytes(device) >> 20, c.scaler.skippedSteps(), c.scaler.skippedSteps() - skippedBefore,
-                secs, stopped);
+                secs, stopped, epochImgSize);
         for (TrainListener l : listeners) {
             l.onEpochEnd(fit, summary);
         }
@@ -377,7 +421,7 @@ final class FitLoop {
         int[] pred = ClassificationMetrics.argmax(logits);
         double f1 = ClassificationMetrics.macroF1(pred, targets, numClasses);
         double acc = ClassificationMetrics.accuracy(pred, targets);
-        double top5 = Trainer.topKAccuracy(logits, targets, 5);
+        double top5 = ClassificationMetrics.topKAccuracy(logits, targets, Math.min(5, numClasses));
         double vloss = ProbabilityMetrics.nllOfProbs(ProbabilityMetrics.softmax(logits, 1.0), targets);
         double value = switch (t.monitor()) {
             case VAL_ACC -> acc;
