@@ -17,9 +17,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code jvision train}: K-fold training into a new run folder. */
+/** {@code jvision train}: K-fold (or hold-out) training into a new run folder. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train the configured model on every fold; checkpoints and metrics go to a new run folder.")
+        description = "Train the configured model on every fold (or one hold-out model when image manifests have validation "
+                + "rows); checkpoints and metrics go to a new run folder.")
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
