@@ -19,6 +19,11 @@ package dev.jvision.config;
  * @param demoTrain demo training images, &gt;= 17 (default 850)
  * @param demoTest demo test images, &gt;= 1 (default 340)
  * @param prefetch batches prefetched by the loader, &gt;= 1 (default 2)
+ * @param workers decode/resize threads of the batch loader, &gt;= 0; 0 = from the core count,
+ *     {@code max(1, min(8, cores - 1))} (default 0)
+ * @param memoryCacheMb without {@code cache_dir}, training images are kept decoded in memory when
+ *     they take at most this many MiB, else in a disk cache under {@code <root>/.jvision_cache}
+ *     (default 2048)
  */
 public record DataConfig(
         String root,
@@ -34,7 +39,9 @@ public record DataConfig(
         boolean generateDemo,
         int demoTrain,
         int demoTest,
-        int prefetch) {
+        int prefetch,
+        int workers,
+        int memoryCacheMb) {
 
     public DataConfig {
         Checks.nonNull("root", root);
@@ -49,11 +56,13 @@ public record DataConfig(
         Checks.atLeast("demo_train", demoTrain, 17);
         Checks.atLeast("demo_test", demoTest, 1);
         Checks.atLeast("prefetch", prefetch, 1);
+        Checks.atLeast("workers", workers, 0);
+        Checks.atLeast("memory_cache_mb", memoryCacheMb, 0);
     }
 
     /** @return the section with every field at its default */
     public static DataConfig defaults() {
         return new DataConfig("data/demo", "train.csv", "train", "test", "sample_submission.csv",
-                "meta.csv", "test_labels.csv", 224, null, "error", false, 850, 340, 2);
+                "meta.csv", "test_labels.csv", 224, null, "error", false, 850, 340, 2, 0, 2048);
     }
 }

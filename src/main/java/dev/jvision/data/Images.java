@@ -56,6 +56,52 @@ public final class Images {
     }
 
     /**
+     * Like {@link #decodeResized} but writes the {@code size*size*3} RGB bytes into {@code dst}
+     * at {@code off}. The common case (8-bit, 3-channel images) is resized and converted to RGB
+     * in OpenCV without per-pixel Java work; the pixels are the same as {@link #decodeResized}'s
+     * (resizing treats channels independently, so resize-then-swap equals swap-then-resize).
+     *
+     * @param file names the image in messages
+     * @throws IOException naming {@code file} when the bytes are empty or cannot be decoded
+     */
+    public static void decodeResizedInto(byte[] encoded, int size, Object file, byte[] dst, int off) throws IOException {
+        if (size <= 0) throw new IllegalArgumentException("size must be > 0, got " + size);
+        if (encoded.length == 0) throw new IOException(file + ": " + Manifest.EMPTY);
+        int n = size * size * 3;
+        try (Mat buf = new Mat(1, encoded.length, CV_8UC1)) {
+            buf.data().put(encoded);
+            Mat raw;
+            try {
+                raw = opencv_imgcodecs.imdecode(buf, opencv_imgcodecs.IMREAD_UNCHANGED);
+            } catch (RuntimeException e) { // OpenCV C++ exceptions surface as RuntimeException
+                throw new IOException(file + ": cannot decode image (" + e.getMessage() + ")", e);
+            }
+            try (Mat m = raw) {
+                if (m == null || m.isNull() || m.empty() || m.cols() <= 0 || m.rows() <= 0) {
+                    throw new IOException(file + ": cannot decode image (corrupt or unsupported format)");
+                }
+                if (m.depth() != CV_8U || m.channels() != 3) {
+                    System.arraycopy(resize(toRgb(m, file), size), 0, dst, off, n);
+                    return;
+                }
+                int w = m.cols(), h = m.rows();
+                try (Mat small = new Mat(); Mat rgb = new Mat(); Size sz = new Size(size, size)) {
+                    Mat src = m;
+                    if (w != size || h != size) {
+                        int interp = (w > size || h > size) ? opencv_imgproc.INTER_AREA : opencv_imgproc.INTER_LINEAR;
+                        opencv_imgproc.resize(m, small, sz, 0, 0, interp);
+                        src = small;
+                    }
+                    opencv_imgproc.cvtColor(src, rgb, opencv_imgproc.COLOR_BGR2RGB);
+                    try (Mat c = rgb.isContinuous() ? null : rgb.clone()) {
+                        (c == null ? rgb : c).data().get(dst, off, n);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Resizes a decoded image to {@code size x size} as {@link #loadResized} does (INTER_AREA
      * when shrinking, INTER_LINEAR when growing); returns its own pixels when already that size.
      *

@@ -55,7 +55,7 @@ public final class TrainStage {
         Device device = RunSetup.apply(exp);
         ProcessGroup group = Distributed.join(device, exp.experiment().threads());
         CompetitionData data = RunSetup.data(exp);
-        ImageCache cache = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
+        ImageCache cache = RunSetup.cache(exp, exp.data().imgSize(), data.train().samples().size());
         List<Sample> samples = RunSetup.trainSamples(data, cache, exp);
         try (RunDir run = openRunDir(exp, resumeDir, group)) {
             LOG.info("{} run folder {}", resumeDir == null ? "new" : "resuming", run.dir());
@@ -148,7 +148,7 @@ public final class TrainStage {
     public static OofLogits recomputeOofLogits(Experiment exp, Path runDir) throws IOException {
         Device device = RunSetup.apply(exp);
         CompetitionData data = RunSetup.data(exp);
-        ImageCache cache = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
+        ImageCache cache = RunSetup.cache(exp, exp.data().imgSize(), data.train().samples().size());
         List<Sample> samples = RunSetup.trainSamples(data, cache, exp);
         int[] labels = samples.stream().mapToInt(Sample::label).toArray();
         int[] fold = Folds.stratified(labels, exp.train().nFolds(), exp.experiment().seed());

@@ -6,6 +6,7 @@ import dev.jvision.config.Experiment;
 import dev.jvision.config.TrainConfig;
 import dev.jvision.data.Batch;
 import dev.jvision.data.BatchLoader;
+import dev.jvision.data.BatchUploader;
 import dev.jvision.data.Dataset;
 import dev.jvision.metrics.ClassificationMetrics;
 import dev.jvision.metrics.ProbabilityMetrics;
@@ -58,6 +59,7 @@ final class FitLoop {
     private long skippedBefore;
     private long epochStart;
     private long imagesHere;
+    private BatchUploader uploader;
 
     FitLoop(Trainer trainer, TrainConfig t) {
         this.trainer = trainer;
@@ -93,7 +95,9 @@ final class FitLoop {
              Augmenter augmenter = new Augmenter(exp.augment(), numClasses, model.spec().mean(), model.spec().std(),
                      device, exp.model().channelsLast());
              BatchLoader loader = new BatchLoader(train, size, t.batchSize(), true, seed, train.size() > t.batchSize(),
-                     exp.data().prefetch())) {
+                     exp.data().prefetch());
+             BatchUploader upload = new BatchUploader(device)) {
+            uploader = upload;
             if (sync != null) {
                 loader.shard(rank, sync.group().worldSize());
             }
@@ -188,8 +192,7 @@ final class FitLoop {
             Batch b = loader.next();
             float loss;
             try (var scope = Memory.step()) {
-                Tensor raw = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3)
-                        .to(device.toNative(), torch.ScalarType.Byte);
+                Tensor raw = uploader.images(b);
                 Tensor labels = Tensors.fromInts(b.labels()).to(device.toNative(), torch.ScalarType.Long);
                 // images augmented on the device; soft targets carry Mixup/CutMix weights
                 Augmenter.Augmented a = augmenter.train(raw, labels, epoch, t.epochs(),
