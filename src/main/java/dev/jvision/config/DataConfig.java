@@ -24,6 +24,8 @@ package dev.jvision.config;
  * @param memoryCacheMb without {@code cache_dir}, training images are kept decoded in memory when
  *     they take at most this many MiB, else in a disk cache under {@code <root>/.jvision_cache}
  *     (default 2048)
+ * @param reducedDecode decode JPEGs at least twice the input size at 1/2, 1/4 or 1/8 scale before
+ *     resizing (faster, slightly different pixels; default false)
  */
 public record DataConfig(
         String root,
@@ -41,7 +43,8 @@ public record DataConfig(
         int demoTest,
         int prefetch,
         int workers,
-        int memoryCacheMb) {
+        int memoryCacheMb,
+        boolean reducedDecode) {
 
     public DataConfig {
         Checks.nonNull("root", root);
@@ -63,6 +66,6 @@ public record DataConfig(
     /** @return the section with every field at its default */
     public static DataConfig defaults() {
         return new DataConfig("data/demo", "train.csv", "train", "test", "sample_submission.csv",
-                "meta.csv", "test_labels.csv", 224, null, "error", false, 850, 340, 2, 0, 2048);
+                "meta.csv", "test_labels.csv", 224, null, "error", false, 850, 340, 2, 0, 2048, false);
     }
 }

@@ -42,6 +42,7 @@ public final class ImageCache implements AutoCloseable {
     private final ConcurrentHashMap<Path, byte[]> memory = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Path, Long> keys = new ConcurrentHashMap<>();
     private final int workers;
+    private final boolean reduced;
 
     /**
      * @param size           side length images are resized to
@@ -58,13 +59,26 @@ public final class ImageCache implements AutoCloseable {
      *                       plus one (the training step is not running while the cache is built)
      */
     public ImageCache(int size, Path cacheDirOrNull, int workers) {
+        this(size, cacheDirOrNull, workers, false);
+    }
+
+    /**
+     * @param size           side length images are resized to
+     * @param cacheDirOrNull folder of the disk cache (created on demand), or null for memory only
+     * @param workers        decode threads of {@link #preload}; 0 = {@link BatchLoader#defaultWorkers()} plus one
+     * @param reducedDecode  decode large JPEGs at a reduced scale first
+     *                       ({@link Images#decodeResizedInto(byte[], int, Object, byte[], int, boolean)});
+     *                       its disk cache is kept apart ({@code s<size>r})
+     */
+    public ImageCache(int size, Path cacheDirOrNull, int workers, boolean reducedDecode) {
         if (size <= 0) throw new IllegalArgumentException("size must be > 0, got " + size);
         if (workers < 0) throw new IllegalArgumentException("workers must be >= 0, got " + workers);
         this.size = size;
         this.cacheDir = cacheDirOrNull;
         this.workers = workers;
+        this.reduced = reducedDecode;
         try {
-            this.disk = cacheDirOrNull == null ? null : new ShardCache(cacheDirOrNull, size);
+            this.disk = cacheDirOrNull == null ? null : new ShardCache(cacheDirOrNull, size, reducedDecode ? "r" : "");
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("data.cache_dir " + cacheDirOrNull + ": cannot open the image cache ("
                     + e.getMessage() + ")", e);
@@ -78,13 +92,13 @@ public final class ImageCache implements AutoCloseable {
      * grows with the data set.
      */
     public static ImageCache forImages(int size, int images, Path cacheDirOrNull, Path defaultDir, long memoryLimitBytes,
-                                       int workers) {
-        if (cacheDirOrNull != null) return new ImageCache(size, cacheDirOrNull, workers);
+                                       int workers, boolean reducedDecode) {
+        if (cacheDirOrNull != null) return new ImageCache(size, cacheDirOrNull, workers, reducedDecode);
         long bytes = (long) images * size * size * 3;
-        if (bytes <= memoryLimitBytes) return new ImageCache(size, null, workers);
+        if (bytes <= memoryLimitBytes) return new ImageCache(size, null, workers, reducedDecode);
         log.info("{} images at {} px take {} MiB decoded (data.memory_cache_mb {}): caching them on disk in {}", images, size,
                 bytes >> 20, memoryLimitBytes >> 20, defaultDir);
-        return new ImageCache(size, defaultDir, workers);
+        return new ImageCache(size, defaultDir, workers, reducedDecode);
     }
 
     /** True when images are cached on disk rather than in memory. */
@@ -191,7 +205,7 @@ public final class ImageCache implements AutoCloseable {
                 int idx = chunk.get(slot);
                 Sample s = samples.get(idx);
                 try {
-                    Images.decodeResizedInto(Images.readBytes(s.file()), size, s.file(), px, 0);
+                    Images.decodeResizedInto(Images.readBytes(s.file()), size, s.file(), px, 0, reduced);
                     return true;
                 } catch (IOException | RuntimeException e) {
                     errors[idx] = s.where() + ": " + reason(e, s.file());
@@ -268,7 +282,7 @@ public final class ImageCache implements AutoCloseable {
             readInto(s, px, 0);
             return px;
         }
-        Images.decodeResizedInto(Images.readBytes(key), size, key, px, 0);
+        Images.decodeResizedInto(Images.readBytes(key), size, key, px, 0, reduced);
         byte[] prev = memory.putIfAbsent(key, px);
         return prev != null ? prev : px;
     }
@@ -292,7 +306,7 @@ public final class ImageCache implements AutoCloseable {
             k = 0; // missing or unreadable: decoding below reports it
         }
         if (k != 0 && disk.read(k, dst, off)) return;
-        Images.decodeResizedInto(Images.readBytes(file), size, file, dst, off);
+        Images.decodeResizedInto(Images.readBytes(file), size, file, dst, off, reduced);
     }
 
     /** The shard files of the disk cache (for tests and tools); empty in memory mode. */

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The on-disk image cache: decoded, resized uint8 RGB images in shard files of fixed-size
- * records ({@code size*size*3} bytes each), under {@code <dir>/s<size>/shard-<id>.jvc}.
+ * records ({@code size*size*3} bytes each), under {@code <dir>/s<size>/shard-<id>.jvc}
+ * ({@code s<size>r} for reduced-scale JPEG decoding).
  *
  * <p>Key: the first 8 bytes of SHA-256 over the image file's absolute path, length and
  * modification time (so a changed file is decoded again, and a shard built for one fold or run is
@@ -65,10 +66,11 @@ final class ShardCache implements AutoCloseable {
     /** key -> shard index << 32 | slot. */
     private final ConcurrentHashMap<Long, Long> index = new ConcurrentHashMap<>();
 
-    ShardCache(Path root, int size) throws IOException {
+    /** @param variant appended to the folder name for images decoded differently ("" or "r") */
+    ShardCache(Path root, int size, String variant) throws IOException {
         this.size = size;
         this.record = size * size * 3;
-        this.dir = root.resolve("s" + size);
+        this.dir = root.resolve("s" + size + variant);
         Files.createDirectories(dir);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "shard-*" + SUFFIX)) {
             List<Path> files = new ArrayList<>();
@@ -106,14 +108,37 @@ final class ShardCache implements AutoCloseable {
     boolean read(long key, byte[] dst, int off) throws IOException {
         Long at = index.get(key);
         if (at == null) return false;
-        Shard s = shards.get((int) (at >>> 32));
+        int si = (int) (at >>> 32);
+        try {
+            readRecord(shards.get(si), at, dst, off);
+        } catch (java.nio.channels.ClosedChannelException e) {
+            // an interrupt during a read closes the channel for every thread: reopen it and read
+            // once more with the interrupt put aside (and restored for the caller to see)
+            boolean interrupted = Thread.interrupted();
+            try {
+                readRecord(reopen(si), at, dst, off);
+            } finally {
+                if (interrupted) Thread.currentThread().interrupt();
+            }
+        }
+        return true;
+    }
+
+    private void readRecord(Shard s, long at, byte[] dst, int off) throws IOException {
         long pos = s.dataOffset + (at & 0xffff_ffffL) * record;
         ByteBuffer b = ByteBuffer.wrap(dst, off, record);
         while (b.hasRemaining()) {
             int r = s.channel.read(b, pos + b.position() - off);
             if (r < 0) throw new IOException(s.file + ": truncated cache shard");
         }
-        return true;
+    }
+
+    private synchronized Shard reopen(int si) throws IOException {
+        Shard s = shards.get(si);
+        if (s.channel.isOpen()) return s;
+        Shard fresh = new Shard(s.file, FileChannel.open(s.file, StandardOpenOption.READ), s.dataOffset);
+        shards.set(si, fresh);
+        return fresh;
     }
 
     /** The cache key of an image file: path, length and modification time. */

@@ -47,7 +47,7 @@ public final class RunSetup {
      */
     static ImageCache cache(Experiment exp, int size, int images) {
         return ImageCache.forImages(size, images, cacheDir(exp), Path.of(exp.data().root(), ".jvision_cache"),
-                (long) exp.data().memoryCacheMb() << 20, exp.data().workers());
+                (long) exp.data().memoryCacheMb() << 20, exp.data().workers(), exp.data().reducedDecode());
     }
 
     /** The labelled training rows whose images decode (by {@code data.on_bad_image}), preloaded into {@code cache}. */

@@ -104,7 +104,7 @@ public final class ExperimentObjective implements Objective {
             ImageCache cache = ImageCache.forImages(exp.data().imgSize(), cd.train().samples().size(),
                     exp.data().cacheDir() == null ? null : Path.of(exp.data().cacheDir()),
                     Path.of(exp.data().root(), ".jvision_cache"), (long) exp.data().memoryCacheMb() << 20,
-                    exp.data().workers());
+                    exp.data().workers(), exp.data().reducedDecode());
             List<Sample> samples = CompetitionData.applyBadImagePolicy(cd.train().samples(),
                     cache.preload(cd.train().samples(), "decode train"), exp.data().onBadImage(), "train images");
             d = new Data(samples, cache, cd.classNames());

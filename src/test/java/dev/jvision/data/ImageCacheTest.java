@@ -54,6 +54,23 @@ class ImageCacheTest {
     }
 
     @Test
+    void diskCache_readByAnInterruptedThread_stillWorksForEveryone() throws Exception {
+        Sample s = sample("a.png", 12, 34, 56);
+        byte[] direct = Images.loadResized(s.file(), 5);
+        try (ImageCache c = new ImageCache(5, dir.resolve("cache"))) {
+            c.preload(List.of(s), "test");
+            Thread.currentThread().interrupt(); // FileChannel closes itself when read by an interrupted thread
+            try {
+                assertArrayEquals(direct, c.get(s));
+                assertTrue(Thread.currentThread().isInterrupted());
+            } finally {
+                Thread.interrupted();
+            }
+            assertArrayEquals(direct, c.get(s));
+        }
+    }
+
+    @Test
     void diskCache_changedImage_isDecodedAgain() throws Exception {
         Path cacheDir = dir.resolve("cache");
         Sample s = sample("a.png", 12, 34, 56);
@@ -113,6 +130,33 @@ class ImageCacheTest {
             assertEquals(1, c.diskCount());
             java.io.IOException e = assertThrows(java.io.IOException.class, () -> c.get(b));
             assertTrue(e.getMessage().contains("bad.jpg: cannot decode"), e.getMessage());
+        }
+    }
+
+    @Test
+    void reducedDecode_largeJpeg_closeToTheFullDecode_andCachedApart() throws Exception {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(160, 120, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 120; y++) for (int x = 0; x < 160; x++) img.setRGB(x, y, (x * 255 / 160) << 16 | (y * 2) << 8 | 90);
+        Path f = dir.resolve("img/big.jpg");
+        Files.createDirectories(f.getParent());
+        javax.imageio.ImageIO.write(img, "jpg", f.toFile());
+        byte[] enc = Files.readAllBytes(f);
+        assertArrayEquals(new int[] {160, 120}, Images.jpegSize(enc));
+        assertNull(Images.jpegSize(Files.readAllBytes(TestImages.rgbPng(dir.resolve("p.png"), 4, 4, 1, 2, 3))));
+        byte[] full = new byte[24 * 24 * 3], reduced = new byte[24 * 24 * 3];
+        Images.decodeResizedInto(enc, 24, f, full, 0, false);
+        Images.decodeResizedInto(enc, 24, f, reduced, 0, true); // 160x120 -> decoded at 1/4 (40x30), then 24x24
+        long diff = 0;
+        for (int i = 0; i < full.length; i++) diff += Math.abs((full[i] & 0xff) - (reduced[i] & 0xff));
+        assertTrue(diff > 0, "reduced decoding took the full path");
+        assertTrue(diff / (double) full.length < 4.0, "mean difference " + diff / (double) full.length);
+        Sample s = new Sample("big.jpg", 0, f, dir.resolve("train.csv"), 2);
+        try (ImageCache r = new ImageCache(24, dir.resolve("cache"), 1, true);
+             ImageCache plain = new ImageCache(24, dir.resolve("cache"), 1, false)) {
+            r.preload(List.of(s), "test");
+            assertArrayEquals(reduced, r.get(s));
+            assertEquals(0, plain.diskCount());
+            assertArrayEquals(full, plain.get(s));
         }
     }
 

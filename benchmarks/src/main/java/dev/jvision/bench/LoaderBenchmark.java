@@ -82,6 +82,10 @@ public class LoaderBenchmark {
     @Param({"2"})
     public int workers;
 
+    /** Decode large JPEGs at reduced scale first ({@code data.reduced_decode}). */
+    @Param({"false"})
+    public boolean reduced;
+
     /** Disk cache folder; empty = {@code <dir>/.jvision_cache}. */
     @Param({""})
     public String cacheDir;
@@ -106,14 +110,15 @@ public class LoaderBenchmark {
         switch (source) {
             case "cold" -> {
                 emptyCache = Files.createTempDirectory("jvision-loader-bench-empty");
-                cache = new ImageCache(size, emptyCache, workers);
+                cache = new ImageCache(size, emptyCache, workers, reduced);
             }
             case "disk" -> {
-                cache = new ImageCache(size, cacheDir.isEmpty() ? folder.resolve(".jvision_cache") : Path.of(cacheDir), workers);
+                cache = new ImageCache(size, cacheDir.isEmpty() ? folder.resolve(".jvision_cache") : Path.of(cacheDir), workers,
+                        reduced);
                 check(cache.preload(samples, "disk cache"));
             }
             case "memory" -> {
-                cache = new ImageCache(size, null, workers);
+                cache = new ImageCache(size, null, workers, reduced);
                 check(cache.preload(samples, "memory cache"));
             }
             default -> throw new IllegalArgumentException("source: " + source + " (expected: cold, disk or memory)");
@@ -160,6 +165,13 @@ public class LoaderBenchmark {
         Files.createDirectories(out);
         SplittableRandom r = new SplittableRandom(seed);
         int w = side, h = side * 3 / 4;
+        Mat[] noise = new Mat[4];
+        for (int t = 0; t < noise.length; t++) {
+            byte[] px = new byte[w * h * 3];
+            for (int i = 0; i < px.length; i++) px[i] = (byte) r.nextInt(24);
+            noise[t] = new Mat(h, w, opencv_core.CV_8UC3);
+            noise[t].data().put(px);
+        }
         try (BytePointer buf = new BytePointer();
              org.bytedeco.javacpp.IntPointer params = new org.bytedeco.javacpp.IntPointer(
                      opencv_imgcodecs.IMWRITE_JPEG_QUALITY, 90)) {
@@ -177,16 +189,15 @@ public class LoaderBenchmark {
                             }
                         }
                     }
-                    try (Mat noise = new Mat(h, w, opencv_core.CV_8UC3)) {
-                        opencv_core.randn(noise, new Mat(new Scalar(0, 0, 0, 0)), new Mat(new Scalar(12, 12, 12, 0)));
-                        opencv_core.add(m, noise, m);
-                    }
+                    opencv_core.add(m, noise[r.nextInt(noise.length)], m); // sensor-like noise: JPEGs of realistic size
                     opencv_imgcodecs.imencode(".jpg", m, buf, params);
                     byte[] b = new byte[(int) buf.limit()];
                     buf.get(b);
                     Files.write(out.resolve(String.format("%06d.jpg", i)), b);
                 }
             }
+        } finally {
+            for (Mat m : noise) m.close();
         }
     }
 

@@ -36,7 +36,7 @@ import java.util.TreeMap;
  * <pre>
  * OPENBLAS_NUM_THREADS=1 java -Xmx2g -cp benchmarks/target/benchmarks.jar dev.jvision.bench.LoaderEpoch \
  *     --manifest /data/scale/train.csv --cache-dir /data/scale/.jvision_cache [--size 64] [--model resnet18] \
- *     [--batch 64] [--workers 0] [--threads 2] [--device cpu] [--limit N] [--epochs 1]
+ *     [--batch 64] [--workers 0] [--threads 2] [--device cpu] [--limit N] [--epochs 1] [--reduced-decode true]
  * </pre>
  */
 public final class LoaderEpoch {
@@ -65,7 +65,7 @@ public final class LoaderEpoch {
                 samples.size(), classes, BatchLoader.defaultWorkers(), peakRssMiB());
 
         long t0 = System.nanoTime();
-        ImageCache cache = new ImageCache(size, cacheDir, workers);
+        ImageCache cache = new ImageCache(size, cacheDir, workers, Boolean.parseBoolean(o.getOrDefault("reduced-decode", "false")));
         List<String> failed = cache.preload(samples, "cache " + size + " px");
         Set<String> bad = new HashSet<>();
         for (String f : failed) bad.add(f.substring(0, f.indexOf(": ")));
