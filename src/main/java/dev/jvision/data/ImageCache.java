@@ -170,7 +170,8 @@ public final class ImageCache implements AutoCloseable {
     private void buildDisk(List<Sample> samples, String[] errors, ExecutorService pool, Runnable step) throws IOException {
         int n = samples.size();
         List<Integer> todo = new ArrayList<>();
-        java.util.Set<Long> queued = new java.util.HashSet<>();
+        java.util.Map<Long, Integer> queued = new java.util.HashMap<>();
+        List<int[]> repeats = new ArrayList<>(); // {index, index of the first row with the same image}
         for (int i = 0; i < n; i++) {
             Sample s = samples.get(i);
             long k;
@@ -187,12 +188,26 @@ public final class ImageCache implements AutoCloseable {
                 step.run();
                 continue;
             }
-            if (disk.contains(k) || !queued.add(k)) {
+            Integer first = disk.contains(k) ? null : queued.putIfAbsent(k, i);
+            if (first != null) repeats.add(new int[] {i, first});
+            if (disk.contains(k) || first != null) {
                 step.run();
             } else {
                 todo.add(i);
             }
         }
+        try {
+            buildShards(samples, todo, errors, pool, step);
+        } finally {
+            for (int[] r : repeats) { // a row repeating an image that failed fails with it
+                String e = errors[r[1]];
+                if (e != null) errors[r[0]] = samples.get(r[0]).where() + e.substring(samples.get(r[1]).where().length());
+            }
+        }
+    }
+
+    private void buildShards(List<Sample> samples, List<Integer> todo, String[] errors, ExecutorService pool, Runnable step)
+            throws IOException {
         if (todo.isEmpty()) return;
         disk.removeStaleTemporaries();
         log.info("image cache {}: decoding {} images at {} px", disk.dir(), todo.size(), size);
@@ -200,7 +215,7 @@ public final class ImageCache implements AutoCloseable {
         for (int from = 0; from < todo.size(); from += cap) {
             List<Integer> chunk = todo.subList(from, Math.min(todo.size(), from + cap));
             long[] ks = new long[chunk.size()];
-            for (int j = 0; j < ks.length; j++) ks[j] = keys.get(samples.get(chunk.get(j)).file().toAbsolutePath().normalize());
+            for (int j = 0; j < ks.length; j++) ks[j] = keys.get(samples.get(chunk.get(j)).file());
             disk.add(ks, (slot, px) -> {
                 int idx = chunk.get(slot);
                 Sample s = samples.get(idx);
@@ -217,12 +232,12 @@ public final class ImageCache implements AutoCloseable {
         }
     }
 
+    /** The disk cache key of an image; remembered per path as the sample gives it (no second Path object per image). */
     private long key(Path file) throws IOException {
-        Path abs = file.toAbsolutePath().normalize();
-        Long k = keys.get(abs);
+        Long k = keys.get(file);
         if (k == null) {
-            k = ShardCache.key(abs);
-            keys.put(abs, k);
+            k = ShardCache.key(file);
+            keys.put(file, k);
         }
         return k;
     }
@@ -298,7 +313,7 @@ public final class ImageCache implements AutoCloseable {
             System.arraycopy(get(s), 0, dst, off, size * size * 3);
             return;
         }
-        Path file = s.file().toAbsolutePath().normalize();
+        Path file = s.file();
         long k;
         try {
             k = key(file);

@@ -123,9 +123,11 @@ class ImageCacheTest {
         Path bad = TestImages.randomBytes(dir.resolve("img/bad.jpg"), 300, 5);
         Sample b = new Sample("bad.jpg", 1, bad, dir.resolve("train.csv"), 3);
         Sample m = new Sample("gone.png", 1, dir.resolve("img/gone.png"), dir.resolve("train.csv"), 4);
-        List<String> inMemory = new ImageCache(4, null).preload(List.of(a, b, m), "test");
+        Sample b2 = new Sample("bad.jpg", 1, bad, dir.resolve("train.csv"), 5); // the same file on another row
+        List<String> inMemory = new ImageCache(4, null).preload(List.of(a, b, m, b2), "test");
+        assertEquals(3, inMemory.size(), inMemory.toString());
         try (ImageCache c = new ImageCache(4, dir.resolve("cache"))) {
-            List<String> failed = c.preload(List.of(a, b, m), "test");
+            List<String> failed = c.preload(List.of(a, b, m, b2), "test");
             assertEquals(inMemory, failed);
             assertEquals(1, c.diskCount());
             java.io.IOException e = assertThrows(java.io.IOException.class, () -> c.get(b));
