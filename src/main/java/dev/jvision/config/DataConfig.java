@@ -19,6 +19,14 @@ package dev.jvision.config;
  * @param demoTrain demo training images, &gt;= 17 (default 850)
  * @param demoTest demo test images, &gt;= 1 (default 340)
  * @param prefetch batches prefetched by the loader, &gt;= 1 (default 2)
+ * @param trainManifest {@code image_path,label[,split]} training manifest, relative to root,
+ *        nullable (default null = the competition layout's train_csv); rows with split
+ *        {@code val} are validation rows
+ * @param valManifest validation manifest of the same format, relative to root, nullable
+ * @param classFile class names, relative to root, nullable: one name per line (line i = class
+ *        i) or CSV {@code index,name}; manifest labels are then names (or ids)
+ * @param allowAbsolutePaths accept absolute manifest image paths anywhere (default false)
+ * @param roots folders absolute manifest image paths may lie under (default none)
  * @param workers decode/resize threads of the batch loader, &gt;= 0; 0 = from the core count,
  *     {@code max(1, min(8, cores - 1))} (default 0)
  * @param memoryCacheMb without {@code cache_dir}, training images are kept decoded in memory when
@@ -42,6 +50,11 @@ public record DataConfig(
         int demoTrain,
         int demoTest,
         int prefetch,
+        String trainManifest,
+        String valManifest,
+        String classFile,
+        boolean allowAbsolutePaths,
+        java.util.List<String> roots,
         int workers,
         int memoryCacheMb,
         boolean reducedDecode) {
@@ -59,6 +72,16 @@ public record DataConfig(
         Checks.atLeast("demo_train", demoTrain, 17);
         Checks.atLeast("demo_test", demoTest, 1);
         Checks.atLeast("prefetch", prefetch, 1);
+        if (roots == null) roots = java.util.List.of();
+        for (String r : roots) {
+            if (r == null || r.isBlank() || !java.nio.file.Path.of(r).isAbsolute()) {
+                throw Checks.fail("roots", r, "absolute folders");
+            }
+        }
+        roots = java.util.List.copyOf(roots);
+        if (valManifest != null && trainManifest == null) {
+            throw Checks.fail("val_manifest", valManifest, "set together with train_manifest");
+        }
         Checks.atLeast("workers", workers, 0);
         Checks.atLeast("memory_cache_mb", memoryCacheMb, 0);
     }
@@ -66,6 +89,7 @@ public record DataConfig(
     /** @return the section with every field at its default */
     public static DataConfig defaults() {
         return new DataConfig("data/demo", "train.csv", "train", "test", "sample_submission.csv",
-                "meta.csv", "test_labels.csv", 224, null, "error", false, 850, 340, 2, 0, 2048, false);
+                "meta.csv", "test_labels.csv", 224, null, "error", false, 850, 340, 2,
+                null, null, null, false, java.util.List.of(), 0, 2048, false);
     }
 }

@@ -54,6 +54,10 @@ import java.util.Set;
  *     at epoch ends, &gt;= 0 (default 0)
  * @param autoBatchSize find the largest batch size that fits on the GPU by trial steps (default false)
  * @param tensorboard write TensorBoard event files into the run folder (default true)
+ * @param maxTime wall-clock budget of each fold's training, a duration such as {@code 90s}, {@code 20m},
+ *     {@code 1h30m} or {@code 2h}: training stops when it is spent (the partial epoch is validated) and the
+ *     learning-rate schedule follows the clock so that it ends with the budget; nullable (default null = no
+ *     limit). See {@link #maxTimeDuration()}
  */
 public record TrainConfig(
         int epochs,
@@ -96,7 +100,8 @@ public record TrainConfig(
         int saveTopK,
         int checkpointEverySteps,
         boolean autoBatchSize,
-        boolean tensorboard) {
+        boolean tensorboard,
+        String maxTime) {
 
     public TrainConfig {
         Checks.atLeast("epochs", epochs, 1);
@@ -155,6 +160,30 @@ public record TrainConfig(
         Checks.nonNegative("min_delta", minDelta);
         Checks.atLeast("save_top_k", saveTopK, 0);
         Checks.atLeast("checkpoint_every_steps", checkpointEverySteps, 0);
+        if (maxTime != null) Checks.duration("max_time", maxTime);
+    }
+
+    /** The form without {@code max_time} (no wall-clock budget). */
+    public TrainConfig(int epochs, int batchSize, double lr, double weightDecay, double warmupEpochs, double minLr,
+                       double labelSmoothing, int nFolds, List<Integer> folds, int earlyStoppingPatience,
+                       double gradClip, int logEvery, Optimizer optimizer, OptimizerImpl optimizerImpl, double beta1,
+                       double beta2, double eps, double momentum, boolean nesterov, double headLrScale,
+                       Schedule schedule, double stepEpochs, double stepGamma, double plateauFactor,
+                       int plateauPatience, Loss loss, List<Double> classWeights, int accumSteps, boolean ema,
+                       double emaDecay, boolean emaWarmup, boolean emaEval, Amp amp, double lossScaleInit,
+                       int lossScaleGrowthInterval, Monitor monitor, double minDelta, int saveTopK,
+                       int checkpointEverySteps, boolean autoBatchSize, boolean tensorboard) {
+        this(epochs, batchSize, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
+                earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
+                nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
+                classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
+                null);
+    }
+
+    /** {@code max_time} as a duration, or null when training has no wall-clock budget. */
+    public java.time.Duration maxTimeDuration() {
+        return maxTime == null ? null : Checks.duration("max_time", maxTime);
     }
 
     /** The foundation's twelve-field form; every newer field at its default. */
@@ -249,6 +278,7 @@ public record TrainConfig(
                 earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
                 nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
                 classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
-                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard);
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
+                maxTime);
     }
 }

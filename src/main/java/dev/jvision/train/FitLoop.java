@@ -22,6 +22,8 @@ import java.time.Instant;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One {@link Trainer} fit: the epoch loop over a training set, validation, checkpoints and
@@ -29,6 +31,7 @@ import org.bytedeco.pytorch.global.torch;
  * for the resumable checkpoint. Used once; not thread-safe.
  */
 final class FitLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(FitLoop.class);
     private final Trainer trainer;
     private final Experiment exp;
     private final TrainConfig t;
@@ -54,6 +57,9 @@ final class FitLoop {
     private EarlyStopping stopper;
     private TopK topK;
     private boolean stopped;
+    /** {@code train.max_time}: the clock behind the schedule, and whether the budget is spent. */
+    private final TimeBudget budget;
+    private boolean timeUp;
     // the epoch in progress
     private double lr;
     private long skippedBefore;
@@ -72,6 +78,7 @@ final class FitLoop {
         this.listeners = trainer.isMainRank() ? trainer.listeners() : List.of();
         this.writes = checkpoints != null && trainer.isMainRank();
         this.fold = trainer.fold();
+        this.budget = new TimeBudget(t.maxTimeDuration(), trainer.clock());
     }
 
     FitResult run(ImageModel model, String arch, Dataset train, Dataset val) throws IOException {
@@ -119,7 +126,9 @@ final class FitLoop {
                 for (TrainListener l : listeners) {
                     l.onFitStart(fit);
                 }
-                while (epoch < t.epochs() && !stopped) {
+                budget.start(p.trainNanos());
+                timeUp = budget.spent(p.trainNanos());
+                while (epoch < t.epochs() && !stopped && !timeUp) {
                     trainEpoch(model, c, augmenter, loader, seed);
                     endEpoch(model, c, transform, val, valTargets);
                 }
@@ -161,7 +170,7 @@ final class FitLoop {
         return new FoldProgress(fold, arch, epoch, batch, steps, new FoldProgress.EpochSums(lossSum, images), best,
                 new FoldProgress.Monitor(stopper.best(), stopper.sinceBest(), topK.entries(), stopped),
                 new FoldProgress.Components(c.scaler.skippedSteps(), c.ema == null ? 0 : c.ema.updates(),
-                        c.schedule.state()));
+                        c.schedule.state()), budget.spentNanos());
     }
 
     /** Trains the rest of epoch {@code epoch} from batch {@code batch}. */
@@ -206,7 +215,9 @@ final class FitLoop {
             images += b.size();
             imagesHere += b.size();
             if (c.engine.readyToStep() || batch == batches) {
-                lr = c.schedule.at(steps);
+                long spent = spentNanos();
+                lr = c.schedule.at(budget.scheduleStep(steps, Math.max(1, fit.stepsPerEpoch() * t.epochs()), spent));
+                timeUp = budget.spent(spent);
                 try (var scope = Memory.step()) {
                     c.engine.step(lr);
                 }
@@ -223,7 +234,26 @@ final class FitLoop {
             for (TrainListener l : listeners) {
                 l.onStepEnd(fit, step);
             }
+            if (timeUp) {
+                return;
+            }
         }
+    }
+
+    /**
+     * Training time spent against {@code train.max_time} (0 without it); in a distributed fit the
+     * largest over the ranks, so that all of them read the schedule at the same step and stop together.
+     */
+    private long spentNanos() {
+        long spent = budget.spentNanos();
+        if (sync == null || !budget.limited()) {
+            return spent;
+        }
+        float ms = 0;
+        for (float[] r : sync.group().allGatherRows(new float[][] {{spent / 1e6f}}, 1)) {
+            ms = Math.max(ms, r[0]);
+        }
+        return (long) (ms * 1e6);
     }
 
     /**
@@ -327,6 +357,14 @@ final class FitLoop {
                 secs, stopped);
         for (TrainListener l : listeners) {
             l.onEpochEnd(fit, summary);
+        }
+        int partial = batch;
+        boolean spentBefore = timeUp;
+        timeUp = budget.spent(spentNanos());
+        if (timeUp && trainer.isMainRank()) {
+            LOG.info("fold {}: train.max_time {} spent in epoch {} {}; the fit ends here", fold, t.maxTime(), e1,
+                    !spentBefore ? "during its validation" : partial < fit.batchesPerEpoch() ? "after batch " + partial
+                            + " of " + fit.batchesPerEpoch() + " (the partial epoch was validated)" : "at its end");
         }
         epoch = e1;
         batch = 0;

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * Trains an image classifier: the library's training loop, also what {@link CrossValidation}
@@ -35,7 +36,9 @@ import java.util.Objects;
  * validates it every epoch on another (macro-F1, accuracy, top-5, loss), keeping best / top-k /
  * last checkpoints with early stopping. With a checkpoint folder and {@link Builder#resume},
  * a fit continues from {@code last.safetensors}, also inside an epoch, to a bit-identical
- * result.
+ * result. With {@code train.max_time} a fit also ends when its wall-clock budget is spent (the
+ * partial epoch validated), the schedule following the clock, and a resumed fit continues the
+ * budget.
  *
  * <pre>{@code
  * Trainer trainer = Trainer.builder(exp).device(Device.CPU).listener(new LoggingListener()).build();
@@ -58,6 +61,7 @@ public final class Trainer {
     private final long seed;
     private final List<String> classNames;
     private final GradientSync sync;
+    private final LongSupplier clock;
 
     private Trainer(Builder b) {
         this.sync = b.group == null ? null : new GradientSync(b.group, b.bucketBytes);
@@ -69,6 +73,7 @@ public final class Trainer {
         this.fold = b.fold;
         this.seed = b.seed != null ? b.seed : exp.experiment().seed() + 1000L * fold;
         this.classNames = b.classNames == null ? null : List.copyOf(b.classNames);
+        this.clock = b.clock;
     }
 
     /** A trainer for the experiment's {@code train:}, {@code augment:}, {@code data:} and {@code infer:} settings. */
@@ -201,6 +206,11 @@ public final class Trainer {
         return seed;
     }
 
+    /** Nanoseconds of the clock that {@code train.max_time} is measured on. */
+    LongSupplier clock() {
+        return clock;
+    }
+
     /** Class names for checkpoint sidecars: the builder's, else {@code class_<i>}. */
     List<String> classNames(int numClasses) {
         if (classNames != null) {
@@ -225,6 +235,7 @@ public final class Trainer {
         private List<String> classNames;
         private ProcessGroup group;
         private long bucketBytes = GradientSync.DEFAULT_BUCKET_BYTES;
+        private LongSupplier clock = System::nanoTime;
 
         private Builder(Experiment exp) {
             this.exp = Objects.requireNonNull(exp, "exp");
@@ -275,7 +286,16 @@ public final class Trainer {
             return this;
         }
 
-        /** The trainer. */
+        /**
+         * The clock that {@code train.max_time} is measured on, in nanoseconds (default
+         * {@link System#nanoTime()}); tests pass a fake one. Wall time in results and logs still
+         * comes from {@code System.nanoTime()}.
+         */
+        Builder clock(LongSupplier nanos) {
+            this.clock = Objects.requireNonNull(nanos, "nanos");
+            return this;
+        }
+
         /**
          * Data-parallel training on {@code group} (owned by the caller): rank 0's weights are
          * broadcast at start, each rank trains on its {@link dev.jvision.runtime.dist.DistributedSampler}
@@ -290,6 +310,7 @@ public final class Trainer {
             return this;
         }
 
+        /** The trainer. */
         public Trainer build() {
             return new Trainer(this);
         }
