@@ -12,7 +12,8 @@ package dev.jvision.config;
  * @param sampleSubmission sample submission CSV (default {@code sample_submission.csv})
  * @param metaCsv class metadata CSV (default {@code meta.csv})
  * @param testLabels test labels CSV, if any (default {@code test_labels.csv})
- * @param imgSize square input size in pixels, in [16, 2048] (default 224)
+ * @param imgSizes {@code img_size}: the square input size in pixels, in [16, 2048], or a progressive-resize
+ *     schedule {@code [[epoch, size], ...]} (see {@link SizeSchedule}) (default 224)
  * @param cacheDir decoded-image cache directory, nullable (default null = no cache)
  * @param onBadImage {@code error} or {@code skip} (default {@code error})
  * @param generateDemo generate the synthetic demo data set if missing (default false)
@@ -43,7 +44,7 @@ public record DataConfig(
         String sampleSubmission,
         String metaCsv,
         String testLabels,
-        int imgSize,
+        @ConfigKey("img_size") SizeSchedule imgSizes,
         String cacheDir,
         String onBadImage,
         boolean generateDemo,
@@ -67,7 +68,8 @@ public record DataConfig(
         Checks.nonNull("sample_submission", sampleSubmission);
         Checks.nonNull("meta_csv", metaCsv);
         Checks.nonNull("test_labels", testLabels);
-        Checks.between("img_size", imgSize, 16, 2048);
+        if (imgSizes == null) throw Checks.fail("img_size", null, "a size in [16, 2048] or a list of [epoch, size] pairs");
+        imgSizes.check("img_size");
         Checks.oneOf("on_bad_image", onBadImage, "error", "skip");
         Checks.atLeast("demo_train", demoTrain, 17);
         Checks.atLeast("demo_test", demoTest, 1);
@@ -86,10 +88,19 @@ public record DataConfig(
         Checks.atLeast("memory_cache_mb", memoryCacheMb, 0);
     }
 
+    /**
+     * The final input size: the plain {@code img_size}, or the last (largest) size of its
+     * schedule. Validation, checkpoints, the image cache and inference use it; training uses
+     * {@code imgSizes().at(epoch)}.
+     */
+    public int imgSize() {
+        return imgSizes.finalSize();
+    }
+
     /** @return the section with every field at its default */
     public static DataConfig defaults() {
         return new DataConfig("data/demo", "train.csv", "train", "test", "sample_submission.csv",
-                "meta.csv", "test_labels.csv", 224, null, "error", false, 850, 340, 2,
+                "meta.csv", "test_labels.csv", SizeSchedule.fixed(224), null, "error", false, 850, 340, 2,
                 null, null, null, false, java.util.List.of(), 0, 2048, false);
     }
 }

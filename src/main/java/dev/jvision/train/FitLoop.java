@@ -65,6 +65,8 @@ final class FitLoop {
     private long skippedBefore;
     private long epochStart;
     private long imagesHere;
+    /** Side of the epoch's training batches. */
+    private int epochImgSize;
     private BatchUploader uploader;
 
     FitLoop(Trainer trainer, TrainConfig t) {
@@ -92,7 +94,6 @@ final class FitLoop {
         int[] valTargets = checkLabels(val, "validation", numClasses);
         long start = System.nanoTime();
         boolean resuming = trainer.resume() && checkpoints != null && checkpoints.hasLast();
-        int size = exp.data().imgSize();
         long seed = trainer.seed();
         if (sync != null) {
             sync.broadcast(new java.util.ArrayList<>(model.stateDict().values()));
@@ -101,14 +102,10 @@ final class FitLoop {
                      device, exp.model().channelsLast());
              Augmenter augmenter = new Augmenter(exp.augment(), numClasses, model.spec().mean(), model.spec().std(),
                      device, exp.model().channelsLast());
-             BatchLoader loader = new BatchLoader(train, size, t.batchSize(), true, seed, train.size() > t.batchSize(),
-                     exp.data().prefetch());
+             TrainLoaders loaders = new TrainLoaders(train, seed);
              BatchUploader upload = new BatchUploader(device)) {
             uploader = upload;
-            if (sync != null) {
-                loader.shard(rank, sync.group().worldSize());
-            }
-            int batches = loader.numBatches();
+            int batches = loaders.at(0).numBatches();
             long stepsPerEpoch = (batches + t.accumSteps() - 1) / t.accumSteps();
             try (FitComponents c = new FitComponents(model, t, device, stepsPerEpoch, sync)) {
                 FoldProgress p = FoldProgress.start(fold, arch);
@@ -129,7 +126,7 @@ final class FitLoop {
                 budget.start(p.trainNanos());
                 timeUp = budget.spent(p.trainNanos());
                 while (epoch < t.epochs() && !stopped && !timeUp) {
-                    trainEpoch(model, c, augmenter, loader, seed);
+                    trainEpoch(model, c, augmenter, loaders.at(epoch), seed);
                     endEpoch(model, c, transform, val, valTargets);
                 }
             }
@@ -140,6 +137,51 @@ final class FitLoop {
             l.onFitEnd(fit, r);
         }
         return r;
+    }
+
+    /**
+     * The training loader at the current epoch's {@code data.img_size} (progressive resize): one
+     * loader while the size stays, closed and rebuilt when the schedule changes it. The batch
+     * order and count do not depend on the size, so resuming at any epoch picks the same
+     * batches at that epoch's size. The items come from the image cache at the final (largest)
+     * size and are resized down by the loader.
+     */
+    private final class TrainLoaders implements AutoCloseable {
+        private final Dataset train;
+        private final long seed;
+        private BatchLoader loader;
+        private int size;
+
+        TrainLoaders(Dataset train, long seed) {
+            this.train = train;
+            this.seed = seed;
+        }
+
+        BatchLoader at(int e) {
+            int s = exp.data().imgSizes().at(e);
+            if (loader == null || s != size) {
+                if (loader != null) {
+                    loader.close();
+                    loader = null;
+                }
+                BatchLoader l = new BatchLoader(train, s, t.batchSize(), true, seed, train.size() > t.batchSize(),
+                        exp.data().prefetch());
+                if (sync != null) {
+                    l.shard(rank, sync.group().worldSize());
+                }
+                loader = l;
+                size = s;
+            }
+            return loader;
+        }
+
+        @Override
+        public void close() {
+            if (loader != null) {
+                loader.close();
+                loader = null;
+            }
+        }
     }
 
     private static int[] checkLabels(Dataset d, String what, int numClasses) {
@@ -190,6 +232,7 @@ final class FitLoop {
         skippedBefore = c.scaler.skippedSteps();
         epochStart = System.nanoTime();
         imagesHere = 0;
+        epochImgSize = exp.data().imgSizes().at(epoch);
         lr = c.schedule.at(steps);
         for (TrainListener l : listeners) {
             l.onEpochStart(fit, epoch, batch);
@@ -199,6 +242,7 @@ final class FitLoop {
                 l.onStepStart(fit, epoch, batch);
             }
             Batch b = loader.next();
+            epochImgSize = b.height();
             float loss;
             try (var scope = Memory.step()) {
                 Tensor raw = uploader.images(b);
@@ -354,7 +398,7 @@ final class FitLoop {
         stopped = stopper.shouldStop();
         TrainListener.Epoch summary = new TrainListener.Epoch(e1, trainLoss, v, lr, imagesHere / secs,
                 MemoryStats.peakBytes(device) >> 20, c.scaler.skippedSteps(), c.scaler.skippedSteps() - skippedBefore,
-                secs, stopped);
+                secs, stopped, epochImgSize);
         for (TrainListener l : listeners) {
             l.onEpochEnd(fit, summary);
         }
@@ -380,7 +424,7 @@ final class FitLoop {
         int[] pred = ClassificationMetrics.argmax(logits);
         double f1 = ClassificationMetrics.macroF1(pred, targets, numClasses);
         double acc = ClassificationMetrics.accuracy(pred, targets);
-        double top5 = Trainer.topKAccuracy(logits, targets, 5);
+        double top5 = ClassificationMetrics.topKAccuracy(logits, targets, Math.min(5, numClasses));
         double vloss = ProbabilityMetrics.nllOfProbs(ProbabilityMetrics.softmax(logits, 1.0), targets);
         double value = switch (t.monitor()) {
             case VAL_ACC -> acc;

@@ -7,6 +7,8 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.optim.FusedAdamW;
 import dev.jvision.optim.LrSchedule;
 import dev.jvision.optim.ParamGroup;
+import dev.jvision.optim.LayerDecay;
+import dev.jvision.optim.LrMultipliers;
 import dev.jvision.optim.ParamGroups;
 import dev.jvision.optim.Plateau;
 import dev.jvision.optim.Sgd;
@@ -61,9 +63,11 @@ public final class Trainer {
     private final long seed;
     private final List<String> classNames;
     private final GradientSync sync;
+    private final BatchSizePlanner planner;
     private final LongSupplier clock;
 
     private Trainer(Builder b) {
+        this.planner = b.planner;
         this.sync = b.group == null ? null : new GradientSync(b.group, b.bucketBytes);
         this.exp = b.exp;
         this.device = b.device;
@@ -99,14 +103,14 @@ public final class Trainer {
 
     /**
      * Seeds libtorch, builds the model with {@code factory} (after the trial models of
-     * {@code train.auto_batch_size}, which also come from it), trains it as
+     * {@code train.auto_batch_size}, which also come from it; see {@link AutoBatch}), trains it as
      * {@link #fit(ImageModel, Dataset, Dataset)} does and closes it.
      */
     public FitResult fit(ModelFactory factory, Dataset train, Dataset val) throws IOException {
         TorchSettings.seed(seed);
         TrainConfig t = exp.train();
         if (t.autoBatchSize()) {
-            int found = AutoBatch.find(factory, t, exp, device);
+            int found = AutoBatch.find(factory, exp.model().modelForFold(fold), exp, t, device, planner).chosen();
             if (sync != null) {
                 // every rank must run the same steps: the smallest batch any rank found
                 for (float[] r : sync.group().allGatherRows(new float[][] {{found}}, 1)) {
@@ -122,7 +126,9 @@ public final class Trainer {
 
     /** Builds the configured optimiser over {@code model}'s parameter groups; the caller closes it. */
     public static StepOptimizer buildOptimizer(ImageModel model, TrainConfig t) {
-        List<ParamGroup> groups = ParamGroups.of(model, model.classifierName(), t.weightDecay(), t.headLrScale());
+        List<ParamGroup> groups = ParamGroups.of(model, model.classifierName(), t.weightDecay(), t.headLrScale(),
+                t.layerDecay() > 0 ? LayerDecay.of(model.spec().family(), t.layerDecay()) : null,
+                LrMultipliers.of(t.lrMultipliers()), model.spec().name());
         FusedAdamW.Impl impl = switch (t.optimizerImpl()) {
             case FUSED -> FusedAdamW.Impl.FUSED;
             case FOREACH -> FusedAdamW.Impl.FOREACH;
@@ -235,6 +241,7 @@ public final class Trainer {
         private List<String> classNames;
         private ProcessGroup group;
         private long bucketBytes = GradientSync.DEFAULT_BUCKET_BYTES;
+        private BatchSizePlanner planner;
         private LongSupplier clock = System::nanoTime;
 
         private Builder(Experiment exp) {
@@ -283,6 +290,16 @@ public final class Trainer {
         /** Class names by index, saved in checkpoint sidecars (default {@code class_<i>}). */
         public Builder classNames(List<String> names) {
             this.classNames = names;
+            return this;
+        }
+
+        /**
+         * The memory planner {@code train.auto_batch_size} starts from (default none: CUDA searches by
+         * trial steps alone, the CPU keeps {@code train.batch_size}); e.g.
+         * {@code dev.jvision.memprof.MemoryPlanner.forTraining()}. See {@link AutoBatch}.
+         */
+        public Builder batchSizePlanner(BatchSizePlanner planner) {
+            this.planner = planner;
             return this;
         }
 
