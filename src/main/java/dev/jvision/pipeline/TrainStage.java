@@ -53,7 +53,8 @@ public final class TrainStage {
      */
     public static Outcome train(Experiment exp, Path resumeDir) throws IOException {
         Device device = RunSetup.apply(exp);
-        ProcessGroup group = Distributed.join(device, exp.experiment().threads());
+        ProcessGroup group = Distributed.join(device, exp.experiment().threads(), ProcessGroup.Kind.valueOf(
+                exp.experiment().distributed().backend().toUpperCase(java.util.Locale.ROOT)));
         CompetitionData data = RunSetup.data(exp);
         ImageCache cache = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
         List<Sample> samples = RunSetup.trainSamples(data, cache, exp);

@@ -86,6 +86,9 @@ final class FitLoop {
         int size = exp.data().imgSize();
         long seed = trainer.seed();
         if (sync != null) {
+            if (sync.syncBatchNorm()) {
+                dev.jvision.nn.BatchNorm2d.synchronize(model, sync.group());
+            }
             sync.broadcast(new java.util.ArrayList<>(model.stateDict().values()));
         }
         try (BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(),
