@@ -56,7 +56,7 @@ class DataParallelTest {
      */
     @Test
     void resnet18WithSyncBatchNormOnTwoRanksMatchesOneRankOfThirtyTwo() throws Exception {
-        assertSameAsSingleProcess("sgd", List.of("-Dprobe.model=resnet18", "-Dprobe.syncbn=true",
+        assertSameAsSingleProcess("sgd", List.of("-Dprobe.model=resnet18", "-Dprobe.size=16", "-Dprobe.syncbn=true",
                 "-Dprobe.overlap=true"));
     }
 
