@@ -87,7 +87,9 @@ final class FitLoop {
         long seed = trainer.seed();
         if (sync != null) {
             if (sync.syncBatchNorm()) {
-                dev.jvision.nn.BatchNorm2d.synchronize(model, sync.group());
+                int n = dev.jvision.nn.BatchNorm2d.synchronize(model, sync.group());
+                org.slf4j.LoggerFactory.getLogger(FitLoop.class).info("SyncBatchNorm: {} BatchNorm layers use global-batch "
+                        + "statistics", n);
             }
             sync.broadcast(new java.util.ArrayList<>(model.stateDict().values()));
         }

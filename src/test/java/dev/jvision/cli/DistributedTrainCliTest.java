@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code jvision train --nproc-per-node 2} end to end in a child JVM (Gloo on loopback): the
- * launcher's two workers train one fold into one run folder that rank 0 writes; and when a
+ * launcher's two workers train one fold (resnet18 with SyncBatchNorm) into one run folder that
+ * rank 0 writes; and when a
  * worker is killed mid-epoch, the launcher exits non-zero within the timeout and the survivor's
  * error names the lost rank.
  */
@@ -83,11 +84,14 @@ class DistributedTrainCliTest {
     @Test
     void twoWorkersTrainIntoOneRunFolder() throws Exception {
         Path log = tmp.resolve("train.log");
-        Process p = launcher(config("ok", data(), 1), log);
+        Process p = launch(log, "train", "--config", config("ok", data(), 1).toString(), "--nproc-per-node", "2",
+                "--set", "experiment.distributed.sync_bn=true");
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "launcher still running after 5 minutes");
         String out = Files.readString(log);
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("rank 0 of 2") && out.contains("rank 1 of 2"), out);
+        assertTrue(out.contains("backend gloo"), out);
+        assertTrue(out.contains("SyncBatchNorm: 20 BatchNorm layers use global-batch statistics"), out);
         Path run = onlyRun(tmp.resolve("runs-ok"));
         for (String f : List.of("config.yaml", "metrics.csv", "fold0/best.safetensors", "fold0/last.safetensors",
                 "fold0/result.json")) {

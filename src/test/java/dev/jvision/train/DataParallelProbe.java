@@ -234,7 +234,7 @@ public final class DataParallelProbe {
     }
 
     static void write(Path out, Map<String, Tensor> state, double f1, int valRows) throws IOException {
-        try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(out))) {
+        try (DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(out), 1 << 16))) {
             o.writeInt(valRows);
             o.writeDouble(f1);
             for (Tensor p : state.values()) {

@@ -56,7 +56,7 @@ class DataParallelTest {
      */
     @Test
     void resnet18WithSyncBatchNormOnTwoRanksMatchesOneRankOfThirtyTwo() throws Exception {
-        assertSameAsSingleProcess("sgd", List.of("-Dprobe.model=resnet18", "-Dprobe.size=16", "-Dprobe.syncbn=true",
+        assertSameAsSingleProcess("sgd", List.of("-Dprobe.model=resnet18", "-Dprobe.syncbn=true",
                 "-Dprobe.overlap=true"));
     }
 
@@ -85,8 +85,8 @@ class DataParallelTest {
                 List.of(new String[] {single.toString(), "32", "" + STEPS, "-1", optimizer}), null, 0);
         assertEquals(0, one.await(), one.log());
         Path dist = runRanks(optimizer, "dist.bin", props);
-        try (DataInputStream a = new DataInputStream(Files.newInputStream(single));
-             DataInputStream b = new DataInputStream(Files.newInputStream(dist))) {
+        try (DataInputStream a = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(single), 1 << 16));
+             DataInputStream b = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(dist), 1 << 16))) {
             assertEquals(DataParallelProbe.VAL, a.readInt());
             assertEquals(DataParallelProbe.VAL, b.readInt(), "validation rows gathered from both ranks");
             assertEquals(a.readDouble(), b.readDouble(), 0.0, "validation macro-F1");
