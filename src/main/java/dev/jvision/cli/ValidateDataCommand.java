@@ -1,19 +1,28 @@
 package dev.jvision.cli;
 
 import dev.jvision.config.DataConfig;
-import dev.jvision.config.Experiment;
 import dev.jvision.data.ClassNames;
 import dev.jvision.data.DataValidator;
+import dev.jvision.data.ImagePaths;
+import dev.jvision.data.ManifestValidator;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code jvision validate-data}: counts, class distribution, image sizes and bad files. */
+/**
+ * {@code jvision validate-data}: counts, class distribution, image sizes and bad files, for the
+ * competition layout or, streaming in bounded memory, for image manifests.
+ */
 @Command(name = "validate-data", mixinStandardHelpOptions = true,
-        description = "Check a dataset: counts, class distribution, image size histogram, bad files.")
+        description = {"Check a dataset: counts, class distribution, image size histogram, bad files.",
+                "Image manifests (image_path,label[,split]: --manifest, or data.train_manifest/val_manifest) are "
+                        + "streamed: memory stays bounded for any row count; every problem goes to an error file."})
 final class ValidateDataCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
@@ -21,14 +30,53 @@ final class ValidateDataCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "data folder (default: data.root of the config)")
     Path data;
 
-    @Option(names = "--remove-corrupt", description = "move bad files to <data>/_corrupt and rewrite the CSVs (a .bak copy is kept)")
+    @Option(names = "--manifest", paramLabel = "CSV", description = "image manifest(s) to check (repeatable; default: "
+            + "data.train_manifest and data.val_manifest of the config, when set)")
+    List<Path> manifests = new ArrayList<>();
+
+    @Option(names = "--class-file", paramLabel = "FILE", description = "class names, one per line or index,name "
+            + "(default: data.class_file)")
+    Path classFile;
+
+    @Option(names = "--allow-absolute-paths", description = "accept absolute image paths anywhere (as data.allow_absolute_paths)")
+    boolean allowAbsolute;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "a folder absolute image paths may lie under (repeatable; "
+            + "adds to data.roots)")
+    List<Path> roots = new ArrayList<>();
+
+    @Option(names = "--check-images", paramLabel = "none|header|decode", defaultValue = "header",
+            description = "manifests: none = exists and not empty; header = also dimensions and end marker from the "
+                    + "header (fast); decode = full decode (default: ${DEFAULT-VALUE})")
+    String checkImages;
+
+    @Option(names = "--threads", defaultValue = "0", description = "manifests: file-checking threads, 0 = 4 per core "
+            + "for none/header, 1 per core for decode (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--errors", paramLabel = "FILE", description = "manifests: where every problem is written "
+            + "(default: <manifest>.errors.txt beside it; one manifest only)")
+    Path errors;
+
+    @Option(names = "--show", defaultValue = "10", description = "manifests: problems listed per kind (default: ${DEFAULT-VALUE})")
+    int show;
+
+    @Option(names = "--remove-corrupt", description = "competition layout: move bad files to <data>/_corrupt and rewrite "
+            + "the CSVs (a .bak copy is kept); manifests: write <manifest>.clean.csv without the bad rows (the "
+            + "manifest and the images are left alone)")
     boolean removeCorrupt;
 
     @Override
     public Integer call() throws Exception {
-        DataConfig d = data == null && java.nio.file.Files.exists(options.config) ? options.load().data()
-                : DataConfig.defaults();
+        DataConfig d = data == null && Files.exists(options.config) ? options.load().data() : DataConfig.defaults();
         Path root = data != null ? data : Path.of(d.root());
+        List<Path> csvs = new ArrayList<>(manifests);
+        if (csvs.isEmpty() && d.trainManifest() != null) {
+            csvs.add(root.resolve(d.trainManifest()));
+            if (d.valManifest() != null) csvs.add(root.resolve(d.valManifest()));
+        }
+        if (!csvs.isEmpty()) return manifests(d, root, csvs);
+
         DataValidator.Report r = DataValidator.validate(root, d.trainCsv(), d.trainDir(), d.testDir(), d.sampleSubmission());
         int n = r.classCounts().keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         List<String> names = ClassNames.read(root.resolve(d.metaCsv()), Math.max(n, 1));
@@ -40,5 +88,50 @@ final class ValidateDataCommand implements Callable<Integer> {
             return 0;
         }
         return r.ok() ? 0 : Main.BAD_INPUT;
+    }
+
+    private int manifests(DataConfig d, Path root, List<Path> csvs) throws Exception {
+        ManifestValidator.Check check = switch (checkImages.toLowerCase(Locale.ROOT)) {
+            case "none" -> ManifestValidator.Check.NONE;
+            case "header" -> ManifestValidator.Check.HEADER;
+            case "decode" -> ManifestValidator.Check.DECODE;
+            default -> throw new IllegalArgumentException("--check-images: " + checkImages + " (expected: none, header or decode)");
+        };
+        if (errors != null && csvs.size() > 1) {
+            throw new IllegalArgumentException("--errors: " + errors + " (expected: with a single --manifest)");
+        }
+        if (show < 0) throw new IllegalArgumentException("--show: " + show + " (expected: >= 0)");
+        int cores = Runtime.getRuntime().availableProcessors();
+        int n = threads > 0 ? threads : check == ManifestValidator.Check.DECODE ? cores : 4 * cores;
+        Path cf = classFile != null ? classFile : d.classFile() != null ? root.resolve(d.classFile()) : null;
+        List<String> names = cf == null ? null : ClassNames.readClassFile(cf);
+        List<Path> allowed = new ArrayList<>(roots);
+        d.roots().forEach(r -> allowed.add(Path.of(r)));
+        boolean bad = false;
+        for (int i = 0; i < csvs.size(); i++) {
+            Path csv = csvs.get(i);
+            ImagePaths paths = new ImagePaths(csv.toAbsolutePath().getParent(), allowAbsolute || d.allowAbsolutePaths(), allowed);
+            String defaultSplit = manifests.isEmpty() && i == 1 ? "val" : "train";
+            Path errFile = errors != null ? errors : csv.resolveSibling(stem(csv) + ".errors.txt");
+            ManifestValidator.Report r = ManifestValidator.validate(csv,
+                    new ManifestValidator.Options(paths, names, defaultSplit, check, n, show, errFile));
+            System.out.print(r.format(names));
+            if (!r.ok()) {
+                if (removeCorrupt) {
+                    ManifestValidator.Cleaned c = ManifestValidator.writeClean(csv, r.badLines(), ManifestValidator.cleanName(csv));
+                    System.out.printf("wrote %s: kept %d rows, dropped %d bad rows; %s is unchanged (point "
+                            + "data.train_manifest at the clean file to use it)%n", c.out(), c.kept(), c.dropped(), csv);
+                } else {
+                    bad = true;
+                }
+            }
+        }
+        return bad ? Main.BAD_INPUT : 0;
+    }
+
+    private static String stem(Path csv) {
+        String fn = String.valueOf(csv.getFileName());
+        int dot = fn.lastIndexOf('.');
+        return dot > 0 ? fn.substring(0, dot) : fn;
     }
 }

@@ -204,7 +204,7 @@ final class Binder {
         try {
             for (int i = 0; i < comps.length; i++) {
                 args[i] = comps[i].getAccessor().invoke(defaults);
-                index.put(snake(comps[i].getName()), i);
+                index.put(key(comps[i]), i);
             }
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
@@ -289,6 +289,30 @@ final class Binder {
                 out.add(convert(elemType, item, ip));
             }
             return Collections.unmodifiableList(out);
+        }
+        if (Map.class.isAssignableFrom(raw)) {
+            // string-keyed mappings keep their order (e.g. train.lr_multipliers: first match wins)
+            Type valueType = type instanceof ParameterizedType p ? p.getActualTypeArguments()[1] : String.class;
+            if (!(node instanceof MappingNode mn)) {
+                throw error(node, path, describe(node) + " (expected: a mapping of string to "
+                        + typeName(rawClass(valueType)) + ", e.g. {\"head.*\": 10.0}, or null)");
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (NodeTuple t : mn.getValue()) {
+                Node k = t.getKeyNode();
+                if (!(k instanceof ScalarNode ks) || isNull(k)) {
+                    throw error(k, path, "key " + describe(k) + " (expected: a string)");
+                }
+                String ip = path + "." + ks.getValue();
+                if (out.containsKey(ks.getValue())) throw error(k, ip, "duplicate key");
+                Node v = t.getValueNode();
+                if (isNull(v)) throw error(v, ip, "null (expected: " + typeName(rawClass(valueType)) + ")");
+                out.put(ks.getValue(), convert(valueType, v, ip));
+            }
+            return Collections.unmodifiableMap(out);
+        }
+        if (raw == SizeSchedule.class) {
+            return sizeSchedule(node, path);
         }
         if (!(node instanceof ScalarNode sc)) {
             throw error(node, path, describe(node) + " (expected: " + typeName(raw) + ")");
@@ -400,6 +424,7 @@ final class Binder {
         if (c == boolean.class || c == Boolean.class) return "true or false";
         if (c == String.class) return "string";
         if (List.class.isAssignableFrom(c)) return "list";
+        if (Map.class.isAssignableFrom(c)) return "mapping";
         if (c.isRecord()) return "a mapping";
         if (c.isEnum()) return Checks.choices(c);
         return c.getSimpleName();
@@ -416,15 +441,56 @@ final class Binder {
 
     static RecordComponent component(Class<?> type, String snakeKey) {
         for (RecordComponent rc : type.getRecordComponents()) {
-            if (snake(rc.getName()).equals(snakeKey)) return rc;
+            if (key(rc).equals(snakeKey)) return rc;
         }
         return null;
     }
 
     static List<String> keysOf(Class<?> type) {
         List<String> keys = new ArrayList<>();
-        for (RecordComponent rc : type.getRecordComponents()) keys.add(snake(rc.getName()));
+        for (RecordComponent rc : type.getRecordComponents()) keys.add(key(rc));
         return keys;
+    }
+
+    /** The YAML key of a component: its {@link ConfigKey}, else the snake_case of its name. */
+    static String key(RecordComponent rc) {
+        ConfigKey k = rc.getAnnotation(ConfigKey.class);
+        return k != null ? k.value() : snake(rc.getName());
+    }
+
+    /** {@code data.img_size}: an integer, or a list of [epoch, size] integer pairs (checked by the record). */
+    private SizeSchedule sizeSchedule(Node node, String path) {
+        String expected = "a size such as 224, or a list of [epoch, size] pairs such as [[0, 160], [10, 224]]";
+        if (node instanceof ScalarNode) {
+            Long l = node instanceof ScalarNode sc ? parseLong(sc.getValue().trim()) : null;
+            if (l == null || l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+                throw error(node, path, describe(node) + " (expected: " + expected + ")");
+            }
+            return SizeSchedule.fixed(l.intValue());
+        }
+        if (!(node instanceof SequenceNode seq)) throw error(node, path, describe(node) + " (expected: " + expected + ")");
+        List<int[]> pairs = new ArrayList<>();
+        List<Node> items = seq.getValue();
+        for (int i = 0; i < items.size(); i++) {
+            Node item = items.get(i);
+            String ip = path + "[" + i + "]";
+            if (!(item instanceof SequenceNode p) || p.getValue().size() != 2) {
+                throw error(item, ip, describe(item) + (item instanceof SequenceNode p2 ? " of " + p2.getValue().size()
+                        : "") + " (expected: an [epoch, size] pair of integers, e.g. [10, 224])");
+            }
+            int[] pair = new int[2];
+            for (int j = 0; j < 2; j++) {
+                Node v = p.getValue().get(j);
+                Long l = v instanceof ScalarNode sc ? parseLong(sc.getValue().trim()) : null;
+                if (l == null || l < 0 || l > Integer.MAX_VALUE) {
+                    throw error(v, ip + "[" + j + "]", describe(v) + " (expected: " + (j == 0 ? "an epoch" : "a size")
+                            + ", an integer >= 0)");
+                }
+                pair[j] = l.intValue();
+            }
+            pairs.add(pair);
+        }
+        return SizeSchedule.of(pairs);
     }
 
     /** camelCase -> snake_case: "nFolds" -> "n_folds", "rot90" -> "rot90". */

@@ -1,5 +1,6 @@
 package dev.jvision.config;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.regex.Pattern;
 
@@ -91,6 +92,18 @@ final class Checks {
             sb.append(i == 0 ? "" : ", ").append(((Enum<?>) all[i]).name().toLowerCase(java.util.Locale.ROOT));
         }
         return sb.toString();
+    }
+
+    /**
+     * A positive duration of hours, minutes and seconds: {@code 90s}, {@code 20m}, {@code 1h30m},
+     * {@code 2h}, {@code 1.5h} (see {@link Durations}).
+     */
+    static Duration duration(String key, String v) {
+        String problem = Durations.problem(v);
+        if (problem != null) {
+            throw fail(key, v, problem.equals(Durations.EXPECTED) ? problem + ", or null for none" : problem);
+        }
+        return Durations.parse(key, v);
     }
 
     static String matches(String key, String v, Pattern p, String expected) {

@@ -114,9 +114,17 @@ public final class Configs {
                 } catch (ReflectiveOperationException ex) {
                     throw new IllegalStateException(ex);
                 }
-                tuples.add(new NodeTuple(scalar(Tag.STR, Binder.snake(rc.getName())), toNode(value)));
+                tuples.add(new NodeTuple(scalar(Tag.STR, Binder.key(rc)), toNode(value)));
             }
             return new MappingNode(Tag.MAP, tuples, DumperOptions.FlowStyle.BLOCK);
+        }
+        if (v instanceof SizeSchedule s) return toNode(s.toConfig());
+        if (v instanceof java.util.Map<?, ?> map) {
+            List<NodeTuple> tuples = new ArrayList<>();
+            for (java.util.Map.Entry<?, ?> e : map.entrySet()) {
+                tuples.add(new NodeTuple(scalar(Tag.STR, String.valueOf(e.getKey())), toNode(e.getValue())));
+            }
+            return new MappingNode(Tag.MAP, tuples, DumperOptions.FlowStyle.FLOW);
         }
         if (v instanceof List<?> list) {
             List<Node> items = new ArrayList<>();

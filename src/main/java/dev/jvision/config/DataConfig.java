@@ -12,13 +12,22 @@ package dev.jvision.config;
  * @param sampleSubmission sample submission CSV (default {@code sample_submission.csv})
  * @param metaCsv class metadata CSV (default {@code meta.csv})
  * @param testLabels test labels CSV, if any (default {@code test_labels.csv})
- * @param imgSize square input size in pixels, in [16, 2048] (default 224)
+ * @param imgSizes {@code img_size}: the square input size in pixels, in [16, 2048], or a progressive-resize
+ *     schedule {@code [[epoch, size], ...]} (see {@link SizeSchedule}) (default 224)
  * @param cacheDir decoded-image cache directory, nullable (default null = no cache)
  * @param onBadImage {@code error} or {@code skip} (default {@code error})
  * @param generateDemo generate the synthetic demo data set if missing (default false)
  * @param demoTrain demo training images, &gt;= 17 (default 850)
  * @param demoTest demo test images, &gt;= 1 (default 340)
  * @param prefetch batches prefetched by the loader, &gt;= 1 (default 2)
+ * @param trainManifest {@code image_path,label[,split]} training manifest, relative to root,
+ *        nullable (default null = the competition layout's train_csv); rows with split
+ *        {@code val} are validation rows
+ * @param valManifest validation manifest of the same format, relative to root, nullable
+ * @param classFile class names, relative to root, nullable: one name per line (line i = class
+ *        i) or CSV {@code index,name}; manifest labels are then names (or ids)
+ * @param allowAbsolutePaths accept absolute manifest image paths anywhere (default false)
+ * @param roots folders absolute manifest image paths may lie under (default none)
  */
 public record DataConfig(
         String root,
@@ -28,13 +37,18 @@ public record DataConfig(
         String sampleSubmission,
         String metaCsv,
         String testLabels,
-        int imgSize,
+        @ConfigKey("img_size") SizeSchedule imgSizes,
         String cacheDir,
         String onBadImage,
         boolean generateDemo,
         int demoTrain,
         int demoTest,
-        int prefetch) {
+        int prefetch,
+        String trainManifest,
+        String valManifest,
+        String classFile,
+        boolean allowAbsolutePaths,
+        java.util.List<String> roots) {
 
     public DataConfig {
         Checks.nonNull("root", root);
@@ -44,16 +58,37 @@ public record DataConfig(
         Checks.nonNull("sample_submission", sampleSubmission);
         Checks.nonNull("meta_csv", metaCsv);
         Checks.nonNull("test_labels", testLabels);
-        Checks.between("img_size", imgSize, 16, 2048);
+        if (imgSizes == null) throw Checks.fail("img_size", null, "a size in [16, 2048] or a list of [epoch, size] pairs");
+        imgSizes.check("img_size");
         Checks.oneOf("on_bad_image", onBadImage, "error", "skip");
         Checks.atLeast("demo_train", demoTrain, 17);
         Checks.atLeast("demo_test", demoTest, 1);
         Checks.atLeast("prefetch", prefetch, 1);
+        if (roots == null) roots = java.util.List.of();
+        for (String r : roots) {
+            if (r == null || r.isBlank() || !java.nio.file.Path.of(r).isAbsolute()) {
+                throw Checks.fail("roots", r, "absolute folders");
+            }
+        }
+        roots = java.util.List.copyOf(roots);
+        if (valManifest != null && trainManifest == null) {
+            throw Checks.fail("val_manifest", valManifest, "set together with train_manifest");
+        }
+    }
+
+    /**
+     * The final input size: the plain {@code img_size}, or the last (largest) size of its
+     * schedule. Validation, checkpoints, the image cache and inference use it; training uses
+     * {@code imgSizes().at(epoch)}.
+     */
+    public int imgSize() {
+        return imgSizes.finalSize();
     }
 
     /** @return the section with every field at its default */
     public static DataConfig defaults() {
         return new DataConfig("data/demo", "train.csv", "train", "test", "sample_submission.csv",
-                "meta.csv", "test_labels.csv", 224, null, "error", false, 850, 340, 2);
+                "meta.csv", "test_labels.csv", SizeSchedule.fixed(224), null, "error", false, 850, 340, 2,
+                null, null, null, false, java.util.List.of());
     }
 }

@@ -1,8 +1,11 @@
 package dev.jvision.config;
 
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -52,8 +55,22 @@ import java.util.Set;
  * @param saveTopK keep the k best epochs' weights as {@code fold<k>/top/epoch<N>.safetensors}, &gt;= 0 (default 0)
  * @param checkpointEverySteps also save the resumable state every N optimiser steps inside an epoch, 0 = only
  *     at epoch ends, &gt;= 0 (default 0)
- * @param autoBatchSize find the largest batch size that fits on the GPU by trial steps (default false)
+ * @param autoBatchSize choose the batch size from the memory planner's prediction, confirmed by trial steps on
+ *     CUDA; on the CPU only with {@code memory_budget} (see {@code dev.jvision.train.AutoBatch}) (default false)
  * @param tensorboard write TensorBoard event files into the run folder (default true)
+ * @param maxTime wall-clock budget of each fold's training, a duration such as {@code 90s}, {@code 20m},
+ *     {@code 1h30m} or {@code 2h}: training stops when it is spent (the partial epoch is validated) and the
+ *     learning-rate schedule follows the clock so that it ends with the budget; nullable (default null = no
+ *     limit). See {@link #maxTimeDuration()}
+ * @param layerDecay layer-wise learning-rate decay as timm's {@code layer_decay}: layer {@code i} of {@code n}
+ *     (stem first, classifier head last) gets {@code layer_decay^(n - 1 - i)}; for the convnext, swin,
+ *     efficientnetv2 and resnet families; in [0, 1], 0 = off (default 0.0)
+ * @param lrMultipliers learning-rate multipliers by parameter-name glob, e.g. {@code {"head.*": 10.0}}, first
+ *     matching glob wins, unmatched = 1.0, each factor &gt; 0 and each glob must match a parameter; nullable
+ *     (default null = none)
+ * @param memoryBudget what {@code auto_batch_size} may use, e.g. {@code 8GB} (binary units, see {@link ByteSize});
+ *     nullable (default null = on CUDA the whole device less what is used outside this run's allocator; on the
+ *     CPU none, so the batch size is kept)
  */
 public record TrainConfig(
         int epochs,
@@ -96,7 +113,11 @@ public record TrainConfig(
         int saveTopK,
         int checkpointEverySteps,
         boolean autoBatchSize,
-        boolean tensorboard) {
+        boolean tensorboard,
+        String maxTime,
+        double layerDecay,
+        Map<String, Double> lrMultipliers,
+        String memoryBudget) {
 
     public TrainConfig {
         Checks.atLeast("epochs", epochs, 1);
@@ -155,6 +176,44 @@ public record TrainConfig(
         Checks.nonNegative("min_delta", minDelta);
         Checks.atLeast("save_top_k", saveTopK, 0);
         Checks.atLeast("checkpoint_every_steps", checkpointEverySteps, 0);
+        Checks.closed("layer_decay", layerDecay, 0.0, 1.0);
+        if (lrMultipliers != null) {
+            for (Map.Entry<String, Double> e : lrMultipliers.entrySet()) {
+                Double f = e.getValue();
+                if (e.getKey() == null || e.getKey().isBlank()) {
+                    throw Checks.fail("lr_multipliers", e.getKey(), "non-empty parameter-name globs as keys, e.g. 'head.*'");
+                }
+                if (f == null || !(f > 0) || f.isInfinite()) {
+                    throw Checks.fail("lr_multipliers", e.getKey() + ": " + f, "factors > 0, e.g. {\"head.*\": 10.0}");
+                }
+            }
+            lrMultipliers = lrMultipliers.isEmpty() ? null : Collections.unmodifiableMap(new LinkedHashMap<>(lrMultipliers));
+        }
+        if (maxTime != null) Checks.duration("max_time", maxTime);
+        if (memoryBudget != null) ByteSize.parse("memory_budget", memoryBudget);
+    }
+
+    /** The form without {@code max_time}, {@code layer_decay}, {@code lr_multipliers} and {@code memory_budget}. */
+    public TrainConfig(int epochs, int batchSize, double lr, double weightDecay, double warmupEpochs, double minLr,
+                       double labelSmoothing, int nFolds, List<Integer> folds, int earlyStoppingPatience,
+                       double gradClip, int logEvery, Optimizer optimizer, OptimizerImpl optimizerImpl, double beta1,
+                       double beta2, double eps, double momentum, boolean nesterov, double headLrScale,
+                       Schedule schedule, double stepEpochs, double stepGamma, double plateauFactor,
+                       int plateauPatience, Loss loss, List<Double> classWeights, int accumSteps, boolean ema,
+                       double emaDecay, boolean emaWarmup, boolean emaEval, Amp amp, double lossScaleInit,
+                       int lossScaleGrowthInterval, Monitor monitor, double minDelta, int saveTopK,
+                       int checkpointEverySteps, boolean autoBatchSize, boolean tensorboard) {
+        this(epochs, batchSize, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
+                earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
+                nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
+                classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
+                null, 0.0, null, null);
+    }
+
+    /** {@code max_time} as a duration, or null when training has no wall-clock budget. */
+    public java.time.Duration maxTimeDuration() {
+        return maxTime == null ? null : Checks.duration("max_time", maxTime);
     }
 
     /** The foundation's twelve-field form; every newer field at its default. */
@@ -249,6 +308,25 @@ public record TrainConfig(
                 earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
                 nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
                 classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
-                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard);
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
+                maxTime, layerDecay, lrMultipliers, memoryBudget);
+    }
+
+    /**
+     * A copy with {@code batch_size} {@code b} and {@code auto_batch_size} off: what a run records
+     * once {@code auto_batch_size} has chosen {@code b}, so that a resumed run trains at the same size.
+     */
+    public TrainConfig withChosenBatchSize(int b) {
+        return new TrainConfig(epochs, b, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
+                earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
+                nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
+                classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, false, tensorboard,
+                maxTime, layerDecay, lrMultipliers, memoryBudget);
+    }
+
+    /** {@code memory_budget} in bytes, or 0 when it is not set. */
+    public long memoryBudgetBytes() {
+        return memoryBudget == null ? 0 : ByteSize.parse("memory_budget", memoryBudget);
     }
 }

@@ -12,7 +12,8 @@ import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
- * Reads class display names from {@code meta.csv} ({@code target,class_name}).
+ * Reads class names: display names from {@code meta.csv} ({@code target,class_name}) for the
+ * competition layout, and class files ({@link #readClassFile}) that map manifest labels to ids.
  *
  * <p>Stateless utility; thread-safe. Returned lists are new, unmodifiable and owned by the caller.
  */
@@ -65,5 +66,94 @@ public final class ClassNames {
             out.add(names[i] == null || names[i].isEmpty() ? "class_" + i : names[i]);
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * Reads a class file: either one name per line (line i, counting non-blank lines from 0, is
+     * class i) or CSV {@code index,name} rows (an optional {@code index,name} header; every index
+     * in 0..K-1 exactly once, any order). The format is chosen by the first non-blank line: a
+     * leading integer followed by a comma, or that header, means CSV. Blank lines are skipped;
+     * names are trimmed.
+     *
+     * @return the names by class id (new, unmodifiable)
+     * @throws DataException naming file:line for an empty file, duplicate names, duplicate, missing
+     *                       or non-integer indices
+     */
+    public static List<String> readClassFile(Path file) throws IOException {
+        String fn = String.valueOf(file.getFileName());
+        if (!Files.isRegularFile(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "class file not found");
+        }
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> problems = new ArrayList<>();
+        java.util.Map<String, Integer> firstLine = new java.util.HashMap<>();
+        java.util.Map<Integer, String> byIndex = new java.util.TreeMap<>();
+        Boolean csv = null;
+        int next = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            int line = i + 1;
+            String raw = lines.get(i).replace("\uFEFF", "").trim();
+            if (raw.isEmpty()) continue;
+            if (csv == null) {
+                csv = raw.matches("\\d+\\s*,.*") || raw.replace(" ", "").equalsIgnoreCase("index,name");
+                if (raw.replace(" ", "").equalsIgnoreCase("index,name")) continue;
+            }
+            int index;
+            String name;
+            if (csv) {
+                int comma = raw.indexOf(',');
+                String idx = comma < 0 ? raw : raw.substring(0, comma).trim();
+                name = comma < 0 ? "" : unquote(raw.substring(comma + 1).trim());
+                try {
+                    index = Integer.parseInt(idx);
+                } catch (NumberFormatException e) {
+                    problems.add(fn + ":" + line + " index: '" + idx + "' (expected: an integer >= 0, as in 'index,name')");
+                    continue;
+                }
+                if (index < 0) {
+                    problems.add(fn + ":" + line + " index: " + index + " (expected: >= 0)");
+                    continue;
+                }
+                if (byIndex.containsKey(index)) {
+                    problems.add(fn + ":" + line + " index: " + index + " (expected: each index once; also on an earlier line)");
+                    continue;
+                }
+            } else {
+                index = next++;
+                name = raw;
+            }
+            if (name.isEmpty()) {
+                problems.add(fn + ":" + line + " name: '' (expected: a class name)");
+                continue;
+            }
+            Integer first = firstLine.putIfAbsent(name, line);
+            if (first != null) {
+                problems.add(fn + ":" + line + " name: '" + name + "' (expected: unique names; also on line " + first + ")");
+                continue;
+            }
+            byIndex.put(index, name);
+        }
+        if (byIndex.isEmpty() && problems.isEmpty()) {
+            problems.add(fn + ":1: no class names (expected: one name per line, or index,name rows)");
+        }
+        List<String> out = new ArrayList<>(byIndex.size());
+        int expect = 0;
+        for (java.util.Map.Entry<Integer, String> e : byIndex.entrySet()) {
+            if (e.getKey() != expect) {
+                problems.add(fn + ": index " + expect + " missing (expected: indices 0.." + (byIndex.size() - 1)
+                        + " each once; found " + e.getKey() + " next)");
+                break;
+            }
+            out.add(e.getValue());
+            expect++;
+        }
+        if (!problems.isEmpty()) {
+            throw new DataException(fn + ": " + problems.size() + " bad line" + (problems.size() == 1 ? "" : "s"), problems);
+        }
+        return List.copyOf(out);
+    }
+
+    private static String unquote(String s) {
+        return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1).replace("\"\"", "\"") : s;
     }
 }

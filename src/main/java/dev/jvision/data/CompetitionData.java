@@ -13,10 +13,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The competition layout under {@code data.root}: train manifest, class names, test manifest
- * (from sample_submission.csv) and, for the demo data, test labels. Generates the demo data
- * first when the folder is missing and {@code data.generate_demo} is set. Immutable after
- * opening; thread-safe.
+ * The data under {@code data.root}: train manifest, class names, test manifest (from
+ * sample_submission.csv) and, for the demo data, test labels. Two layouts: the competition
+ * layout ({@code train.csv} = {@code ID,target}, images in {@code train/}; generates the demo
+ * data first when the folder is missing and {@code data.generate_demo} is set), and image
+ * manifests when {@code data.train_manifest} is set ({@code image_path,label[,split]}, labels
+ * mapped through {@code data.class_file}; validation rows from {@code data.val_manifest} or
+ * the rows with split {@code val}). Immutable after opening; thread-safe.
  */
 public final class CompetitionData {
     private static final Logger LOG = LoggerFactory.getLogger(CompetitionData.class);
@@ -24,12 +27,14 @@ public final class CompetitionData {
     private final Path root;
     private final Manifest train;
     private final List<String> classNames;
+    private final Manifest validation;
 
-    private CompetitionData(DataConfig cfg, Path root, Manifest train, List<String> classNames) {
+    private CompetitionData(DataConfig cfg, Path root, Manifest train, List<String> classNames, Manifest validation) {
         this.cfg = cfg;
         this.root = root;
         this.train = train;
         this.classNames = classNames;
+        this.validation = validation;
     }
 
     /**
@@ -40,6 +45,7 @@ public final class CompetitionData {
      */
     public static CompetitionData open(DataConfig cfg, long seed) throws IOException {
         Path root = Path.of(cfg.root());
+        if (cfg.trainManifest() != null) return openManifests(cfg, root);
         Path trainCsv = root.resolve(cfg.trainCsv());
         if (!Files.exists(trainCsv)) {
             if (cfg.generateDemo()) {
@@ -59,7 +65,58 @@ public final class CompetitionData {
                     String.join("; ", train.skipped().subList(0, Math.min(5, train.skipped().size()))));
         }
         List<String> names = ClassNames.read(root.resolve(cfg.metaCsv()), train.numClasses());
-        return new CompetitionData(cfg, root, train, names);
+        return new CompetitionData(cfg, root, train, names, null);
+    }
+
+    /** Manifest mode: {@code data.train_manifest} (+ {@code val_manifest}, {@code class_file}). */
+    private static CompetitionData openManifests(DataConfig cfg, Path root) throws IOException {
+        Path trainCsv = root.resolve(cfg.trainManifest());
+        if (!Files.isRegularFile(trainCsv)) {
+            throw new IllegalArgumentException("data.train_manifest: " + trainCsv + " not found (expected: a CSV "
+                    + "image_path,label[,split], relative to data.root; `jvision demo-data --kind scale` writes one)");
+        }
+        List<String> names = null;
+        if (cfg.classFile() != null) {
+            Path cf = root.resolve(cfg.classFile());
+            if (!Files.isRegularFile(cf)) {
+                throw new IllegalArgumentException("data.class_file: " + cf + " not found (expected: one class name "
+                        + "per line, or index,name rows, relative to data.root)");
+            }
+            names = ClassNames.readClassFile(cf);
+        }
+        boolean skip = "skip".equals(cfg.onBadImage());
+        ImagePaths paths = ImagePaths.of(trainCsv.toAbsolutePath().getParent(), cfg);
+        Manifest train = Manifest.readImages(trainCsv, paths, names, "train", "train", skip);
+        Manifest val;
+        if (cfg.valManifest() != null) {
+            Path valCsv = root.resolve(cfg.valManifest());
+            if (!Files.isRegularFile(valCsv)) {
+                throw new IllegalArgumentException("data.val_manifest: " + valCsv + " not found (expected: a CSV "
+                        + "image_path,label[,split], relative to data.root)");
+            }
+            val = Manifest.readImages(valCsv, ImagePaths.of(valCsv.toAbsolutePath().getParent(), cfg), names, "val",
+                    "val", skip);
+        } else {
+            val = Manifest.readImages(trainCsv, paths, names, "train", "val", skip);
+        }
+        for (Manifest m : List.of(train, val)) {
+            if (!m.skipped().isEmpty()) {
+                LOG.warn("skipped {} bad rows of {} (data.on_bad_image: skip): {}", m.skipped().size(), m.csv(),
+                        String.join("; ", m.skipped().subList(0, Math.min(5, m.skipped().size()))));
+            }
+        }
+        if (names == null) names = ClassNames.read(null, Math.max(train.numClasses(), val.numClasses()));
+        LOG.info("{}: {} train rows, {} validation rows, {} classes", trainCsv, train.samples().size(),
+                val.samples().size(), names.size());
+        return new CompetitionData(cfg, root, train, names, val.samples().isEmpty() ? null : val);
+    }
+
+    /**
+     * The fixed validation rows of manifest mode ({@code data.val_manifest}, or the train
+     * manifest's rows with split {@code val}); empty in the competition layout (folds are used).
+     */
+    public Optional<Manifest> validation() {
+        return Optional.ofNullable(validation);
     }
 
     /** The data folder. */

@@ -16,7 +16,9 @@ import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
- * A checked {@code ID,target} CSV: the rows that passed every check, in file order.
+ * A checked manifest: the rows that passed every check, in file order. Two formats: the
+ * competition layout's {@code ID,target} CSV ({@link #read}) and image manifests
+ * {@code image_path,label[,split]} ({@link #readImages}, see {@link ManifestRows}).
  *
  * <p>Immutable after {@link #read}; safe to share between threads. The returned lists are
  * unmodifiable; {@link #labels()} returns a fresh copy owned by the caller.
@@ -35,12 +37,67 @@ public final class Manifest {
     private final List<Sample> samples;
     private final List<String> skipped;
     private final boolean labelled;
+    private final int numClasses;
 
     private Manifest(Path csv, List<Sample> samples, List<String> skipped, boolean labelled) {
+        this(csv, samples, skipped, labelled, -1);
+    }
+
+    private Manifest(Path csv, List<Sample> samples, List<String> skipped, boolean labelled, int numClasses) {
         this.csv = csv;
         this.samples = List.copyOf(samples);
         this.skipped = List.copyOf(skipped);
         this.labelled = labelled;
+        this.numClasses = numClasses;
+    }
+
+    /**
+     * Reads the rows of one split of an image manifest ({@code image_path,label[,split]}),
+     * checking paths, labels, duplicates (by resolved file) and that each file exists and is
+     * not empty. Rows of other splits are left out silently.
+     *
+     * @param csv          the manifest
+     * @param paths        how image paths resolve (see {@link ImagePaths})
+     * @param classNames   class names by id (labels may be names; {@link #numClasses()} is their
+     *                     count), or null (labels are ids)
+     * @param defaultSplit split of rows without one ({@code train} or {@code val})
+     * @param want         the split to keep
+     * @param skipBad      false: throw listing every bad row; true: drop and record them
+     * @throws DataException on a bad header, a malformed CSV, or bad rows (when {@code !skipBad})
+     * @throws IOException   when the manifest cannot be read
+     */
+    public static Manifest readImages(Path csv, ImagePaths paths, List<String> classNames, String defaultSplit,
+                                      String want, boolean skipBad) throws IOException {
+        List<Sample> ok = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
+        Map<Path, Integer> seen = new HashMap<>();
+        try (ManifestRows rows = ManifestRows.open(csv, paths, classNames, defaultSplit, true)) {
+            while (rows.hasNext()) {
+                ManifestRows.Row r = rows.next();
+                if (!want.equals(r.split())) continue;
+                if (r.problem() != null) {
+                    bad.add(r.message());
+                    continue;
+                }
+                Integer first = seen.putIfAbsent(r.file(), r.line());
+                if (first != null) {
+                    bad.add(r.where() + ": duplicate path (same file as line " + first + ")");
+                    continue;
+                }
+                String why = checkFile(r.file());
+                if (why != null) {
+                    bad.add(r.where() + ": " + why + " (" + r.file() + ")");
+                    continue;
+                }
+                ok.add(r.toSample(csv));
+            }
+        }
+        String fn = String.valueOf(csv.getFileName());
+        if (!bad.isEmpty() && !skipBad) {
+            throw new DataException(fn + ": " + bad.size() + " bad row" + (bad.size() == 1 ? "" : "s")
+                    + " (split " + want + "; `jvision validate-data --manifest " + csv + "` lists them all)", bad);
+        }
+        return new Manifest(csv, ok, bad, true, classNames == null ? -1 : classNames.size());
     }
 
     /**
@@ -186,8 +243,9 @@ public final class Manifest {
         return l;
     }
 
-    /** Max label + 1 (0 when empty or unlabelled). */
+    /** The class file's class count when read with one, else max label + 1 (0 when empty or unlabelled). */
     public int numClasses() {
+        if (numClasses >= 0) return numClasses;
         int m = -1;
         for (Sample s : samples) m = Math.max(m, s.label());
         return m + 1;

@@ -1,11 +1,11 @@
 package dev.jvision.memprof;
 
+import dev.jvision.config.ByteSize;
+import dev.jvision.train.BatchSizePlanner;
 import dev.jvision.train.StepEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Predicts the peak memory of a training step at any batch size from two measured profiles,
@@ -21,8 +21,6 @@ import java.util.regex.Pattern;
  * Stateless and thread-safe; {@link #measure} runs models (see {@link MemoryProfiler}).
  */
 public final class MemoryPlanner {
-    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGT]?)(?:I?B)?", Pattern.CASE_INSENSITIVE);
-
     private static final double MIB = 1024.0 * 1024.0;
 
     private MemoryPlanner() {}
@@ -78,6 +76,38 @@ public final class MemoryPlanner {
     /** Profiles {@code base} at batch sizes {@code b1} and {@code b2} and fits the model. */
     public static Fit measure(MemoryProfiler.Options base, int b1, int b2) {
         return fit(MemoryProfiler.profile(base.withBatch(b1)), MemoryProfiler.profile(base.withBatch(b2)));
+    }
+
+    /**
+     * The planner {@code train.auto_batch_size} starts from: profiles a training step with the
+     * experiment's settings ({@link MemoryProfiler.Options#of}) at two batch sizes (CPU: 4 and 8, as
+     * {@code memprof --fit}; CUDA: 8 and 16, steadier and still cheap there), fits this model and
+     * returns {@link Fit#largestBatch} for the budget. Each prediction runs two short profiles (six
+     * steps, plus a throwaway batch-1 profile the first time in a process on a device). The returned
+     * planner is stateless; not thread-safe (it runs models).
+     */
+    public static BatchSizePlanner forTraining() {
+        BatchSizePlanner cpu = forTraining(4, 8);
+        BatchSizePlanner cuda = forTraining(8, 16);
+        return (exp, arch, device, budget) -> (device.isCuda() ? cuda : cpu).predict(exp, arch, device, budget);
+    }
+
+    /** {@link #forTraining()} with probe batch sizes {@code b1 < b2} on every device. */
+    public static BatchSizePlanner forTraining(int b1, int b2) {
+        if (b1 < 1 || b2 <= b1) {
+            throw new IllegalArgumentException("probe batches: " + b1 + ", " + b2 + " (expected: 1 <= b1 < b2)");
+        }
+        return (exp, arch, device, budget) -> {
+            Fit f = measure(MemoryProfiler.Options.of(exp, arch, device, b1), b1, b2);
+            return new BatchSizePlanner.Prediction(f.largestBatch(budget), describe(f));
+        };
+    }
+
+    /** One line on a fit: its parts in MiB and the probes it came from. */
+    static String describe(Fit f) {
+        return String.format(Locale.ROOT, "fixed %.0f MiB + const %.0f MiB + %.2f MiB/image, allocator x%.3f, outside "
+                + "%.0f MiB; probes at batch %d and %d", f.fixed() / MIB, f.constant() / MIB, f.perImage() / MIB,
+                f.overhead(), f.context() / MIB, f.small().batch(), f.large().batch());
     }
 
     /**
@@ -158,19 +188,6 @@ public final class MemoryPlanner {
      * @throws IllegalArgumentException naming {@code key} and the value
      */
     public static long parseBytes(String key, String value) {
-        Matcher m = SIZE.matcher(value == null ? "" : value.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException(key + ": '" + value + "' (expected: a size such as 8GB, 12GB, 512MB)");
-        }
-        double v = Double.parseDouble(m.group(1));
-        int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
-            case "K" -> 10;
-            case "M" -> 20;
-            case "G" -> 30;
-            case "T" -> 40;
-            default -> 0;
-        };
-        if (!(v > 0)) throw new IllegalArgumentException(key + ": '" + value + "' (expected: > 0)");
-        return Math.round(v * (1L << shift));
+        return ByteSize.parse(key, value);
     }
 }

@@ -1,5 +1,6 @@
 package dev.jvision.memprof;
 
+import dev.jvision.config.Experiment;
 import dev.jvision.config.TrainConfig;
 import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
@@ -96,6 +97,20 @@ public final class MemoryProfiler {
         public static Options train(String model, int imgSize, int batch, Device device) {
             return new Options(model, imgSize, batch, StepEngine.Amp.OFF, false, Mode.TRAIN, device, 1000, true, "adamw",
                     1, 2, true);
+        }
+
+        /**
+         * A training step as {@code exp} configures it, for architecture {@code arch} (the model or a
+         * {@code model.fold_models} entry) at {@code batch} on {@code device}: {@code data.img_size},
+         * {@code train.amp} (auto resolved for the device), {@code model.channels_last},
+         * {@code model.num_classes}, {@code train.ema}, {@code train.optimizer} and
+         * {@code experiment.deterministic}; one warm-up and two measured steps.
+         */
+        public static Options of(Experiment exp, String arch, Device device, int batch) {
+            TrainConfig t = exp.train();
+            return new Options(arch, exp.data().imgSize(), batch, StepEngine.resolveAmp(t.amp(), device),
+                    exp.model().channelsLast(), Mode.TRAIN, device, exp.model().numClasses(), t.ema(),
+                    t.optimizer().toString(), 1, 2, exp.experiment().deterministic());
         }
 
         /** A copy with other warm-up and measured step counts. */

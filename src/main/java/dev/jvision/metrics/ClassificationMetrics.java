@@ -6,6 +6,47 @@ package dev.jvision.metrics;
  * confusion matrix. Stateless and thread-safe.
  */
 public final class ClassificationMetrics {
+    /**
+     * Top-k accuracy of host scores: the fraction of rows whose target is among the row's
+     * {@code min(k, classes)} highest scores (ties broken by the lower class index, as a
+     * stable sort would); 0 for no rows. {@code k = 5} gives the usual top-5, which for five
+     * classes or fewer is 1.0.
+     *
+     * @param scores  {@code [rows][classes]} logits or probabilities
+     * @param targets true class per row
+     * @param k       &gt;= 1
+     */
+    public static double topKAccuracy(float[][] scores, int[] targets, int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("top-k: " + k + " (expected: >= 1)");
+        }
+        if (scores.length != targets.length) {
+            throw new IllegalArgumentException("targets: " + targets.length + " rows (expected: " + scores.length + ")");
+        }
+        if (scores.length == 0) {
+            return 0;
+        }
+        int hit = 0;
+        for (int i = 0; i < scores.length; i++) {
+            float[] row = scores[i];
+            int t = targets[i];
+            if (t < 0 || t >= row.length) {
+                throw new IllegalArgumentException("targets[" + i + "]: " + t + " (expected: 0.." + (row.length - 1) + ")");
+            }
+            float v = row[t];
+            int ahead = 0;
+            for (int c = 0; c < row.length && ahead < k; c++) {
+                if (row[c] > v || (row[c] == v && c < t)) {
+                    ahead++;
+                }
+            }
+            if (ahead < k) {
+                hit++;
+            }
+        }
+        return (double) hit / scores.length;
+    }
+
     private ClassificationMetrics() {}
 
     /** Confusion counts {@code [true][predicted]}. */

@@ -11,7 +11,11 @@ import org.bytedeco.pytorch.Tensor;
  * Splits a model's parameters into optimiser groups, as timm does: no weight decay on 1-d
  * tensors (norm scales, biases) and on position/class-token tables; the classifier head (the
  * parameters under {@code headPrefix}) gets {@code headLrScale} times the backbone's learning
- * rate. Stateless and thread-safe.
+ * rate. Optionally each parameter's scale is further multiplied by its layer-wise decay
+ * ({@link LayerDecay}, {@code train.layer_decay}) and by its first matching name glob
+ * ({@link LrMultipliers}, {@code train.lr_multipliers}):
+ * {@code scale = head_lr_scale (head only) x layer_decay^(layers - 1 - layer) x multiplier}.
+ * Stateless and thread-safe.
  */
 public final class ParamGroups {
     private ParamGroups() {}
@@ -29,13 +33,35 @@ public final class ParamGroups {
      * @param headPrefix  dotted prefix of the classifier ({@code fc}, {@code head.fc}); null = no head group
      */
     public static List<ParamGroup> of(Layer model, String headPrefix, double weightDecay, double headLrScale) {
+        return of(model, headPrefix, weightDecay, headLrScale, null, LrMultipliers.none(), "the model");
+    }
+
+    /**
+     * Groups with per-parameter learning-rate scales. Without layer decay and multipliers this is
+     * {@link #of(Layer, String, double, double)}. Otherwise parameters sharing a scale and a
+     * weight decay form one group, named {@code layer_<id>} (with layer decay; the head is the
+     * last layer) or {@code backbone}/{@code head}, plus {@code _x<multiplier>} when a glob
+     * matched and {@code _no_decay} for excluded tensors; groups are ordered by first parameter.
+     *
+     * @param headPrefix  dotted prefix of the classifier; null = no head group
+     * @param layerDecay  layer-wise decay, null = off
+     * @param multipliers learning-rate multipliers by glob (each must match a parameter)
+     * @param modelName   the model's name, for messages
+     * @throws IllegalArgumentException when a multiplier glob matches no parameter
+     */
+    public static List<ParamGroup> of(Layer model, String headPrefix, double weightDecay, double headLrScale,
+                                      LayerDecay layerDecay, LrMultipliers multipliers, String modelName) {
+        Map<String, Tensor> params = model.namedParameters();
+        if (layerDecay != null || !multipliers.isEmpty()) {
+            return scaled(params, headPrefix, weightDecay, headLrScale, layerDecay, multipliers, modelName);
+        }
         Map<String, List<String>> names = new LinkedHashMap<>();
         Map<String, List<Tensor>> tensors = new LinkedHashMap<>();
         for (String g : List.of("backbone", "backbone_no_decay", "head", "head_no_decay")) {
             names.put(g, new ArrayList<>());
             tensors.put(g, new ArrayList<>());
         }
-        for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
             String n = e.getKey();
             boolean head = headPrefix != null && (n.equals(headPrefix) || n.startsWith(headPrefix + "."));
             String g = (head ? "head" : "backbone") + (noDecay(n, e.getValue()) ? "_no_decay" : "");
@@ -48,6 +74,37 @@ public final class ParamGroups {
                 out.add(new ParamGroup(g, names.get(g), tensors.get(g), g.startsWith("head") ? headLrScale : 1.0,
                         g.endsWith("no_decay") ? 0.0 : weightDecay));
             }
+        }
+        return out;
+    }
+
+    private static List<ParamGroup> scaled(Map<String, Tensor> params, String headPrefix, double weightDecay,
+                                           double headLrScale, LayerDecay layerDecay, LrMultipliers multipliers,
+                                           String modelName) {
+        multipliers.requireAllMatch(params.keySet(), modelName);
+        Map<String, Integer> layers = layerDecay == null ? Map.of() : layerDecay.layerIds(params.keySet());
+        Map<String, Double> layerScales = layerDecay == null ? Map.of() : layerDecay.scales(params.keySet());
+        Map<String, List<String>> names = new LinkedHashMap<>();
+        Map<String, List<Tensor>> tensors = new LinkedHashMap<>();
+        Map<String, double[]> settings = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            String n = e.getKey();
+            boolean head = headPrefix != null && (n.equals(headPrefix) || n.startsWith(headPrefix + "."));
+            int m = multipliers.match(n);
+            double scale = (head ? headLrScale : 1.0) * (layerDecay == null ? 1.0 : layerScales.get(n))
+                    * multipliers.factor(n);
+            boolean noDecay = noDecay(n, e.getValue());
+            String g = (layerDecay == null ? (head ? "head" : "backbone") : "layer_" + layers.get(n))
+                    + (head && layerDecay != null && headLrScale != 1.0 ? "_head" : "")
+                    + (m < 0 ? "" : "_x" + multipliers.factor(n) + "[" + multipliers.glob(m) + "]")
+                    + (noDecay ? "_no_decay" : "");
+            names.computeIfAbsent(g, k -> new ArrayList<>()).add(n);
+            tensors.computeIfAbsent(g, k -> new ArrayList<>()).add(e.getValue());
+            settings.putIfAbsent(g, new double[] {scale, noDecay ? 0.0 : weightDecay});
+        }
+        List<ParamGroup> out = new ArrayList<>();
+        for (String g : names.keySet()) {
+            out.add(new ParamGroup(g, names.get(g), tensors.get(g), settings.get(g)[0], settings.get(g)[1]));
         }
         return out;
     }

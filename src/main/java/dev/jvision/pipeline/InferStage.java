@@ -50,7 +50,7 @@ public final class InferStage {
      * @param calibrated whether logits were divided by the temperature
      */
     public record VariantScore(String name, boolean tta, boolean calibrated, double macroF1, double accuracy, double nll,
-                               double ece) {}
+                               double ece, double top5) {}
 
     /**
      * Inference outcome: the written files, the chosen variant's test macro-F1/accuracy when
@@ -156,6 +156,7 @@ public final class InferStage {
         List<VariantScore> variants = new ArrayList<>();
         Optional<Double> f1 = Optional.empty();
         Optional<Double> acc = Optional.empty();
+        Optional<Double> chosenTop5 = Optional.empty();
         Optional<Map<String, Integer>> labels = data.testLabels();
         if (labels.isPresent()) {
             List<Integer> rows = new ArrayList<>();
@@ -178,14 +179,18 @@ public final class InferStage {
             VariantScore chosen = score("chosen", opts.tta(), calibrated, probs, rows, ta, numClasses);
             f1 = Optional.of(chosen.macroF1());
             acc = Optional.of(chosen.accuracy());
+            chosenTop5 = Optional.of(chosen.top5());
             for (VariantScore v : variants) {
-                LOG.info("test {}: macro-F1 {}, accuracy {}, NLL {}, ECE {}", v.name(), f4(v.macroF1()), f4(v.accuracy()),
-                        f4(v.nll()), f4(v.ece()));
+                LOG.info("test {}: macro-F1 {}, accuracy {}, top-5 {}, NLL {}, ECE {}", v.name(), f4(v.macroF1()),
+                        f4(v.accuracy()), f4(v.top5()), f4(v.nll()), f4(v.ece()));
             }
         }
 
         Map<String, Object> info = SubmissionReport.info(outDir, preds, views, opts, temps, calibrated, samples.size(),
                 sample, low, f1, acc, variants);
+        if (chosenTop5.isPresent()) {
+            SubmissionReport.putTop5(info, chosenTop5.get());
+        }
         Path infoFile = outDir.resolve("submission_info.json");
         Submission.writeInfo(infoFile, info);
         LOG.info("wrote {} ({} rows, validated against {})", sub, samples.size(), sample);
@@ -237,6 +242,7 @@ public final class InferStage {
         int[] pred = ClassificationMetrics.argmax(p);
         return new VariantScore(name, tta, cal, ClassificationMetrics.macroF1(pred, targets, numClasses),
                 ClassificationMetrics.accuracy(pred, targets), ProbabilityMetrics.nllOfProbs(p, targets),
-                ProbabilityMetrics.ece(p, targets, TemperatureScaling.ECE_BINS));
+                ProbabilityMetrics.ece(p, targets, TemperatureScaling.ECE_BINS),
+                ClassificationMetrics.topKAccuracy(p, targets, Math.min(5, numClasses)));
     }
 }

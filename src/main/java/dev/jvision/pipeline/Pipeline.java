@@ -87,7 +87,8 @@ public final class Pipeline {
                         f4(ClassificationMetrics.macroF1(pred, oof.targets(), exp.model().numClasses())));
                 t = new TrainStage.Outcome(t.runDir(), new CrossValidation.Result(t.cv().folds(), t.cv().meanF1(),
                         ClassificationMetrics.macroF1(pred, oof.targets(), exp.model().numClasses()),
-                        ClassificationMetrics.accuracy(pred, oof.targets())));
+                        ClassificationMetrics.accuracy(pred, oof.targets()), ClassificationMetrics.topKAccuracy(oof.logits(),
+                        oof.targets(), Math.min(5, exp.model().numClasses()))));
             }
             Optional<TemperatureScaling.Fit> fit = calibrate(run.dir());
             if (opts.infer().useCalibration() && fit.isEmpty()) {

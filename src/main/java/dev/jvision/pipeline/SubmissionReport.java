@@ -19,6 +19,22 @@ import java.util.Optional;
 final class SubmissionReport {
     private SubmissionReport() {}
 
+    /**
+     * Adds the chosen variant's test top-5 accuracy (top-min(5, classes)) as
+     * {@code test_top5_accuracy}, right after {@code test_accuracy}.
+     */
+    static void putTop5(Map<String, Object> info, double top5) {
+        Map<String, Object> copy = new LinkedHashMap<>(info);
+        info.clear();
+        for (Map.Entry<String, Object> e : copy.entrySet()) {
+            info.put(e.getKey(), e.getValue());
+            if (e.getKey().equals("test_accuracy")) {
+                info.put("test_top5_accuracy", top5);
+            }
+        }
+        info.putIfAbsent("test_top5_accuracy", top5);
+    }
+
     /** The report as an ordered map, ready for JSON. */
     static Map<String, Object> info(Path outDir, EnsemblePredictor.Predictions preds, List<Tta.View> views,
                                     InferStage.Options opts, double[] temps, boolean calibrated, int rows, Path sample,
@@ -78,6 +94,7 @@ final class SubmissionReport {
                 e.put("calibrated", v.calibrated());
                 e.put("macro_f1", v.macroF1());
                 e.put("accuracy", v.accuracy());
+                e.put("top5_accuracy", v.top5());
                 e.put("nll", v.nll());
                 e.put("ece", v.ece());
                 vs.add(e);

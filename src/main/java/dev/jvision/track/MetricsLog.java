@@ -18,7 +18,8 @@ import org.apache.commons.csv.CSVPrinter;
 public final class MetricsLog {
     /** Column names, in order. */
     public static final List<String> COLUMNS = List.of("fold", "epoch", "train_loss", "val_loss", "val_f1",
-            "val_acc", "val_top5", "lr", "img_per_s", "peak_mem_mb", "skipped_steps", "seconds");
+            "val_acc", "val_top5", "lr", "img_per_s", "peak_mem_mb", "skipped_steps", "seconds",
+            "img_size");
     private final Path file;
 
     MetricsLog(Path file) {

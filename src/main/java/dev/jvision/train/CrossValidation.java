@@ -37,8 +37,16 @@ public final class CrossValidation {
 
     private CrossValidation() {}
 
-    /** The result of all trained folds. */
-    public record Result(List<FoldResult> folds, double meanF1, double oofF1, double oofAcc) {}
+    /**
+     * The result of all trained folds; {@code oofTop5} is the out-of-fold top-5 accuracy
+     * (top-min(5, classes)), NaN when unknown.
+     */
+    public record Result(List<FoldResult> folds, double meanF1, double oofF1, double oofAcc, double oofTop5) {
+        /** Without a top-5 score (NaN). */
+        public Result(List<FoldResult> folds, double meanF1, double oofF1, double oofAcc) {
+            this(folds, meanF1, oofF1, oofAcc, Double.NaN);
+        }
+    }
 
     /** Trains every selected fold; checkpoints and metrics go to {@code run}. */
     public static Result run(Experiment exp, List<Sample> samples, ImageCache cache, Device device,
@@ -108,11 +116,13 @@ public final class CrossValidation {
         double mean = results.stream().mapToDouble(FoldResult::bestF1).average().orElse(0);
         List<Integer> preds = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
+        List<float[]> rows = new ArrayList<>();
         for (FoldResult r : results) {
             int[] p = ClassificationMetrics.argmax(r.oofLogits());
             for (int i = 0; i < p.length; i++) {
                 preds.add(p[i]);
                 targets.add(r.validation().get(i).label());
+                rows.add(r.oofLogits()[i]);
             }
         }
         int[] pa = preds.stream().mapToInt(Integer::intValue).toArray();
@@ -122,7 +132,9 @@ public final class CrossValidation {
             FoldResult.gatherOof(results).write(run.dir().resolve(OofLogits.FILE));
         }
         double oofAcc = ClassificationMetrics.accuracy(pa, ta);
-        return new Result(results, mean, oof, oofAcc);
+        double oofTop5 = ClassificationMetrics.topKAccuracy(rows.toArray(new float[0][]), ta,
+                Math.min(5, exp.model().numClasses()));
+        return new Result(results, mean, oof, oofAcc, oofTop5);
     }
 
     /** The folds {@code train.folds} selects: all of {@code train.n_folds} by default. */

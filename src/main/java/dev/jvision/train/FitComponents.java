@@ -75,7 +75,15 @@ final class FitComponents implements AutoCloseable {
     String describe(TrainConfig t) {
         return "amp " + engine.amp().name().toLowerCase(java.util.Locale.ROOT) + ", "
                 + (optimizer instanceof FusedAdamW a ? "adamw (" + a.impl().name().toLowerCase(java.util.Locale.ROOT) + ")"
-                        : t.optimizer().toString());
+                        : t.optimizer().toString())
+                + (t.layerDecay() > 0 || t.lrMultipliers() != null ? lrScales() : "");
+    }
+
+    /** ", N lr groups, scales min..max" when layer decay or multipliers shape the learning rates. */
+    private String lrScales() {
+        double lo = optimizer.groups().stream().mapToDouble(g -> g.lrScale()).min().orElse(1);
+        double hi = optimizer.groups().stream().mapToDouble(g -> g.lrScale()).max().orElse(1);
+        return String.format(java.util.Locale.ROOT, ", %d lr groups, scales %.3g..%.3g", optimizer.groups().size(), lo, hi);
     }
 
     /**

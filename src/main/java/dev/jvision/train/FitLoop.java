@@ -21,6 +21,8 @@ import java.time.Instant;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One {@link Trainer} fit: the epoch loop over a training set, validation, checkpoints and
@@ -28,6 +30,7 @@ import org.bytedeco.pytorch.global.torch;
  * for the resumable checkpoint. Used once; not thread-safe.
  */
 final class FitLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(FitLoop.class);
     private final Trainer trainer;
     private final Experiment exp;
     private final TrainConfig t;
@@ -53,11 +56,16 @@ final class FitLoop {
     private EarlyStopping stopper;
     private TopK topK;
     private boolean stopped;
+    /** {@code train.max_time}: the clock behind the schedule, and whether the budget is spent. */
+    private final TimeBudget budget;
+    private boolean timeUp;
     // the epoch in progress
     private double lr;
     private long skippedBefore;
     private long epochStart;
     private long imagesHere;
+    /** Side of the epoch's training batches. */
+    private int epochImgSize;
 
     FitLoop(Trainer trainer, TrainConfig t) {
         this.trainer = trainer;
@@ -70,6 +78,7 @@ final class FitLoop {
         this.listeners = trainer.isMainRank() ? trainer.listeners() : List.of();
         this.writes = checkpoints != null && trainer.isMainRank();
         this.fold = trainer.fold();
+        this.budget = new TimeBudget(t.maxTimeDuration(), trainer.clock());
     }
 
     FitResult run(ImageModel model, String arch, Dataset train, Dataset val) throws IOException {
@@ -83,7 +92,6 @@ final class FitLoop {
         int[] valTargets = checkLabels(val, "validation", numClasses);
         long start = System.nanoTime();
         boolean resuming = trainer.resume() && checkpoints != null && checkpoints.hasLast();
-        int size = exp.data().imgSize();
         long seed = trainer.seed();
         if (sync != null) {
             if (sync.syncBatchNorm()) {
@@ -97,12 +105,8 @@ final class FitLoop {
                      device, exp.model().channelsLast());
              Augmenter augmenter = new Augmenter(exp.augment(), numClasses, model.spec().mean(), model.spec().std(),
                      device, exp.model().channelsLast());
-             BatchLoader loader = new BatchLoader(train, size, t.batchSize(), true, seed, train.size() > t.batchSize(),
-                     exp.data().prefetch())) {
-            if (sync != null) {
-                loader.shard(rank, sync.group().worldSize());
-            }
-            int batches = loader.numBatches();
+             TrainLoaders loaders = new TrainLoaders(train, seed)) {
+            int batches = loaders.at(0).numBatches();
             long stepsPerEpoch = (batches + t.accumSteps() - 1) / t.accumSteps();
             try (FitComponents c = new FitComponents(model, t, device, stepsPerEpoch, sync)) {
                 FoldProgress p = FoldProgress.start(fold, arch);
@@ -120,8 +124,10 @@ final class FitLoop {
                 for (TrainListener l : listeners) {
                     l.onFitStart(fit);
                 }
-                while (epoch < t.epochs() && !stopped) {
-                    trainEpoch(model, c, augmenter, loader, seed);
+                budget.start(p.trainNanos());
+                timeUp = budget.spent(p.trainNanos());
+                while (epoch < t.epochs() && !stopped && !timeUp) {
+                    trainEpoch(model, c, augmenter, loaders.at(epoch), seed);
                     endEpoch(model, c, transform, val, valTargets);
                 }
             }
@@ -132,6 +138,51 @@ final class FitLoop {
             l.onFitEnd(fit, r);
         }
         return r;
+    }
+
+    /**
+     * The training loader at the current epoch's {@code data.img_size} (progressive resize): one
+     * loader while the size stays, closed and rebuilt when the schedule changes it. The batch
+     * order and count do not depend on the size, so resuming at any epoch picks the same
+     * batches at that epoch's size. The items come from the image cache at the final (largest)
+     * size and are resized down by the loader.
+     */
+    private final class TrainLoaders implements AutoCloseable {
+        private final Dataset train;
+        private final long seed;
+        private BatchLoader loader;
+        private int size;
+
+        TrainLoaders(Dataset train, long seed) {
+            this.train = train;
+            this.seed = seed;
+        }
+
+        BatchLoader at(int e) {
+            int s = exp.data().imgSizes().at(e);
+            if (loader == null || s != size) {
+                if (loader != null) {
+                    loader.close();
+                    loader = null;
+                }
+                BatchLoader l = new BatchLoader(train, s, t.batchSize(), true, seed, train.size() > t.batchSize(),
+                        exp.data().prefetch());
+                if (sync != null) {
+                    l.shard(rank, sync.group().worldSize());
+                }
+                loader = l;
+                size = s;
+            }
+            return loader;
+        }
+
+        @Override
+        public void close() {
+            if (loader != null) {
+                loader.close();
+                loader = null;
+            }
+        }
     }
 
     private static int[] checkLabels(Dataset d, String what, int numClasses) {
@@ -162,7 +213,7 @@ final class FitLoop {
         return new FoldProgress(fold, arch, epoch, batch, steps, new FoldProgress.EpochSums(lossSum, images), best,
                 new FoldProgress.Monitor(stopper.best(), stopper.sinceBest(), topK.entries(), stopped),
                 new FoldProgress.Components(c.scaler.skippedSteps(), c.ema == null ? 0 : c.ema.updates(),
-                        c.schedule.state()));
+                        c.schedule.state()), budget.spentNanos());
     }
 
     /** Trains the rest of epoch {@code epoch} from batch {@code batch}. */
@@ -182,6 +233,7 @@ final class FitLoop {
         skippedBefore = c.scaler.skippedSteps();
         epochStart = System.nanoTime();
         imagesHere = 0;
+        epochImgSize = exp.data().imgSizes().at(epoch);
         lr = c.schedule.at(steps);
         for (TrainListener l : listeners) {
             l.onEpochStart(fit, epoch, batch);
@@ -191,6 +243,7 @@ final class FitLoop {
                 l.onStepStart(fit, epoch, batch);
             }
             Batch b = loader.next();
+            epochImgSize = b.height();
             float loss;
             try (var scope = Memory.step()) {
                 Tensor raw = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3)
@@ -208,7 +261,9 @@ final class FitLoop {
             images += b.size();
             imagesHere += b.size();
             if (c.engine.readyToStep() || batch == batches) {
-                lr = c.schedule.at(steps);
+                long spent = spentNanos();
+                lr = c.schedule.at(budget.scheduleStep(steps, Math.max(1, fit.stepsPerEpoch() * t.epochs()), spent));
+                timeUp = budget.spent(spent);
                 try (var scope = Memory.step()) {
                     c.engine.step(lr);
                 }
@@ -225,7 +280,26 @@ final class FitLoop {
             for (TrainListener l : listeners) {
                 l.onStepEnd(fit, step);
             }
+            if (timeUp) {
+                return;
+            }
         }
+    }
+
+    /**
+     * Training time spent against {@code train.max_time} (0 without it); in a distributed fit the
+     * largest over the ranks, so that all of them read the schedule at the same step and stop together.
+     */
+    private long spentNanos() {
+        long spent = budget.spentNanos();
+        if (sync == null || !budget.limited()) {
+            return spent;
+        }
+        float ms = 0;
+        for (float[] r : sync.group().allGatherRows(new float[][] {{spent / 1e6f}}, 1)) {
+            ms = Math.max(ms, r[0]);
+        }
+        return (long) (ms * 1e6);
     }
 
     /**
@@ -326,9 +400,17 @@ final class FitLoop {
         stopped = stopper.shouldStop();
         TrainListener.Epoch summary = new TrainListener.Epoch(e1, trainLoss, v, lr, imagesHere / secs,
                 MemoryStats.peakBytes(device) >> 20, c.scaler.skippedSteps(), c.scaler.skippedSteps() - skippedBefore,
-                secs, stopped);
+                secs, stopped, epochImgSize);
         for (TrainListener l : listeners) {
             l.onEpochEnd(fit, summary);
+        }
+        int partial = batch;
+        boolean spentBefore = timeUp;
+        timeUp = budget.spent(spentNanos());
+        if (timeUp && trainer.isMainRank()) {
+            LOG.info("fold {}: train.max_time {} spent in epoch {} {}; the fit ends here", fold, t.maxTime(), e1,
+                    !spentBefore ? "during its validation" : partial < fit.batchesPerEpoch() ? "after batch " + partial
+                            + " of " + fit.batchesPerEpoch() + " (the partial epoch was validated)" : "at its end");
         }
         epoch = e1;
         batch = 0;
@@ -344,7 +426,7 @@ final class FitLoop {
         int[] pred = ClassificationMetrics.argmax(logits);
         double f1 = ClassificationMetrics.macroF1(pred, targets, numClasses);
         double acc = ClassificationMetrics.accuracy(pred, targets);
-        double top5 = Trainer.topKAccuracy(logits, targets, 5);
+        double top5 = ClassificationMetrics.topKAccuracy(logits, targets, Math.min(5, numClasses));
         double vloss = ProbabilityMetrics.nllOfProbs(ProbabilityMetrics.softmax(logits, 1.0), targets);
         double value = switch (t.monitor()) {
             case VAL_ACC -> acc;

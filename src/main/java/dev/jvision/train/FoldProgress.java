@@ -1,5 +1,6 @@
 package dev.jvision.train;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
@@ -17,9 +18,12 @@ import java.util.List;
  * @param best           the best epoch's validation scores
  * @param monitor        early stopping and top-k state
  * @param components     state of the optimiser-side components that is not a tensor
+ * @param trainNanos     training wall time spent so far against {@code train.max_time}, in nanoseconds; 0
+ *                       (and absent from the JSON) without a budget, so files stay deterministic
  */
 public record FoldProgress(int fold, String model, int epoch, int batch, long optimizerSteps, EpochSums sums,
-                           BestEpoch best, Monitor monitor, Components components) {
+                           BestEpoch best, Monitor monitor, Components components,
+                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) long trainNanos) {
     /**
      * Per-image loss sum and image count of the epoch in progress.
      *
@@ -57,6 +61,6 @@ public record FoldProgress(int fold, String model, int epoch, int batch, long op
     /** The state before the first step. */
     public static FoldProgress start(int fold, String model) {
         return new FoldProgress(fold, model, 0, 0, 0, EpochSums.NONE, BestEpoch.NONE,
-                new Monitor(Double.NaN, 0, List.of(), false), new Components(0, 0, new double[0]));
+                new Monitor(Double.NaN, 0, List.of(), false), new Components(0, 0, new double[0]), 0);
     }
 }

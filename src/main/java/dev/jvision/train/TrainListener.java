@@ -105,9 +105,11 @@ public interface TrainListener {
      * @param skippedInEpoch  fp16 steps skipped in this epoch
      * @param seconds         the epoch's training time
      * @param stopping        early stopping ends the fit after this epoch
+     * @param imgSize         side of the epoch's training batches ({@code data.img_size} at this epoch)
      */
     record Epoch(int epoch, double trainLoss, Validation validation, double lr, double imagesPerSecond,
-                 long peakMemoryMb, long skippedSteps, long skippedInEpoch, double seconds, boolean stopping) {}
+                 long peakMemoryMb, long skippedSteps, long skippedInEpoch, double seconds, boolean stopping,
+                 int imgSize) {}
 
     /** A checkpoint written: {@code file} (with its JSON sidecar) of {@code kind} after {@code epoch} (1-based). */
     record Checkpoint(Kind kind, Path file, int epoch) {}

@@ -7,6 +7,8 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.optim.FusedAdamW;
 import dev.jvision.optim.LrSchedule;
 import dev.jvision.optim.ParamGroup;
+import dev.jvision.optim.LayerDecay;
+import dev.jvision.optim.LrMultipliers;
 import dev.jvision.optim.ParamGroups;
 import dev.jvision.optim.Plateau;
 import dev.jvision.optim.Sgd;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * Trains an image classifier: the library's training loop, also what {@link CrossValidation}
@@ -35,7 +38,9 @@ import java.util.Objects;
  * validates it every epoch on another (macro-F1, accuracy, top-5, loss), keeping best / top-k /
  * last checkpoints with early stopping. With a checkpoint folder and {@link Builder#resume},
  * a fit continues from {@code last.safetensors}, also inside an epoch, to a bit-identical
- * result.
+ * result. With {@code train.max_time} a fit also ends when its wall-clock budget is spent (the
+ * partial epoch validated), the schedule following the clock, and a resumed fit continues the
+ * budget.
  *
  * <pre>{@code
  * Trainer trainer = Trainer.builder(exp).device(Device.CPU).listener(new LoggingListener()).build();
@@ -58,8 +63,11 @@ public final class Trainer {
     private final long seed;
     private final List<String> classNames;
     private final GradientSync sync;
+    private final BatchSizePlanner planner;
+    private final LongSupplier clock;
 
     private Trainer(Builder b) {
+        this.planner = b.planner;
         this.sync = b.group == null ? null : new GradientSync(b.group, b.bucketBytes, b.overlap, b.syncBn);
         this.exp = b.exp;
         this.device = b.device;
@@ -69,6 +77,7 @@ public final class Trainer {
         this.fold = b.fold;
         this.seed = b.seed != null ? b.seed : exp.experiment().seed() + 1000L * fold;
         this.classNames = b.classNames == null ? null : List.copyOf(b.classNames);
+        this.clock = b.clock;
     }
 
     /** A trainer for the experiment's {@code train:}, {@code augment:}, {@code data:} and {@code infer:} settings. */
@@ -94,14 +103,14 @@ public final class Trainer {
 
     /**
      * Seeds libtorch, builds the model with {@code factory} (after the trial models of
-     * {@code train.auto_batch_size}, which also come from it), trains it as
+     * {@code train.auto_batch_size}, which also come from it; see {@link AutoBatch}), trains it as
      * {@link #fit(ImageModel, Dataset, Dataset)} does and closes it.
      */
     public FitResult fit(ModelFactory factory, Dataset train, Dataset val) throws IOException {
         TorchSettings.seed(seed);
         TrainConfig t = exp.train();
         if (t.autoBatchSize()) {
-            int found = AutoBatch.find(factory, t, exp, device);
+            int found = AutoBatch.find(factory, exp.model().modelForFold(fold), exp, t, device, planner).chosen();
             if (sync != null) {
                 // every rank must run the same steps: the smallest batch any rank found
                 for (float[] r : sync.group().allGatherRows(new float[][] {{found}}, 1)) {
@@ -117,7 +126,9 @@ public final class Trainer {
 
     /** Builds the configured optimiser over {@code model}'s parameter groups; the caller closes it. */
     public static StepOptimizer buildOptimizer(ImageModel model, TrainConfig t) {
-        List<ParamGroup> groups = ParamGroups.of(model, model.classifierName(), t.weightDecay(), t.headLrScale());
+        List<ParamGroup> groups = ParamGroups.of(model, model.classifierName(), t.weightDecay(), t.headLrScale(),
+                t.layerDecay() > 0 ? LayerDecay.of(model.spec().family(), t.layerDecay()) : null,
+                LrMultipliers.of(t.lrMultipliers()), model.spec().name());
         FusedAdamW.Impl impl = switch (t.optimizerImpl()) {
             case FUSED -> FusedAdamW.Impl.FUSED;
             case FOREACH -> FusedAdamW.Impl.FOREACH;
@@ -201,6 +212,11 @@ public final class Trainer {
         return seed;
     }
 
+    /** Nanoseconds of the clock that {@code train.max_time} is measured on. */
+    LongSupplier clock() {
+        return clock;
+    }
+
     /** Class names for checkpoint sidecars: the builder's, else {@code class_<i>}. */
     List<String> classNames(int numClasses) {
         if (classNames != null) {
@@ -227,6 +243,8 @@ public final class Trainer {
         private long bucketBytes = GradientSync.DEFAULT_BUCKET_BYTES;
         private boolean overlap;
         private boolean syncBn;
+        private BatchSizePlanner planner;
+        private LongSupplier clock = System::nanoTime;
 
         private Builder(Experiment exp) {
             this.exp = Objects.requireNonNull(exp, "exp");
@@ -277,7 +295,26 @@ public final class Trainer {
             return this;
         }
 
-        /** The trainer. */
+        /**
+         * The memory planner {@code train.auto_batch_size} starts from (default none: CUDA searches by
+         * trial steps alone, the CPU keeps {@code train.batch_size}); e.g.
+         * {@code dev.jvision.memprof.MemoryPlanner.forTraining()}. See {@link AutoBatch}.
+         */
+        public Builder batchSizePlanner(BatchSizePlanner planner) {
+            this.planner = planner;
+            return this;
+        }
+
+        /**
+         * The clock that {@code train.max_time} is measured on, in nanoseconds (default
+         * {@link System#nanoTime()}); tests pass a fake one. Wall time in results and logs still
+         * comes from {@code System.nanoTime()}.
+         */
+        Builder clock(LongSupplier nanos) {
+            this.clock = Objects.requireNonNull(nanos, "nanos");
+            return this;
+        }
+
         /**
          * Data-parallel training on {@code group} (owned by the caller): rank 0's weights are
          * broadcast at start, each rank trains on its {@link dev.jvision.runtime.dist.DistributedSampler}
@@ -303,6 +340,7 @@ public final class Trainer {
             return this;
         }
 
+        /** The trainer. */
         public Trainer build() {
             return new Trainer(this);
         }

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * overrides, then fold 0 (or folds 0..K-1, {@code objective.folds}) of the competition data is
  * trained with the {@link Trainer}; the value is the best {@code train.monitor} value of the fit
  * (the mean over folds). Each epoch's value is reported for pruning ({@link PruningListener}).
+ * With {@code train.max_time} every fit trains for the same wall-clock budget (equal-cost
+ * trials; the partial last epoch is validated and reported too).
  * Decoded images are cached across trials per image size. Not thread-safe (one trial at a time,
  * as the trainer requires).
  */

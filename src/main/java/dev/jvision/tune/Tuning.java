@@ -2,6 +2,7 @@ package dev.jvision.tune;
 
 import dev.jvision.config.Configs;
 import dev.jvision.config.ConfigException;
+import dev.jvision.config.Durations;
 import dev.jvision.config.Experiment;
 import dev.jvision.runtime.AtomicFiles;
 import java.io.IOException;
@@ -14,8 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -215,25 +214,8 @@ public final class Tuning {
         return out;
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|m|s)");
-
     /** Parses {@code 2h}, {@code 20m}, {@code 90s}, {@code 1h30m}. @throws IllegalArgumentException naming {@code what} */
     public static Duration parseDuration(String what, String text) {
-        Matcher m = DURATION.matcher(text.trim());
-        long ms = 0;
-        int end = 0;
-        while (m.find() && m.start() == end) {
-            double v = Double.parseDouble(m.group(1));
-            ms += (long) (v * switch (m.group(2)) {
-                case "h" -> 3_600_000;
-                case "m" -> 60_000;
-                default -> 1000;
-            });
-            end = m.end();
-        }
-        if (end == 0 || end != text.trim().length() || ms <= 0) {
-            throw new IllegalArgumentException(what + ": " + text + " (expected: a duration like 2h, 20m, 90s or 1h30m)");
-        }
-        return Duration.ofMillis(ms);
+        return Durations.parse(what, text);
     }
 }

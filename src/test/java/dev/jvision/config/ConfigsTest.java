@@ -67,7 +67,28 @@ class ConfigsTest {
         assertEquals(1e-7, e.train().minLr());
         assertEquals(0.0, e.train().weightDecay());
         assertEquals(List.of(0, 2), e.train().folds());
+        assertEquals(java.time.Duration.ofMinutes(90), e.train().maxTimeDuration());
         assertTrue(e.infer().tta());
+    }
+
+    @Test
+    void maxTime_parsesDurationsAndNamesTheExpectedForm() {
+        Experiment d = Experiment.defaults();
+        assertNull(d.train().maxTime(), "no budget by default");
+        assertNull(d.train().maxTimeDuration());
+        assertEquals(java.time.Duration.ofSeconds(90), d.with("train.max_time=90s").train().maxTimeDuration());
+        assertEquals(java.time.Duration.ofMinutes(20), d.with("train.max_time=20m").train().maxTimeDuration());
+        assertEquals(java.time.Duration.ofHours(2), d.with("train.max_time=2h").train().maxTimeDuration());
+        assertEquals(java.time.Duration.ofMinutes(45), d.with("train.max_time=0.75h").train().maxTimeDuration());
+        assertNull(d.with("train.max_time=20m", "train.max_time=null").train().maxTime());
+        assertEquals("t.yaml:3 train.max_time: '20 min' (expected: a duration like 90s, 20m, 1h30m or 2h, or null"
+                + " for none)", fails("train:\n  epochs: 2\n  max_time: 20 min\n", "t.yaml").getMessage());
+        assertContainsAll(fails("train:\n  max_time: 90\n", "t.yaml").getMessage(), "t.yaml:2 train.max_time: '90'",
+                "(expected: a duration like 90s");
+        assertContainsAll(fails("train:\n  max_time: 0s\n", "t.yaml").getMessage(), "t.yaml:2 train.max_time: '0s'",
+                "(expected: a duration > 0");
+        assertContainsAll(fails("", "o.yaml", "train.max_time=1h30").getMessage(), "--set train.max_time=1h30: '1h30'",
+                "(expected: a duration like");
     }
 
     @Test

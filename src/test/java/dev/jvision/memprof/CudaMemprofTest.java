@@ -67,4 +67,30 @@ class CudaMemprofTest {
             assertTrue(r.fit().total(b[0]) <= bytes.get(0), "the 8GB batch's predicted total fits 8 GB");
         }
     }
+
+    /**
+     * The GPU planner table of issue 15 ({@code memprof --fit 8GB,12GB,16GB --models resnet50,convnext_tiny
+     * --sizes 224 --amp bf16 --channels-last --probe 8,16}), and for each model the prediction at its
+     * 12 GB batch against the peak measured at that batch: within 15%.
+     */
+    @Test
+    void plannerTable_resnet50AndConvnextTinyBf16_predictionWithinFifteenPercentAtThe12GbBatch() {
+        List<String> budgets = List.of("8GB", "12GB", "16GB");
+        List<Long> bytes = budgets.stream().map(s -> MemoryPlanner.parseBytes("--fit", s)).toList();
+        List<MemoryPlanner.Row> rows = MemoryPlanner.plan(bf16("resnet50", 224, 8), List.of("resnet50", "convnext_tiny"),
+                List.of(224), List.of(StepEngine.Amp.BF16), bytes, 8, 16);
+        System.out.print(MemoryPlanner.table(rows, budgets));
+        for (MemoryPlanner.Row r : rows) {
+            assertTrue(r.fit() != null, r.model() + ": probes ran out of memory");
+            int[] b = r.batches();
+            assertTrue(b[0] > 0 && b[0] <= b[1] && b[1] <= b[2], r.model() + " " + java.util.Arrays.toString(b));
+            MemoryProfile m = MemoryProfiler.profile(bf16(r.model(), 224, b[1]));
+            double ratio = (double) r.fit().peak(b[1]) / m.peak();
+            System.out.printf("%s bf16 224 batch %d (12 GB): predicted peak %.0f MiB, measured %.0f MiB (%.3f); "
+                    + "predicted total %.0f MiB, measured reserved + outside %.0f MiB%n", r.model(), b[1],
+                    r.fit().peak(b[1]) / (double) MIB, m.peak() / (double) MIB, ratio, r.fit().total(b[1]) / (double) MIB,
+                    (m.reserved() + m.context()) / (double) MIB);
+            assertTrue(Math.abs(ratio - 1) <= 0.15, r.model() + " batch " + b[1] + ": ratio " + ratio);
+        }
+    }
 }

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jvision.config.Experiment;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.TorchSettings;
+import dev.jvision.train.StepEngine;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +58,19 @@ class MemoryPlannerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MemoryPlanner.parseBytes("--fit", "eight"));
         assertTrue(e.getMessage().startsWith("--fit: 'eight' (expected: a size"), e.getMessage());
+    }
+
+    @Test
+    void optionsOf_experiment_profilesTheTrainingStepItConfigures() {
+        Experiment e = Experiment.defaults().with("model.name=convnext_tiny", "model.num_classes=5",
+                "model.channels_last=true", "data.img_size=96", "train.amp=auto", "train.optimizer=sgd", "train.ema=true",
+                "experiment.deterministic=false");
+        MemoryProfiler.Options o = MemoryProfiler.Options.of(e, "resnet18", Device.CPU, 4);
+        assertEquals(new MemoryProfiler.Options("resnet18", 96, 4, StepEngine.Amp.OFF, true, MemoryProfiler.Mode.TRAIN,
+                Device.CPU, 5, true, "sgd", 1, 2, false), o);
+        assertEquals(StepEngine.Amp.BF16, MemoryProfiler.Options.of(e, "resnet18", Device.cuda(0), 4).amp(),
+                "train.amp auto is bf16 on CUDA, as in training");
+        assertThrows(IllegalArgumentException.class, () -> MemoryPlanner.forTraining(8, 8));
     }
 
     /**

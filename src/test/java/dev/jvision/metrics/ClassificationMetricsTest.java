@@ -90,4 +90,31 @@ class ClassificationMetricsTest {
                 () -> ClassificationMetrics.macroF1(new int[0], new int[0], -1));
         assertTrue(e.getMessage().contains("numClasses: -1"), e.getMessage());
     }
+
+    @Test
+    void topKAccuracy_knownLogits() {
+        // 7 classes; targets ranked 1st, 2nd, 5th, 6th and 7th by their rows' logits
+        float[][] logits = {
+                {9, 1, 2, 3, 4, 5, 6},
+                {5, 9, 1, 2, 3, 4, 0},
+                {1, 2, 7, 6, 5, 4, 3},
+                {0, 6, 5, 4, 3, 2, 1},
+                {6, 5, 4, 3, 2, 1, 0}};
+        int[] targets = {0, 0, 6, 0, 6};
+        assertEquals(0.2, ClassificationMetrics.topKAccuracy(logits, targets, 1), 1e-12);
+        assertEquals(ClassificationMetrics.accuracy(ClassificationMetrics.argmax(logits), targets),
+                ClassificationMetrics.topKAccuracy(logits, targets, 1), 1e-12, "top-1 is accuracy");
+        assertEquals(0.4, ClassificationMetrics.topKAccuracy(logits, targets, 2), 1e-12);
+        assertEquals(0.6, ClassificationMetrics.topKAccuracy(logits, targets, 5), 1e-12);
+        assertEquals(1.0, ClassificationMetrics.topKAccuracy(logits, targets, 7), 1e-12);
+        assertEquals(1.0, ClassificationMetrics.topKAccuracy(logits, targets, 50), 1e-12, "k above classes: all");
+        // ties: equal scores rank by class index, as a stable sort
+        float[][] tie = {{1, 1, 1, 1, 1, 1}};
+        assertEquals(1.0, ClassificationMetrics.topKAccuracy(tie, new int[] {4}, 5), 0.0);
+        assertEquals(0.0, ClassificationMetrics.topKAccuracy(tie, new int[] {5}, 5), 0.0);
+        assertEquals(0.0, ClassificationMetrics.topKAccuracy(new float[0][], new int[0], 5), 0.0);
+        assertThrows(IllegalArgumentException.class, () -> ClassificationMetrics.topKAccuracy(logits, targets, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> ClassificationMetrics.topKAccuracy(logits, new int[] {0, 0, 9, 0, 0}, 5));
+    }
 }

@@ -60,6 +60,20 @@ class WarmupCosineTest {
     }
 
     @Test
+    void clockedStep_followsTheLaterOfStepAndClock_andEndsAtMinLrWhenTheBudgetDoes() {
+        assertEquals(3, LrSchedule.clockedStep(3, 20, 0.0), "clock behind: the step");
+        assertEquals(10, LrSchedule.clockedStep(3, 20, 0.5), "clock ahead: half the schedule");
+        assertEquals(12, LrSchedule.clockedStep(12, 20, 0.5));
+        assertEquals(20, LrSchedule.clockedStep(3, 20, 1.0));
+        assertEquals(20, LrSchedule.clockedStep(3, 20, 7.5), "past the budget: capped at the end");
+        assertEquals(MIN_LR, s.at(LrSchedule.clockedStep(5, 20, 1.0)), 1e-15, "budget spent: the cosine's end");
+        assertEquals(LR / 4 * 2, s.at(LrSchedule.clockedStep(0, 20, 0.05)), 1e-15,
+                "warm-up is a fraction of the schedule: 5% of the budget is step 1 of 4");
+        var e = assertThrows(IllegalArgumentException.class, () -> LrSchedule.clockedStep(0, 20, Double.NaN));
+        assertTrue(e.getMessage().startsWith("timeFraction: NaN"), e.getMessage());
+    }
+
+    @Test
     void new_rejectsInvalidArguments() {
         var e = assertThrows(IllegalArgumentException.class, () -> new WarmupCosine(LR, MIN_LR, 0, 0));
         assertTrue(e.getMessage().contains("totalSteps: 0"), e.getMessage());

@@ -88,6 +88,11 @@ class PipelineTest {
         String info = Files.readString(run.resolve("submission_info.json"));
         assertTrue(info.contains("\"identity\", \"hflip\", \"rot90\" ]") && info.contains("\"applied\" : true")
                 && info.contains("\"val_f1\""), info);
+        assertTrue(info.contains("\"test_top5_accuracy\"") && info.contains("\"top5_accuracy\""), info);
+        for (InferStage.VariantScore v : o.infer().variants()) {
+            assertTrue(v.top5() >= v.accuracy() && v.top5() <= 1.0, v.toString());
+        }
+        assertTrue(o.train().cv().oofTop5() >= o.train().cv().oofAcc(), o.train().cv().toString());
         // every test ID with a top probability below 0.5 is listed (an untrained model: all of them)
         assertEquals(o.infer().lowConfidence() + 1, Files.readAllLines(run.resolve("low_confidence.csv")).size());
         assertTrue(o.infer().lowConfidence() > 0);

@@ -60,7 +60,7 @@ public record RunData(Path dir, String name, Map<String, String> config, List<Ep
                               double eceAfter) {}
 
     /** One test-set variant of submission_info.json. */
-    public record Variant(String name, double macroF1, double accuracy, double nll, double ece) {}
+    public record Variant(String name, double macroF1, double accuracy, double nll, double ece, double top5) {}
 
     /** The folds in metrics.csv, in order of first appearance. */
     public List<Integer> folds() {
@@ -102,7 +102,7 @@ public record RunData(Path dir, String name, Map<String, String> config, List<Ep
             for (JsonNode v : n.path("test_variants")) {
                 variants.add(new Variant(v.path("variant").asText(), v.path("macro_f1").asDouble(Double.NaN),
                         v.path("accuracy").asDouble(Double.NaN), v.path("nll").asDouble(Double.NaN),
-                        v.path("ece").asDouble(Double.NaN)));
+                        v.path("ece").asDouble(Double.NaN), v.path("top5_accuracy").asDouble(Double.NaN)));
             }
             if (n.has("test_macro_f1")) testF1 = Optional.of(n.get("test_macro_f1").asDouble());
         }

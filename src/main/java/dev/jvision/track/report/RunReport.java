@@ -136,9 +136,10 @@ public final class RunReport {
         List<String> lines = new ArrayList<>();
         run.oof().ifPresent(o -> {
             int[] pred = ClassificationMetrics.argmax(o.logits());
-            lines.add(String.format(Locale.ROOT, "Out-of-fold (%d rows): macro-F1 %s, accuracy %s.", o.targets().length,
-                    f4(ClassificationMetrics.macroF1(pred, o.targets(), o.classes())),
-                    f4(ClassificationMetrics.accuracy(pred, o.targets()))));
+            lines.add(String.format(Locale.ROOT, "Out-of-fold (%d rows): macro-F1 %s, accuracy %s, top-%d accuracy %s.",
+                    o.targets().length, f4(ClassificationMetrics.macroF1(pred, o.targets(), o.classes())),
+                    f4(ClassificationMetrics.accuracy(pred, o.targets())), Math.min(5, o.classes()),
+                    f4(ClassificationMetrics.topKAccuracy(o.logits(), o.targets(), Math.min(5, o.classes())))));
         });
         run.testF1().ifPresent(f -> lines.add("Test set (submitted variant): macro-F1 " + f4(f) + "."));
         if (!lines.isEmpty()) h.p(String.join(" ", lines));
@@ -253,9 +254,9 @@ public final class RunReport {
         }
         List<List<String>> rows = new ArrayList<>();
         for (RunData.Variant v : run.variants()) {
-            rows.add(List.of(v.name(), f4(v.macroF1()), f4(v.accuracy()), f4(v.nll()), f4(v.ece())));
+            rows.add(List.of(v.name(), f4(v.macroF1()), f4(v.accuracy()), f4(v.top5()), f4(v.nll()), f4(v.ece())));
         }
-        h.table(List.of("variant", "macro-F1", "accuracy", "NLL", "ECE"), rows, null);
+        h.table(List.of("variant", "macro-F1", "accuracy", "top-5", "NLL", "ECE"), rows, null);
     }
 
     /**

@@ -29,7 +29,7 @@ public final class MetricsCsvListener implements TrainListener {
         Validation v = e.validation();
         log.append(fit.fold(), e.epoch(), f4(e.trainLoss()), f4(v.loss()), f4(v.f1()), f4(v.accuracy()), f4(v.top5()),
                 String.format("%.3e", e.lr()), String.format("%.1f", e.imagesPerSecond()), e.peakMemoryMb(),
-                e.skippedSteps(), String.format("%.1f", e.seconds()));
+                e.skippedSteps(), String.format("%.1f", e.seconds()), e.imgSize());
     }
 
     static String f4(double v) {

@@ -40,6 +40,7 @@ public final class TensorBoardListener implements TrainListener, AutoCloseable {
         writer.scalar(f + "val_f1", v.f1(), step);
         writer.scalar(f + "val_acc", v.accuracy(), step);
         writer.scalar(f + "val_top5", v.top5(), step);
+        writer.scalar(f + "img_size", e.imgSize(), step);
         writer.scalar(f + "lr", e.lr(), step);
         writer.scalar(f + "img_per_s", e.imagesPerSecond(), step);
         writer.scalar(f + "peak_mem_mb", e.peakMemoryMb(), step);

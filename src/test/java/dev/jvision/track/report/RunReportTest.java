@@ -68,7 +68,8 @@ class RunReportTest {
                  {"variant": "no TTA, uncalibrated", "macro_f1": 0.69, "accuracy": 0.70, "nll": 0.95, "ece": 0.11},
                  {"variant": "no TTA, calibrated", "macro_f1": 0.69, "accuracy": 0.70, "nll": 0.88, "ece": 0.06},
                  {"variant": "TTA x3, uncalibrated", "macro_f1": 0.71, "accuracy": 0.72, "nll": 0.90, "ece": 0.10},
-                 {"variant": "TTA x3, calibrated", "macro_f1": 0.71, "accuracy": 0.72, "nll": 0.83, "ece": 0.04}]}
+                 {"variant": "TTA x3, calibrated", "macro_f1": 0.71, "accuracy": 0.72, "nll": 0.83, "ece": 0.04,
+                  "top5_accuracy": 0.9375}]}
                 """);
         String sidecar = "{\"model\": \"resnet18\", \"numClasses\": 5, \"classNames\": [\"" + String.join("\", \"", NAMES)
                 + "\"]}";
@@ -104,6 +105,8 @@ class RunReportTest {
                 || page.contains("<script"), "self-contained: no network references, no scripts");
         for (String name : NAMES) assertTrue(page.contains(name), "class name " + name + " in the per-class table");
         assertTrue(page.contains("TTA x3, calibrated") && page.contains("1.4200"), "TTA/calibration tables");
+        assertTrue(page.contains("<th>top-5</th>") && page.contains("0.9375"), "test top-5 column");
+        assertTrue(page.contains("top-"), "out-of-fold top-k in the summary");
     }
 
     @Test
