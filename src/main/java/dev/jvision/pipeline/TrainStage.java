@@ -55,7 +55,8 @@ public final class TrainStage {
      */
     public static Outcome train(Experiment exp, Path resumeDir) throws IOException {
         Device device = RunSetup.apply(exp);
-        ProcessGroup group = Distributed.join(device, exp.experiment().threads());
+        ProcessGroup group = Distributed.join(device, exp.experiment().threads(), ProcessGroup.Kind.valueOf(
+                exp.experiment().distributed().backend().toUpperCase(java.util.Locale.ROOT)));
         CompetitionData data = RunSetup.data(exp);
         ImageCache cache = RunSetup.cache(exp, exp.data().imgSize(), data.train().samples().size());
         List<Sample> samples = RunSetup.trainSamples(data, cache, exp);

@@ -96,6 +96,11 @@ final class FitLoop {
         boolean resuming = trainer.resume() && checkpoints != null && checkpoints.hasLast();
         long seed = trainer.seed();
         if (sync != null) {
+            if (sync.syncBatchNorm()) {
+                int n = dev.jvision.nn.BatchNorm2d.synchronize(model, sync.group());
+                org.slf4j.LoggerFactory.getLogger(FitLoop.class).info("SyncBatchNorm: {} BatchNorm layers use global-batch "
+                        + "statistics", n);
+            }
             sync.broadcast(new java.util.ArrayList<>(model.stateDict().values()));
         }
         try (BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(),
