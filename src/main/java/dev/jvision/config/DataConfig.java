@@ -28,6 +28,13 @@ package dev.jvision.config;
  *        i) or CSV {@code index,name}; manifest labels are then names (or ids)
  * @param allowAbsolutePaths accept absolute manifest image paths anywhere (default false)
  * @param roots folders absolute manifest image paths may lie under (default none)
+ * @param workers decode/resize threads of the batch loader, &gt;= 0; 0 = from the core count,
+ *     {@code max(1, min(8, cores - 1))} (default 0)
+ * @param memoryCacheMb without {@code cache_dir}, training images are kept decoded in memory when
+ *     they take at most this many MiB, else in a disk cache under {@code <root>/.jvision_cache}
+ *     (default 2048)
+ * @param reducedDecode decode JPEGs at least twice the input size at 1/2, 1/4 or 1/8 scale before
+ *     resizing (faster, slightly different pixels; default false)
  * @param testManifest {@code image_path[,label]} manifest of the images to predict in manifest
  *        mode, relative to root, nullable (default null: the pipeline ends after training and
  *        calibration); with labels, test accuracy / macro-F1 / top-5 are reported
@@ -52,6 +59,9 @@ public record DataConfig(
         String classFile,
         boolean allowAbsolutePaths,
         java.util.List<String> roots,
+        int workers,
+        int memoryCacheMb,
+        boolean reducedDecode,
         String testManifest) {
 
     public DataConfig {
@@ -78,6 +88,8 @@ public record DataConfig(
         if (valManifest != null && trainManifest == null) {
             throw Checks.fail("val_manifest", valManifest, "set together with train_manifest");
         }
+        Checks.atLeast("workers", workers, 0);
+        Checks.atLeast("memory_cache_mb", memoryCacheMb, 0);
         if (testManifest != null && trainManifest == null) {
             throw Checks.fail("test_manifest", testManifest, "set together with train_manifest (the competition "
                     + "layout predicts sample_submission.csv)");
@@ -97,6 +109,6 @@ public record DataConfig(
     public static DataConfig defaults() {
         return new DataConfig("data/demo", "train.csv", "train", "test", "sample_submission.csv",
                 "meta.csv", "test_labels.csv", SizeSchedule.fixed(224), null, "error", false, 850, 340, 2,
-                null, null, null, false, java.util.List.of(), null);
+                null, null, null, false, java.util.List.of(), 0, 2048, false, null);
     }
 }

@@ -13,9 +13,11 @@ import java.util.regex.Pattern;
  * @param outputDir root directory for run outputs (default {@code runs})
  * @param deterministic request deterministic kernels (default true)
  * @param threads intra-op CPU threads, 0 = all cores (default 0)
+ * @param distributed data-parallel settings (backend, SyncBatchNorm, overlap, bucket size)
  */
 public record ExperimentSection(
-        String name, long seed, String device, String outputDir, boolean deterministic, int threads) {
+        String name, long seed, String device, String outputDir, boolean deterministic, int threads,
+        DistributedSection distributed) {
 
     private static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda|cuda:\\d+");
 
@@ -24,10 +26,21 @@ public record ExperimentSection(
         Checks.matches("device", device, DEVICE, "auto, cpu, cuda or cuda:N");
         Checks.nonBlank("output_dir", outputDir);
         Checks.atLeast("threads", threads, 0);
+        if (distributed == null) {
+            distributed = DistributedSection.defaults();
+        }
+        if (device.equals("cpu") && distributed.backend().equals("nccl")) {
+            throw Checks.fail("distributed.backend", "nccl", "auto or gloo with experiment.device: cpu; NCCL needs CUDA");
+        }
+    }
+
+    /** The section with the default {@code distributed} settings. */
+    public ExperimentSection(String name, long seed, String device, String outputDir, boolean deterministic, int threads) {
+        this(name, seed, device, outputDir, deterministic, threads, DistributedSection.defaults());
     }
 
     /** @return the section with every field at its default */
     public static ExperimentSection defaults() {
-        return new ExperimentSection("experiment", 42L, "auto", "runs", true, 0);
+        return new ExperimentSection("experiment", 42L, "auto", "runs", true, 0, DistributedSection.defaults());
     }
 }

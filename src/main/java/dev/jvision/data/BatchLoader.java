@@ -2,23 +2,37 @@ package dev.jvision.data;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Random;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Iterates the batches of one epoch over a {@link Dataset}, filled on a background prefetch
- * thread (at most {@code prefetch} ready batches queued); every image is brought to
- * {@code size x size} RGB.
+ * Iterates the batches of one epoch over a {@link Dataset}; batches are filled by a pool of
+ * {@code workers} decode/resize threads, each building whole batches, and handed out strictly in
+ * order; every image is brought to {@code size x size} RGB.
  *
- * <p>Epochs: iteration covers epoch 0 first; when it is exhausted {@link #hasNext()} is false
- * until {@link #startEpoch(int)} (or {@link #nextEpoch()}) begins another. With
- * {@code shuffle}, epoch {@code e} visits samples in the order given by
+ * <p>Memory: at most {@code max(prefetch, workers) + 1} batches are being built or wait ready,
+ * plus the one the consumer holds, so the loader's resident memory is about
+ * {@code (max(prefetch, workers) + 2) * batchSize * size * size * 3} bytes plus each worker's
+ * decode scratch (one source image), whatever the dataset size.
+ *
+ * <p>Determinism: the batch contents depend only on the dataset, the seed and the epoch, never
+ * on the number of workers or on scheduling (a batch is a fixed slice of the epoch's order; the
+ * loader itself draws no random numbers per image, augmentation happens later on the device with
+ * a seed per (epoch, batch)). Epochs: iteration covers epoch 0 first; when it is exhausted
+ * {@link #hasNext()} is false until {@link #startEpoch(int)} (or {@link #nextEpoch()}) begins
+ * another. With {@code shuffle}, epoch {@code e} visits samples in the order given by
  * {@code Collections.shuffle}-style Fisher-Yates with {@code new Random(seed + e)}; without it,
  * in list order. Every sample appears exactly once per epoch (the last, short batch is dropped
  * when {@code dropLast}).
@@ -26,15 +40,15 @@ import java.util.concurrent.TimeUnit;
  * <p>An exception thrown while filling a batch is rethrown to the consumer from
  * {@link #hasNext()}/{@link #next()} (an {@link IOException} wrapped in
  * {@link UncheckedIOException}; runtime exceptions and errors as they are) and ends the epoch.
- * {@link #close()} stops the thread.
+ * {@link #close()} stops the workers.
  *
- * <p>Not thread-safe: one consumer thread. The dataset is read from the prefetch thread only.
- * Each {@link Batch} is new and owned by the consumer.
+ * <p>Not thread-safe: one consumer thread. The dataset is read from the worker threads:
+ * concurrently when {@link Dataset#threadSafe()}, else one {@code get} at a time (decoding and
+ * resizing of the returned items still run in parallel). Each {@link Batch} is new and owned by
+ * the consumer.
  */
 public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
-    private static final Object END = new Object();
-
-    private record Failure(Throwable error) {}
+    private static volatile int defaultWorkers = 0;
 
     private final Dataset data;
     private final int size;
@@ -45,10 +59,13 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
     private final long seed;
     private final boolean dropLast;
     private final int prefetch;
+    private final int workers;
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
+    private ExecutorService pool;
     private int epoch = 0;
-    private Producer producer;
-    private Object peeked;
+    private Run run;
+    private Batch peeked;
     private boolean finished;
     private boolean closed;
 
@@ -59,27 +76,35 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
      * @param shuffle   shuffle each epoch with {@code seed + epoch}
      * @param seed      shuffle seed
      * @param dropLast  drop the last batch when it is short
-     * @param prefetch  queue depth of ready batches, {@code >= 1}
+     * @param prefetch  batches built ahead, {@code >= 1}
      */
     public BatchLoader(ImageCache cache, List<Sample> samples, int batchSize, boolean shuffle, long seed,
                        boolean dropLast, int prefetch) {
         this(Dataset.of(samples, cache), cache.size(), batchSize, shuffle, seed, dropLast, prefetch);
     }
 
+    /** As {@link #BatchLoader(Dataset, int, int, boolean, long, boolean, int, int)} with {@link #defaultWorkers()}. */
+    public BatchLoader(Dataset data, int size, int batchSize, boolean shuffle, long seed, boolean dropLast,
+                       int prefetch) {
+        this(data, size, batchSize, shuffle, seed, dropLast, prefetch, defaultWorkers());
+    }
+
     /**
-     * @param data      the items (read on the prefetch thread)
+     * @param data      the items (read on the worker threads)
      * @param size      side length every image is resized to
      * @param batchSize images per batch, {@code >= 1}
      * @param shuffle   shuffle each epoch with {@code seed + epoch}
      * @param seed      shuffle seed
      * @param dropLast  drop the last batch when it is short
-     * @param prefetch  queue depth of ready batches, {@code >= 1}
+     * @param prefetch  batches built ahead, {@code >= 1}
+     * @param workers   decode/resize threads, {@code >= 1}
      */
     public BatchLoader(Dataset data, int size, int batchSize, boolean shuffle, long seed, boolean dropLast,
-                       int prefetch) {
+                       int prefetch, int workers) {
         if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         if (prefetch < 1) throw new IllegalArgumentException("prefetch must be >= 1, got " + prefetch);
         if (size < 1) throw new IllegalArgumentException("size must be >= 1, got " + size);
+        if (workers < 1) throw new IllegalArgumentException("workers must be >= 1, got " + workers);
         this.data = java.util.Objects.requireNonNull(data, "data");
         this.size = size;
         this.batchSize = batchSize;
@@ -87,6 +112,36 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
         this.seed = seed;
         this.dropLast = dropLast;
         this.prefetch = prefetch;
+        this.workers = workers;
+    }
+
+    /**
+     * The worker count of loaders created without one: the value set by
+     * {@link #setDefaultWorkers(int)} (the {@code data.workers} of the running experiment), else
+     * {@link #autoWorkers()}.
+     */
+    public static int defaultWorkers() {
+        int w = defaultWorkers;
+        return w > 0 ? w : autoWorkers();
+    }
+
+    /** Sets the process-wide default worker count; {@code 0} means {@link #autoWorkers()}. */
+    public static void setDefaultWorkers(int workers) {
+        if (workers < 0) throw new IllegalArgumentException("data.workers: " + workers + " (expected: >= 0, 0 = auto)");
+        defaultWorkers = workers;
+    }
+
+    /**
+     * Workers chosen from the core count: {@code max(1, min(8, cores - 1))}, leaving one core to
+     * the training step (on a 2-core machine: 1).
+     */
+    public static int autoWorkers() {
+        return Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors() - 1));
+    }
+
+    /** Decode/resize threads of this loader. */
+    public int workers() {
+        return workers;
     }
 
     /**
@@ -117,12 +172,21 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
     /** Abandons the current epoch (if any) and starts iterating epoch {@code e}. */
     public void startEpoch(int e) {
         if (closed) throw new IllegalStateException("BatchLoader is closed");
-        stopProducer();
+        stopRun();
         epoch = e;
         finished = false;
         peeked = null;
-        producer = new Producer(order(e));
-        producer.thread.start();
+        if (pool == null) {
+            AtomicInteger n = new AtomicInteger();
+            pool = Executors.newFixedThreadPool(workers, r -> {
+                Thread t = new Thread(r, "jvision-loader-" + n.getAndIncrement());
+                t.setDaemon(true);
+                threads.add(t);
+                return t;
+            });
+        }
+        run = new Run(order(e));
+        run.fill();
     }
 
     /** Starts the epoch after the current one: {@code startEpoch(epoch() + 1)}. */
@@ -151,29 +215,27 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
     public boolean hasNext() {
         if (closed || finished) return false;
         if (peeked == null) {
-            if (producer == null) startEpoch(epoch);
+            if (run == null) startEpoch(epoch);
+            Future<Batch> f = run.take();
+            if (f == null) {
+                finished = true;
+                stopRun();
+                return false;
+            }
             try {
-                peeked = producer.queue.take();
+                peeked = f.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for a batch", e);
+            } catch (ExecutionException | CancellationException e) {
+                finished = true;
+                stopRun();
+                Throwable t = e instanceof ExecutionException ? e.getCause() : e;
+                if (t instanceof IOException io) throw new UncheckedIOException(io.getMessage(), io);
+                if (t instanceof RuntimeException re) throw re;
+                if (t instanceof Error er) throw er;
+                throw new IllegalStateException(t);
             }
-        }
-        if (peeked == END) {
-            finished = true;
-            peeked = null;
-            stopProducer();
-            return false;
-        }
-        if (peeked instanceof Failure f) {
-            finished = true;
-            peeked = null;
-            stopProducer();
-            Throwable t = f.error();
-            if (t instanceof IOException io) throw new UncheckedIOException(io.getMessage(), io);
-            if (t instanceof RuntimeException re) throw re;
-            if (t instanceof Error er) throw er;
-            throw new IllegalStateException(t);
         }
         return true;
     }
@@ -181,49 +243,67 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
     @Override
     public Batch next() {
         if (!hasNext()) throw new NoSuchElementException("epoch " + epoch + " is exhausted");
-        Batch b = (Batch) peeked;
+        Batch b = peeked;
         peeked = null;
         return b;
     }
 
-    /** Stops the prefetch thread; idempotent. Further {@link #hasNext()} returns false. */
+    /** Stops the workers; idempotent. Further {@link #hasNext()} returns false. */
     @Override
     public void close() {
         closed = true;
         peeked = null;
-        stopProducer();
-    }
-
-    /** The current prefetch thread, or null (for tests). */
-    Thread producerThread() {
-        return producer == null ? null : producer.thread;
-    }
-
-    private void stopProducer() {
-        Producer p = producer;
-        producer = null;
-        if (p == null) return;
-        p.cancelled = true;
-        p.thread.interrupt();
-        p.queue.clear();
-        try {
-            p.thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        stopRun();
+        if (pool != null) {
+            pool.shutdown(); // not shutdownNow: see Run.cancel
+            try {
+                pool.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
-    private Batch build(int[] order, int from, int to) throws IOException {
+    /** The worker threads started so far (for tests). */
+    List<Thread> workerThreads() {
+        return List.copyOf(threads);
+    }
+
+    private void stopRun() {
+        Run r = run;
+        run = null;
+        if (r != null) r.cancel();
+    }
+
+    private Batch build(int[] order, int from, int to, Run owner) throws IOException {
         int hw = size;
         int per = hw * hw * 3;
         int n = to - from;
         byte[] px = new byte[n * per];
         int[] labels = new int[n];
         List<String> ids = new ArrayList<>(n);
+        SampleDataset direct = data instanceof SampleDataset sd && sd.cacheSize() == hw ? sd : null;
+        boolean safe = data.threadSafe();
         for (int i = 0; i < n; i++) {
+            if (owner.cancelled) throw new CancellationException("epoch abandoned");
             int at = order[from + i];
-            Dataset.Item item = data.get(at);
-            String id = data.id(at);
+            if (direct != null) {
+                direct.readInto(at, px, i * per);
+                labels[i] = direct.label(at);
+                ids.add(direct.id(at));
+                continue;
+            }
+            Dataset.Item item;
+            String id;
+            if (safe) {
+                item = data.get(at);
+                id = data.id(at);
+            } else {
+                synchronized (data) {
+                    item = data.get(at);
+                    id = data.id(at);
+                }
+            }
             byte[] img = item.pixels(hw, id);
             if (img.length != per) throw new IllegalStateException("item " + id + ": " + img.length + " bytes, expected " + per);
             System.arraycopy(img, 0, px, i * per, per);
@@ -233,43 +313,40 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
         return new Batch(px, labels, List.copyOf(ids), n, hw, hw);
     }
 
-    private final class Producer implements Runnable {
-        final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(prefetch);
-        final Thread thread;
+    /** One epoch's batches: at most {@code max(prefetch, workers)} submitted and not yet taken. */
+    private final class Run {
         final int[] order;
+        final int total = numBatches();
+        final ArrayDeque<Future<Batch>> inFlight = new ArrayDeque<>();
+        final int depth = Math.max(prefetch, workers);
+        int submitted;
         volatile boolean cancelled;
 
-        Producer(int[] order) {
+        Run(int[] order) {
             this.order = order;
-            this.thread = new Thread(this, "jvision-batch-loader");
-            this.thread.setDaemon(true);
         }
 
-        @Override
-        public void run() {
-            try {
-                int nb = numBatches();
-                for (int b = 0; b < nb && !cancelled; b++) {
-                    int from = b * batchSize;
-                    int to = Math.min(order.length, from + batchSize);
-                    if (!offer(build(order, from, to))) return;
-                }
-                offer(END);
-            } catch (Throwable t) {
-                if (!cancelled) offer(new Failure(t));
+        void fill() {
+            while (inFlight.size() < depth && submitted < total) {
+                int from = submitted * batchSize;
+                int to = Math.min(order.length, from + batchSize);
+                inFlight.add(pool.submit(() -> build(order, from, to, this)));
+                submitted++;
             }
         }
 
-        /** Puts unless cancelled; false when cancelled. */
-        private boolean offer(Object o) {
-            try {
-                while (!cancelled) {
-                    if (queue.offer(o, 100, TimeUnit.MILLISECONDS)) return true;
-                }
-            } catch (InterruptedException e) {
-                // cancelled by stopProducer
-            }
-            return false;
+        /** The next batch's future (in order), or null at the end of the epoch. */
+        Future<Batch> take() {
+            Future<Batch> f = inFlight.poll();
+            fill();
+            return f;
+        }
+
+        void cancel() {
+            cancelled = true;
+            // no interrupt: a worker interrupted inside a FileChannel read would close the shared channel
+            for (Future<Batch> f : inFlight) f.cancel(false);
+            inFlight.clear();
         }
     }
 }

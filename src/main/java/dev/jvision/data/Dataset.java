@@ -16,9 +16,9 @@ import java.util.Objects;
  * {@link #id(int)} are read without loading the image (override {@code label} when loading is
  * costly).
  *
- * <p>Thread-safety: the batch loader calls {@link #get} from its prefetch thread, one call at a
- * time; an implementation read from other threads as well must be thread-safe itself. Items
- * are not modified by jvision.
+ * <p>Thread-safety: the batch loader calls {@link #get} from its worker threads, one call at a
+ * time unless {@link #threadSafe()} says concurrent calls are fine; an implementation read from
+ * other threads as well must be thread-safe itself. Items are not modified by jvision.
  */
 public interface Dataset {
     /** Number of items. */
@@ -43,6 +43,15 @@ public interface Dataset {
     /** A name for item {@code index} in reports (out-of-fold logits); by default its index. */
     default String id(int index) {
         return Integer.toString(index);
+    }
+
+    /**
+     * Whether {@link #get}, {@link #label} and {@link #id} may be called from several threads at
+     * once; false by default (the loader then serialises {@code get}, but still decodes and
+     * resizes the items in parallel).
+     */
+    default boolean threadSafe() {
+        return false;
     }
 
     /** The labels of all items, in order. */
@@ -115,6 +124,11 @@ public interface Dataset {
             @Override
             public Item get(int index) {
                 return copy.get(index);
+            }
+
+            @Override
+            public boolean threadSafe() {
+                return true;
             }
         };
     }

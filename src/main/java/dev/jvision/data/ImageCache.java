@@ -1,22 +1,14 @@
 package dev.jvision.data;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.zip.CRC32;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -24,41 +16,106 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Resized uint8 RGB images (HWC, {@code size*size*3} bytes each) kept in memory, keyed by
- * image file, and optionally also on disk.
+ * Resized uint8 RGB images (HWC, {@code size*size*3} bytes each) read by the batch loader:
+ * either held in memory (no cache folder: fast, but the memory grows with the data set, so only
+ * for small data such as the quickstart's) or in an on-disk shard cache (a cache folder:
+ * {@link ShardCache}; memory stays bounded whatever the data set size).
  *
- * <p>Disk cache ({@code cacheDir != null}): one file per image named
- * {@code <sha-256 of file content>_<size>.rgb}, holding a small header, the pixels and a CRC32;
- * written atomically (temp file in the same directory + {@code ATOMIC_MOVE}). A cache file that
- * is short, has a bad header or a bad checksum is ignored and rewritten.
+ * <p>Memory mode: {@link #preload} decodes every image into a map keyed by file; {@link #get}
+ * decodes and keeps what is not there. Disk mode: {@link #preload} decodes the images the cache
+ * does not have yet into new shards (one pass, {@code workers} threads, bounded memory), later
+ * reads copy the stored record without decoding; an image that is not in the cache is decoded
+ * on every read and not kept. The cache is keyed by file path, length and modification time and
+ * by size, reused across runs and folds, and built atomically (a killed build never leaves a
+ * shard that is read).
  *
- * <p>Thread-safe: {@link #get} and {@link #preload} may be called from several threads.
- * Returned arrays are shared with the cache: callers must not modify them.
+ * <p>Thread-safe: {@link #get}, {@link #readInto} and {@link #preload} may be called from
+ * several threads. Returned arrays are shared with the cache in memory mode: callers must not
+ * modify them.
  */
-public final class ImageCache {
+public final class ImageCache implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ImageCache.class);
-    private static final int MAGIC = 0x4A56_4331; // "JVC1"
-    private static final int HEADER = 8;
-    private static final int TRAILER = 8;
 
     private final int size;
     private final Path cacheDir;
+    private final ShardCache disk;
     private final ConcurrentHashMap<Path, byte[]> memory = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Path, Long> keys = new ConcurrentHashMap<>();
+    private final int workers;
+    private final boolean reduced;
 
     /**
-     * @param size         side length images are resized to
-     * @param cacheDirOrNull directory for the disk cache (created on demand), or null for memory only
+     * @param size           side length images are resized to
+     * @param cacheDirOrNull folder of the disk cache (created on demand), or null for memory only
      */
     public ImageCache(int size, Path cacheDirOrNull) {
-        if (size <= 0) throw new IllegalArgumentException("size must be > 0, got " + size);
-        this.size = size;
-        this.cacheDir = cacheDirOrNull;
+        this(size, cacheDirOrNull, 0);
     }
 
     /**
-     * Decodes all samples into memory (a small thread pool; the result does not depend on
-     * scheduling), showing a progress bar on stderr when a terminal is attached, else a log
-     * line every 25%. Does not throw for bad images.
+     * @param size           side length images are resized to
+     * @param cacheDirOrNull folder of the disk cache (created on demand), or null for memory only
+     * @param workers        decode threads of {@link #preload}; 0 = {@link BatchLoader#defaultWorkers()}
+     *                       plus one (the training step is not running while the cache is built)
+     */
+    public ImageCache(int size, Path cacheDirOrNull, int workers) {
+        this(size, cacheDirOrNull, workers, false);
+    }
+
+    /**
+     * @param size           side length images are resized to
+     * @param cacheDirOrNull folder of the disk cache (created on demand), or null for memory only
+     * @param workers        decode threads of {@link #preload}; 0 = {@link BatchLoader#defaultWorkers()} plus one
+     * @param reducedDecode  decode large JPEGs at a reduced scale first
+     *                       ({@link Images#decodeResizedInto(byte[], int, Object, byte[], int, boolean)});
+     *                       its disk cache is kept apart ({@code s<size>r})
+     */
+    public ImageCache(int size, Path cacheDirOrNull, int workers, boolean reducedDecode) {
+        if (size <= 0) throw new IllegalArgumentException("size must be > 0, got " + size);
+        if (workers < 0) throw new IllegalArgumentException("workers must be >= 0, got " + workers);
+        this.size = size;
+        this.cacheDir = cacheDirOrNull;
+        this.workers = workers;
+        this.reduced = reducedDecode;
+        try {
+            this.disk = cacheDirOrNull == null ? null : new ShardCache(cacheDirOrNull, size, reducedDecode ? "r" : "");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("data.cache_dir " + cacheDirOrNull + ": cannot open the image cache ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * The cache a data set of {@code images} images should use: on disk in {@code cacheDirOrNull}
+     * when one is given; else in memory when the decoded images take at most
+     * {@code memoryLimitBytes}; else on disk in {@code defaultDir} (logged), so that memory never
+     * grows with the data set.
+     */
+    public static ImageCache forImages(int size, int images, Path cacheDirOrNull, Path defaultDir, long memoryLimitBytes,
+                                       int workers, boolean reducedDecode) {
+        if (cacheDirOrNull != null) return new ImageCache(size, cacheDirOrNull, workers, reducedDecode);
+        long bytes = (long) images * size * size * 3;
+        if (bytes <= memoryLimitBytes) return new ImageCache(size, null, workers, reducedDecode);
+        log.info("{} images at {} px take {} MiB decoded (data.memory_cache_mb {}): caching them on disk in {}", images, size,
+                bytes >> 20, memoryLimitBytes >> 20, defaultDir);
+        return new ImageCache(size, defaultDir, workers, reducedDecode);
+    }
+
+    /** True when images are cached on disk rather than in memory. */
+    public boolean onDisk() {
+        return disk != null;
+    }
+
+    private int threads(int n) {
+        int w = workers > 0 ? workers : Math.min(Runtime.getRuntime().availableProcessors(), BatchLoader.defaultWorkers() + 1);
+        return Math.max(1, Math.min(w, n));
+    }
+
+    /**
+     * Makes every sample's pixels readable without decoding: in memory mode decodes them all into
+     * memory, in disk mode writes those the disk cache lacks into new shards. Shows a progress
+     * bar on stderr when a terminal is attached, else a log line every 25%. Does not throw for
+     * bad images; the result does not depend on scheduling.
      *
      * @param label task name shown in the progress output
      * @return the samples that failed, as {@code "file:line ID 'x': reason"}, in input order
@@ -67,44 +124,39 @@ public final class ImageCache {
         int n = samples.size();
         List<String> failed = new ArrayList<>();
         if (n == 0) return failed;
-        int threads = Math.max(1, Math.min(Math.min(8, Runtime.getRuntime().availableProcessors()), n));
         String[] errors = new String[n];
         AtomicInteger done = new AtomicInteger();
         boolean tty = System.console() != null;
         int every = Math.max(1, n / 4);
         ProgressBar pb = tty ? new ProgressBarBuilder().setTaskName(label).setInitialMax(n)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null;
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+        Runnable step = () -> {
+            int d = done.incrementAndGet();
+            if (pb != null) pb.step();
+            else if (d % every == 0 || d == n) log.info("{}: {}/{} images", label, d, n);
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(threads(n), r -> {
             Thread t = new Thread(r, "jvision-preload");
             t.setDaemon(true);
             return t;
         });
         try {
-            List<Future<?>> futures = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                final int idx = i;
-                futures.add(pool.submit(() -> {
+            if (disk == null) {
+                forEach(pool, n, idx -> {
                     Sample s = samples.get(idx);
                     try {
                         get(s);
                     } catch (IOException | RuntimeException e) {
                         errors[idx] = s.where() + ": " + reason(e, s.file());
                     }
-                    int d = done.incrementAndGet();
-                    if (pb != null) pb.step();
-                    else if (d % every == 0 || d == n) log.info("{}: {}/{} images", label, d, n);
-                }));
+                    step.run();
+                });
+            } else {
+                buildDisk(samples, errors, pool, step);
             }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("preload interrupted", e);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("data.cache_dir " + cacheDir + ": cannot write the image cache ("
+                    + e.getMessage() + ")", e);
         } finally {
             pool.shutdownNow();
             if (pb != null) pb.close();
@@ -112,6 +164,113 @@ public final class ImageCache {
         for (String e : errors) if (e != null) failed.add(e);
         if (!failed.isEmpty()) log.warn("{}: {} of {} images failed to load", label, failed.size(), n);
         return failed;
+    }
+
+    /** Decodes the samples the disk cache lacks into new shards; marks failures in {@code errors}. */
+    private void buildDisk(List<Sample> samples, String[] errors, ExecutorService pool, Runnable step) throws IOException {
+        int n = samples.size();
+        List<Integer> todo = new ArrayList<>();
+        java.util.Map<Long, Integer> queued = new java.util.HashMap<>();
+        List<int[]> repeats = new ArrayList<>(); // {index, index of the first row with the same image}
+        for (int i = 0; i < n; i++) {
+            Sample s = samples.get(i);
+            long k;
+            try {
+                k = key(s.file());
+            } catch (IOException | RuntimeException e) {
+                // the decode pass names the reason as the memory mode does
+                try {
+                    Images.readBytes(s.file());
+                    errors[i] = s.where() + ": " + reason(e, s.file());
+                } catch (IOException | RuntimeException e2) {
+                    errors[i] = s.where() + ": " + reason(e2, s.file());
+                }
+                step.run();
+                continue;
+            }
+            Integer first = disk.contains(k) ? null : queued.putIfAbsent(k, i);
+            if (first != null) repeats.add(new int[] {i, first});
+            if (disk.contains(k) || first != null) {
+                step.run();
+            } else {
+                todo.add(i);
+            }
+        }
+        try {
+            buildShards(samples, todo, errors, pool, step);
+        } finally {
+            for (int[] r : repeats) { // a row repeating an image that failed fails with it
+                String e = errors[r[1]];
+                if (e != null) errors[r[0]] = samples.get(r[0]).where() + e.substring(samples.get(r[1]).where().length());
+            }
+        }
+    }
+
+    private void buildShards(List<Sample> samples, List<Integer> todo, String[] errors, ExecutorService pool, Runnable step)
+            throws IOException {
+        if (todo.isEmpty()) return;
+        disk.removeStaleTemporaries();
+        log.info("image cache {}: decoding {} images at {} px", disk.dir(), todo.size(), size);
+        int cap = disk.shardCapacity();
+        for (int from = 0; from < todo.size(); from += cap) {
+            List<Integer> chunk = todo.subList(from, Math.min(todo.size(), from + cap));
+            long[] ks = new long[chunk.size()];
+            for (int j = 0; j < ks.length; j++) ks[j] = keys.get(samples.get(chunk.get(j)).file());
+            disk.add(ks, (slot, px) -> {
+                int idx = chunk.get(slot);
+                Sample s = samples.get(idx);
+                try {
+                    Images.decodeResizedInto(Images.readBytes(s.file()), size, s.file(), px, 0, reduced);
+                    return true;
+                } catch (IOException | RuntimeException e) {
+                    errors[idx] = s.where() + ": " + reason(e, s.file());
+                    return false;
+                } finally {
+                    step.run();
+                }
+            }, (count, body) -> forEachIo(pool, count, body));
+        }
+    }
+
+    /** The disk cache key of an image; remembered per path as the sample gives it (no second Path object per image). */
+    private long key(Path file) throws IOException {
+        Long k = keys.get(file);
+        if (k == null) {
+            k = ShardCache.key(file);
+            keys.put(file, k);
+        }
+        return k;
+    }
+
+    private static void forEach(ExecutorService pool, int n, java.util.function.IntConsumer body) {
+        try {
+            forEachIo(pool, n, body::accept);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void forEachIo(ExecutorService pool, int n, ShardCache.Slot body) throws IOException {
+        List<Future<?>> futures = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            final int idx = i;
+            futures.add(pool.submit(() -> {
+                body.run(idx);
+                return null;
+            }));
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("image decoding interrupted", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof IOException io) throw io;
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IllegalStateException(e.getCause());
+            }
+        }
     }
 
     /** The reason part of an image-loading exception, without a repeated file path prefix. */
@@ -124,7 +283,8 @@ public final class ImageCache {
     }
 
     /**
-     * Pixels of {@code s}: from memory, else from the disk cache, else decoded (and stored).
+     * Pixels of {@code s}: from memory, else from the disk cache, else decoded (kept in memory
+     * mode only).
      *
      * @throws IOException when the image is missing, empty or cannot be decoded
      */
@@ -132,85 +292,52 @@ public final class ImageCache {
         Path key = s.file().toAbsolutePath().normalize();
         byte[] px = memory.get(key);
         if (px != null) return px;
-        px = load(key);
+        px = new byte[size * size * 3];
+        if (disk != null) {
+            readInto(s, px, 0);
+            return px;
+        }
+        Images.decodeResizedInto(Images.readBytes(key), size, key, px, 0, reduced);
         byte[] prev = memory.putIfAbsent(key, px);
         return prev != null ? prev : px;
     }
 
-    private byte[] load(Path file) throws IOException {
-        if (cacheDir == null) return Images.loadResized(file, size);
-        byte[] encoded = Images.readBytes(file);
-        Path cf = cacheDir.resolve(sha256(encoded) + "_" + size + ".rgb");
-        byte[] px = readCacheFile(cf);
-        if (px != null) return px;
-        px = Images.decodeResized(encoded, size, file);
+    /**
+     * Copies the pixels of {@code s} into {@code dst} at {@code off} ({@code size*size*3} bytes):
+     * a positional read from the disk cache when it holds the image, else as {@link #get}.
+     *
+     * @throws IOException when the image is missing, empty or cannot be decoded
+     */
+    public void readInto(Sample s, byte[] dst, int off) throws IOException {
+        if (disk == null) {
+            System.arraycopy(get(s), 0, dst, off, size * size * 3);
+            return;
+        }
+        Path file = s.file();
+        long k;
         try {
-            writeCacheFile(cf, px);
+            k = key(file);
         } catch (IOException e) {
-            log.warn("cannot write image cache file {}: {}", cf, e.toString());
+            k = 0; // missing or unreadable: decoding below reports it
         }
-        return px;
+        if (k != 0 && disk.read(k, dst, off)) return;
+        Images.decodeResizedInto(Images.readBytes(file), size, file, dst, off, reduced);
     }
 
-    /** The cache file content, or null if absent or invalid. */
-    private byte[] readCacheFile(Path cf) {
-        int n = size * size * 3;
-        try {
-            if (!Files.isRegularFile(cf) || Files.size(cf) != HEADER + n + TRAILER) {
-                if (Files.exists(cf)) log.warn("ignoring corrupt cache file {} (bad length)", cf);
-                return null;
-            }
-            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(cf));
-            if (b.capacity() != HEADER + n + TRAILER || b.getInt() != MAGIC || b.getInt() != size) {
-                log.warn("ignoring corrupt cache file {} (bad header)", cf);
-                return null;
-            }
-            byte[] px = new byte[n];
-            b.get(px);
-            CRC32 crc = new CRC32();
-            crc.update(px);
-            if (b.getLong() != crc.getValue()) {
-                log.warn("ignoring corrupt cache file {} (bad checksum)", cf);
-                return null;
-            }
-            return px;
-        } catch (IOException e) {
-            log.warn("ignoring unreadable cache file {}: {}", cf, e.toString());
-            return null;
-        }
+    /** The shard files of the disk cache (for tests and tools); empty in memory mode. */
+    public List<Path> cacheFiles() {
+        return disk == null ? List.of() : disk.files();
     }
 
-    private void writeCacheFile(Path cf, byte[] px) throws IOException {
-        Files.createDirectories(cacheDir);
-        ByteBuffer b = ByteBuffer.allocate(HEADER + px.length + TRAILER);
-        CRC32 crc = new CRC32();
-        crc.update(px);
-        b.putInt(MAGIC).putInt(size).put(px).putLong(crc.getValue());
-        Path tmp = Files.createTempFile(cacheDir, cf.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, b.array());
-            try {
-                Files.move(tmp, cf, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, cf, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    /** Number of images in the disk cache (0 in memory mode). */
+    public int diskCount() {
+        return disk == null ? 0 : disk.count();
     }
 
-    static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The path of the disk cache file for an image (for tests and tools), or null without a disk cache. */
-    public Path cacheFile(Path imageFile) throws IOException {
-        return cacheDir == null ? null
-                : cacheDir.resolve(sha256(Files.readAllBytes(imageFile)) + "_" + size + ".rgb");
+    /** Closes the disk cache's files; idempotent. Memory-mode caches hold nothing to close. */
+    @Override
+    public void close() {
+        if (disk != null) disk.close();
     }
 
     /** Side length images are resized to (each image is {@code size*size*3} bytes). */

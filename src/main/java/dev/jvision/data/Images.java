@@ -56,6 +56,110 @@ public final class Images {
     }
 
     /**
+     * Like {@link #decodeResized} but writes the {@code size*size*3} RGB bytes into {@code dst}
+     * at {@code off}. The common case (8-bit, 3-channel images) is resized and converted to RGB
+     * in OpenCV without per-pixel Java work; the pixels are the same as {@link #decodeResized}'s
+     * (resizing treats channels independently, so resize-then-swap equals swap-then-resize).
+     *
+     * @param file names the image in messages
+     * @throws IOException naming {@code file} when the bytes are empty or cannot be decoded
+     */
+    public static void decodeResizedInto(byte[] encoded, int size, Object file, byte[] dst, int off) throws IOException {
+        decodeResizedInto(encoded, size, file, dst, off, false);
+    }
+
+    /**
+     * As {@link #decodeResizedInto(byte[], int, Object, byte[], int)}; with {@code reduced}, a
+     * JPEG at least twice as large as {@code size} on both sides is decoded at 1/2, 1/4 or 1/8
+     * scale in the DCT domain (OpenCV's {@code IMREAD_REDUCED_COLOR_*}, the largest factor that
+     * keeps both sides {@code >= size}) before the {@code INTER_AREA} resize: several times
+     * faster for small training sizes, with slightly different pixels (the DCT scaling filters
+     * differently), so it is an option ({@code data.reduced_decode}) and caches keep such images
+     * apart.
+     */
+    public static void decodeResizedInto(byte[] encoded, int size, Object file, byte[] dst, int off, boolean reduced)
+            throws IOException {
+        if (size <= 0) throw new IllegalArgumentException("size must be > 0, got " + size);
+        if (encoded.length == 0) throw new IOException(file + ": " + Manifest.EMPTY);
+        int n = size * size * 3;
+        int flags = opencv_imgcodecs.IMREAD_UNCHANGED;
+        if (reduced) {
+            int[] wh = jpegSize(encoded);
+            if (wh != null) {
+                int f = 8;
+                while (f > 1 && (wh[0] / f < size || wh[1] / f < size)) f /= 2;
+                if (f > 1) {
+                    flags = (f == 2 ? opencv_imgcodecs.IMREAD_REDUCED_COLOR_2 : f == 4 ? opencv_imgcodecs.IMREAD_REDUCED_COLOR_4
+                            : opencv_imgcodecs.IMREAD_REDUCED_COLOR_8) | opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
+                }
+            }
+        }
+        try (Mat buf = new Mat(1, encoded.length, CV_8UC1)) {
+            buf.data().put(encoded);
+            Mat raw;
+            try {
+                raw = opencv_imgcodecs.imdecode(buf, flags);
+            } catch (RuntimeException e) { // OpenCV C++ exceptions surface as RuntimeException
+                throw new IOException(file + ": cannot decode image (" + e.getMessage() + ")", e);
+            }
+            try (Mat m = raw) {
+                if (m == null || m.isNull() || m.empty() || m.cols() <= 0 || m.rows() <= 0) {
+                    throw new IOException(file + ": cannot decode image (corrupt or unsupported format)");
+                }
+                if (m.depth() != CV_8U || m.channels() != 3) {
+                    System.arraycopy(resize(toRgb(m, file), size), 0, dst, off, n);
+                    return;
+                }
+                int w = m.cols(), h = m.rows();
+                try (Mat small = new Mat(); Mat rgb = new Mat(); Size sz = new Size(size, size)) {
+                    Mat src = m;
+                    if (w != size || h != size) {
+                        int interp = (w > size || h > size) ? opencv_imgproc.INTER_AREA : opencv_imgproc.INTER_LINEAR;
+                        opencv_imgproc.resize(m, small, sz, 0, 0, interp);
+                        src = small;
+                    }
+                    opencv_imgproc.cvtColor(src, rgb, opencv_imgproc.COLOR_BGR2RGB);
+                    try (Mat c = rgb.isContinuous() ? null : rgb.clone()) {
+                        (c == null ? rgb : c).data().get(dst, off, n);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code {width, height}} from a baseline or progressive JPEG's frame header, or null when
+     * {@code b} is not a JPEG or the header is not found (no decoding).
+     */
+    static int[] jpegSize(byte[] b) {
+        if (b.length < 4 || (b[0] & 0xff) != 0xFF || (b[1] & 0xff) != 0xD8) return null;
+        int i = 2;
+        while (i + 3 < b.length) {
+            if ((b[i] & 0xff) != 0xFF) return null;
+            int marker = b[i + 1] & 0xff;
+            if (marker == 0xFF) { // fill byte
+                i++;
+                continue;
+            }
+            if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { // no length
+                i += 2;
+                continue;
+            }
+            int len = ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
+            boolean sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+            if (sof) {
+                if (i + 8 >= b.length) return null;
+                int h = ((b[i + 5] & 0xff) << 8) | (b[i + 6] & 0xff);
+                int w = ((b[i + 7] & 0xff) << 8) | (b[i + 8] & 0xff);
+                return w > 0 && h > 0 ? new int[] {w, h} : null;
+            }
+            if (marker == 0xDA || len < 2) return null; // scan data before a frame header
+            i += 2 + len;
+        }
+        return null;
+    }
+
+    /**
      * Resizes a decoded image to {@code size x size} as {@link #loadResized} does (INTER_AREA
      * when shrinking, INTER_LINEAR when growing); returns its own pixels when already that size.
      *

@@ -31,6 +31,21 @@ final class SampleDataset implements Dataset {
     }
 
     @Override
+    public boolean threadSafe() {
+        return true;
+    }
+
+    /** Side length of the cache's images. */
+    int cacheSize() {
+        return cache.size();
+    }
+
+    /** Copies item {@code index}'s pixels (at {@link #cacheSize()}) into {@code dst} at {@code off}, without an extra array when the cache is on disk. */
+    void readInto(int index, byte[] dst, int off) throws IOException {
+        cache.readInto(samples.get(index), dst, off);
+    }
+
+    @Override
     public int label(int index) {
         return samples.get(index).label();
     }

@@ -127,7 +127,7 @@ public final class InferStage {
                 : List.of(Tta.identity());
         Map<Integer, ImageCache> caches = new HashMap<>();
         EnsemblePredictor.Predictions preds = EnsemblePredictor.predict(members, temps, samples, size -> caches.computeIfAbsent(size, s -> {
-            ImageCache c = new ImageCache(s, RunSetup.cacheDir(exp));
+            ImageCache c = RunSetup.cache(exp, s, samples.size());
             List<String> failed = c.preload(samples, "decode test");
             if (!failed.isEmpty()) {
                 // a submission must list every test ID: a bad test image is always an error

@@ -83,13 +83,13 @@ public final class ManifestInference {
         List<Tta.View> views = opts.tta() ? Tta.parse(exp.infer().ttaViews(), exp.infer().ttaNumAugments())
                 : List.of(Tta.identity());
         Map<Integer, ImageCache> caches = new HashMap<>();
-        ImageCache first = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
+        ImageCache first = RunSetup.cache(exp, exp.data().imgSize(), test.samples().size());
         List<Sample> samples = CompetitionData.applyBadImagePolicy(test.samples(),
                 first.preload(test.samples(), "decode test"), exp.data().onBadImage(), "test images");
         caches.put(exp.data().imgSize(), first);
         EnsemblePredictor.Predictions preds = EnsemblePredictor.predict(members, temps, samples,
                 size -> caches.computeIfAbsent(size, s -> {
-                    ImageCache c = new ImageCache(s, RunSetup.cacheDir(exp));
+                    ImageCache c = RunSetup.cache(exp, s, samples.size());
                     List<String> failed = c.preload(samples, "decode test");
                     if (!failed.isEmpty()) {
                         throw new DataException("test images: " + failed.size() + " could not be loaded at " + s + " px",

@@ -31,6 +31,7 @@ public final class RunSetup {
         TorchSettings.seed(exp.experiment().seed());
         TorchSettings.deterministic(exp.experiment().deterministic());
         Device device = Device.parse(exp.experiment().device());
+        dev.jvision.data.BatchLoader.setDefaultWorkers(exp.data().workers());
         LOG.info("jvision: device {}, {} torch threads, seed {}, deterministic {}", device, threads,
                 exp.experiment().seed(), exp.experiment().deterministic());
         return device;
@@ -39,6 +40,16 @@ public final class RunSetup {
     /** The experiment's image cache folder ({@code data.cache_dir}), or null for memory only. */
     static Path cacheDir(Experiment exp) {
         return exp.data().cacheDir() == null ? null : Path.of(exp.data().cacheDir());
+    }
+
+    /**
+     * The image cache for {@code images} images at {@code size} px: {@code data.cache_dir} when
+     * set, else memory up to {@code data.memory_cache_mb}, else disk under
+     * {@code <data.root>/.jvision_cache}.
+     */
+    static ImageCache cache(Experiment exp, int size, int images) {
+        return ImageCache.forImages(size, images, cacheDir(exp), Path.of(exp.data().root(), ".jvision_cache"),
+                (long) exp.data().memoryCacheMb() << 20, exp.data().workers(), exp.data().reducedDecode());
     }
 
     /** The labelled training rows whose images decode (by {@code data.on_bad_image}), preloaded into {@code cache}. */

@@ -8,6 +8,7 @@ import dev.jvision.config.Experiment;
 import dev.jvision.data.CompetitionData;
 import dev.jvision.data.Folds;
 import dev.jvision.data.ImageCache;
+import dev.jvision.data.Manifest;
 import dev.jvision.data.Sample;
 import dev.jvision.memprof.MemoryPlanner;
 import dev.jvision.metrics.ClassificationMetrics;
@@ -66,9 +67,12 @@ public final class TrainStage {
      */
     public static Outcome train(Experiment exp, Path resumeDir) throws IOException {
         Device device = RunSetup.apply(exp);
-        ProcessGroup group = Distributed.join(device, exp.experiment().threads());
+        ProcessGroup group = Distributed.join(device, exp.experiment().threads(), ProcessGroup.Kind.valueOf(
+                exp.experiment().distributed().backend().toUpperCase(java.util.Locale.ROOT)));
         CompetitionData data = RunSetup.data(exp);
-        ImageCache cache = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
+        // hold-out: the validation images share the cache with the train images
+        ImageCache cache = RunSetup.cache(exp, exp.data().imgSize(), data.train().samples().size()
+                + data.validation().map(m -> m.samples().size()).orElse(0));
         List<Sample> samples = RunSetup.trainSamples(data, cache, exp);
         Optional<List<Sample>> holdout = RunSetup.validationSamples(data, cache, exp);
         // train.auto_batch_size: chosen once, after the image cache is loaded (the CPU budget covers the process),
@@ -179,7 +183,9 @@ public final class TrainStage {
     public static OofLogits recomputeOofLogits(Experiment exp, Path runDir) throws IOException {
         Device device = RunSetup.apply(exp);
         CompetitionData data = RunSetup.data(exp);
-        ImageCache cache = new ImageCache(exp.data().imgSize(), RunSetup.cacheDir(exp));
+        Optional<Manifest> val = data.validation();
+        ImageCache cache = RunSetup.cache(exp, exp.data().imgSize(),
+                val.isPresent() ? val.get().samples().size() : data.train().samples().size());
         Optional<List<Sample>> holdout = RunSetup.validationSamples(data, cache, exp);
         List<Sample> samples = holdout.isPresent() ? List.of() : RunSetup.trainSamples(data, cache, exp);
         int[] labels = samples.stream().mapToInt(Sample::label).toArray();

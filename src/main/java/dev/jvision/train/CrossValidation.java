@@ -9,7 +9,6 @@ import dev.jvision.metrics.ClassificationMetrics;
 import dev.jvision.runtime.AtomicFiles;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.dist.Distributed;
-import dev.jvision.runtime.dist.GradientSync;
 import dev.jvision.track.MemoryStats;
 import dev.jvision.track.OofLogits;
 import dev.jvision.track.RunDir;
@@ -139,7 +138,8 @@ public final class CrossValidation {
                         b.listener(tb);
                     }
                     if (Distributed.current() != null) {
-                        b.distributed(Distributed.current(), GradientSync.DEFAULT_BUCKET_BYTES);
+                        var d = exp.experiment().distributed();
+                        b.distributed(Distributed.current(), (long) d.bucketMb() << 20, d.overlap(), d.syncBn());
                     }
                     String arch = exp.model().modelForFold(f);
                     FitResult fit = b.build().fit(ModelFactory.of(exp.model(), arch, exp.model().numClasses(), device),

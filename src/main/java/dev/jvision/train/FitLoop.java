@@ -6,6 +6,7 @@ import dev.jvision.config.Experiment;
 import dev.jvision.config.TrainConfig;
 import dev.jvision.data.Batch;
 import dev.jvision.data.BatchLoader;
+import dev.jvision.data.BatchUploader;
 import dev.jvision.data.Dataset;
 import dev.jvision.metrics.ClassificationMetrics;
 import dev.jvision.metrics.ProbabilityMetrics;
@@ -66,6 +67,7 @@ final class FitLoop {
     private long imagesHere;
     /** Side of the epoch's training batches. */
     private int epochImgSize;
+    private BatchUploader uploader;
 
     FitLoop(Trainer trainer, TrainConfig t) {
         this.trainer = trainer;
@@ -94,13 +96,20 @@ final class FitLoop {
         boolean resuming = trainer.resume() && checkpoints != null && checkpoints.hasLast();
         long seed = trainer.seed();
         if (sync != null) {
+            if (sync.syncBatchNorm()) {
+                int n = dev.jvision.nn.BatchNorm2d.synchronize(model, sync.group());
+                org.slf4j.LoggerFactory.getLogger(FitLoop.class).info("SyncBatchNorm: {} BatchNorm layers use global-batch "
+                        + "statistics", n);
+            }
             sync.broadcast(new java.util.ArrayList<>(model.stateDict().values()));
         }
         try (BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(),
                      device, exp.model().channelsLast());
              Augmenter augmenter = new Augmenter(exp.augment(), numClasses, model.spec().mean(), model.spec().std(),
                      device, exp.model().channelsLast());
-             TrainLoaders loaders = new TrainLoaders(train, seed)) {
+             TrainLoaders loaders = new TrainLoaders(train, seed);
+             BatchUploader upload = new BatchUploader(device)) {
+            uploader = upload;
             int batches = loaders.at(0).numBatches();
             long stepsPerEpoch = (batches + t.accumSteps() - 1) / t.accumSteps();
             try (FitComponents c = new FitComponents(model, t, device, stepsPerEpoch, sync)) {
@@ -241,8 +250,7 @@ final class FitLoop {
             epochImgSize = b.height();
             float loss;
             try (var scope = Memory.step()) {
-                Tensor raw = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3)
-                        .to(device.toNative(), torch.ScalarType.Byte);
+                Tensor raw = uploader.images(b);
                 Tensor labels = Tensors.fromInts(b.labels()).to(device.toNative(), torch.ScalarType.Long);
                 // images augmented on the device; soft targets carry Mixup/CutMix weights
                 Augmenter.Augmented a = augmenter.train(raw, labels, epoch, t.epochs(),

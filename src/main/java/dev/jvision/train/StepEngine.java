@@ -109,6 +109,9 @@ public final class StepEngine {
     public float accumulate(Tensor x, Tensor softTargets) {
         Tensor loss = loss(forward(x), softTargets);
         Tensor scaled = cfg.accumSteps() > 1 ? loss.div(new Scalar((double) cfg.accumSteps())) : loss;
+        if (sync != null && pending + 1 >= cfg.accumSteps()) {
+            sync.beforeLastBackward(optimizer.parameters());
+        }
         scaler.scale(scaled).backward();
         pending++;
         float v = loss.item_float();

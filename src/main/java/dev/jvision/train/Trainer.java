@@ -68,7 +68,7 @@ public final class Trainer {
 
     private Trainer(Builder b) {
         this.planner = b.planner;
-        this.sync = b.group == null ? null : new GradientSync(b.group, b.bucketBytes);
+        this.sync = b.group == null ? null : new GradientSync(b.group, b.bucketBytes, b.overlap, b.syncBn);
         this.exp = b.exp;
         this.device = b.device;
         this.listeners = List.copyOf(b.listeners);
@@ -241,6 +241,8 @@ public final class Trainer {
         private List<String> classNames;
         private ProcessGroup group;
         private long bucketBytes = GradientSync.DEFAULT_BUCKET_BYTES;
+        private boolean overlap;
+        private boolean syncBn;
         private BatchSizePlanner planner;
         private LongSupplier clock = System::nanoTime;
 
@@ -322,8 +324,19 @@ public final class Trainer {
          * stopping agree everywhere), and only rank 0 calls listeners and writes checkpoints (every rank restores from them).
          */
         public Builder distributed(ProcessGroup group, long bucketBytes) {
+            return distributed(group, bucketBytes, false, false);
+        }
+
+        /**
+         * As {@link #distributed(ProcessGroup, long)}; {@code overlap} starts the all-reduces from
+         * backward hooks, {@code syncBn} makes the model's BatchNorm layers use global-batch
+         * statistics (see {@link GradientSync}).
+         */
+        public Builder distributed(ProcessGroup group, long bucketBytes, boolean overlap, boolean syncBn) {
             this.group = Objects.requireNonNull(group, "group");
             this.bucketBytes = bucketBytes;
+            this.overlap = overlap;
+            this.syncBn = syncBn;
             return this;
         }
 

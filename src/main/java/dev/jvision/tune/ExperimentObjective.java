@@ -112,8 +112,11 @@ public final class ExperimentObjective implements Objective {
         Data d = data.get(key);
         if (d == null) {
             CompetitionData cd = CompetitionData.open(exp.data(), exp.experiment().seed());
-            ImageCache cache = new ImageCache(exp.data().imgSize(),
-                    exp.data().cacheDir() == null ? null : Path.of(exp.data().cacheDir()));
+            ImageCache cache = ImageCache.forImages(exp.data().imgSize(), cd.train().samples().size()
+                    + cd.validation().map(m -> m.samples().size()).orElse(0),
+                    exp.data().cacheDir() == null ? null : Path.of(exp.data().cacheDir()),
+                    Path.of(exp.data().root(), ".jvision_cache"), (long) exp.data().memoryCacheMb() << 20,
+                    exp.data().workers(), exp.data().reducedDecode());
             List<Sample> samples = CompetitionData.applyBadImagePolicy(cd.train().samples(),
                     cache.preload(cd.train().samples(), "decode train"), exp.data().onBadImage(), "train images");
             List<Sample> validation = null;

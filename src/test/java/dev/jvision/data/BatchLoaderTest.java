@@ -100,15 +100,88 @@ class BatchLoaderTest {
     }
 
     @Test
-    void close_stopsThread() throws Exception {
-        BatchLoader l = new BatchLoader(new ImageCache(4, null), samples, 1, false, 1, false, 1);
-        assertTrue(l.hasNext()); // producer now blocked on a full queue
-        Thread t = l.producerThread();
-        assertNotNull(t);
-        assertTrue(t.isAlive());
+    void close_stopsThreads() throws Exception {
+        BatchLoader l = new BatchLoader(Dataset.of(samples, new ImageCache(4, null)), 4, 1, false, 1, false, 1, 3);
+        assertTrue(l.hasNext());
+        List<Thread> ts = l.workerThreads();
+        assertFalse(ts.isEmpty());
         l.close();
-        t.join(5000);
-        assertFalse(t.isAlive());
+        for (Thread t : ts) {
+            t.join(5000);
+            assertFalse(t.isAlive());
+        }
         assertFalse(l.hasNext());
+    }
+
+    @Test
+    void batches_sameForAnyWorkerCount_andEveryEpoch() {
+        ImageCache cache = new ImageCache(4, null);
+        List<List<Batch>> runs = new ArrayList<>();
+        for (int workers : new int[] {1, 2, 5}) {
+            List<Batch> all = new ArrayList<>();
+            try (BatchLoader l = new BatchLoader(Dataset.of(samples, cache), 4, 4, true, 11, false, 2, workers)) {
+                assertEquals(workers, l.workers());
+                for (int e = 0; e < 3; e++) {
+                    l.startEpoch(e);
+                    while (l.hasNext()) all.add(l.next());
+                }
+            }
+            runs.add(all);
+        }
+        for (List<Batch> other : runs.subList(1, runs.size())) {
+            assertEquals(runs.get(0).size(), other.size());
+            for (int i = 0; i < other.size(); i++) {
+                Batch a = runs.get(0).get(i), b = other.get(i);
+                assertEquals(a.ids(), b.ids());
+                assertArrayEquals(a.labels(), b.labels());
+                assertArrayEquals(a.pixels(), b.pixels());
+            }
+        }
+    }
+
+    @Test
+    void notThreadSafeDataset_isReadOneCallAtATime() {
+        java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        Dataset d = new Dataset() {
+            @Override
+            public int size() {
+                return 40;
+            }
+
+            @Override
+            public Item get(int index) {
+                int now = inside.incrementAndGet();
+                most.accumulateAndGet(now, Math::max);
+                Thread.onSpinWait();
+                inside.decrementAndGet();
+                return Item.rgb(new byte[] {(byte) index, 0, 0}, 1, 1, 0);
+            }
+        };
+        int n = 0;
+        try (BatchLoader l = new BatchLoader(d, 2, 2, false, 0, false, 4, 4)) {
+            while (l.hasNext()) n += l.next().size();
+        }
+        assertEquals(40, n);
+        assertEquals(1, most.get());
+    }
+
+    @Test
+    void diskCache_givesTheSameBatchesAsMemory() throws Exception {
+        List<Batch> mem = new ArrayList<>();
+        try (BatchLoader l = new BatchLoader(new ImageCache(4, null), samples, 5, true, 3, false, 2)) {
+            while (l.hasNext()) mem.add(l.next());
+        }
+        try (ImageCache disk = new ImageCache(4, dir.resolve("cache"))) {
+            assertTrue(disk.preload(samples, "test").isEmpty());
+            try (BatchLoader l = new BatchLoader(Dataset.of(samples, disk), 4, 5, true, 3, false, 2, 2)) {
+                for (Batch m : mem) {
+                    Batch b = l.next();
+                    assertEquals(m.ids(), b.ids());
+                    assertArrayEquals(m.pixels(), b.pixels());
+                }
+                assertFalse(l.hasNext());
+            }
+        }
     }
 }

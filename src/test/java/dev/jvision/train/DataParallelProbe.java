@@ -49,9 +49,13 @@ import org.bytedeco.pytorch.global.torch;
  * (optional sixth argument, default 1) halts the JVM (as SIGKILL would) before step
  * {@code DIE_AT} when it is >= 0. A {@link DistributedException}
  * is printed as one line {@code DIST-ERROR <message>} and exits with status 3.
+ *
+ * <p>System properties: {@code probe.model=resnet18} trains timm's resnet18 (BatchNorm) instead,
+ * {@code probe.syncbn=true} synchronises its BatchNorm statistics across ranks,
+ * {@code probe.overlap=true} starts the gradient all-reduces from backward hooks.
  */
 public final class DataParallelProbe {
-    static final int SIZE = 32;
+    static final int SIZE = Integer.getInteger("probe.size", 32);
     static final int CLASSES = 4;
     static final int TRAIN = 160;
     static final int VAL = 37;
@@ -124,6 +128,9 @@ public final class DataParallelProbe {
             run(env, out, global, steps, dieAt, optimizer, dying);
         } catch (DistributedException e) {
             System.out.println("DIST-ERROR " + e.getMessage());
+            if (Boolean.getBoolean("probe.trace")) {
+                e.printStackTrace(System.out);
+            }
             System.out.flush();
             Runtime.getRuntime().halt(3);
         }
@@ -142,9 +149,17 @@ public final class DataParallelProbe {
         ConvNeXt.Config arch = ConvNeXt.Config.of(new int[] {1, 1, 1, 1}, new int[] {16, 32, 64, 128}, true);
         ProcessGroup group = env.distributed()
                 ? ProcessGroup.open(env, cpu, Duration.ofSeconds(120), Duration.ofSeconds(30)) : null;
-        GradientSync sync = group == null ? null : new GradientSync(group, 64L << 10);
-        try (ImageModel model = ConvNeXt.create(arch, new ModelOptions(CLASSES, 0.0, 0.0))) {
+        boolean syncBn = Boolean.getBoolean("probe.syncbn");
+        GradientSync sync = group == null ? null
+                : new GradientSync(group, 64L << 10, Boolean.getBoolean("probe.overlap"), syncBn);
+        String name = System.getProperty("probe.model", "convnext");
+        try (ImageModel model = name.equals("convnext") ? ConvNeXt.create(arch, new ModelOptions(CLASSES, 0.0, 0.0))
+                : dev.jvision.models.Models.create(name, new ModelOptions(CLASSES, 0.0, 0.0))) {
             model.to(cpu);
+            if (group != null && syncBn) {
+                int n = dev.jvision.nn.BatchNorm2d.synchronize(model, group);
+                System.out.println("synchronised BatchNorm layers: " + n);
+            }
             if (sync != null) {
                 List<Tensor> state = new ArrayList<>(model.stateDict().values());
                 sync.broadcast(state);
@@ -171,6 +186,9 @@ public final class DataParallelProbe {
                         engine.step(schedule.at(step));
                     }
                 }
+            }
+            if (sync != null) {
+                System.out.println("buckets started in backward: " + sync.bucketsStartedInBackward());
             }
             model.train(false);
             float[][] rows = predict(model, env);
@@ -216,7 +234,7 @@ public final class DataParallelProbe {
     }
 
     static void write(Path out, Map<String, Tensor> state, double f1, int valRows) throws IOException {
-        try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(out))) {
+        try (DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(out), 1 << 16))) {
             o.writeInt(valRows);
             o.writeDouble(f1);
             for (Tensor p : state.values()) {

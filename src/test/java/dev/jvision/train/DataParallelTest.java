@@ -28,6 +28,7 @@ class DataParallelTest {
 
     @TempDir
     Path dir;
+    private Path lastLog;
 
     /** AdamW with clipping, the recipe the issue names (Adam and clipping hide a wrong gradient scale). */
     @Test
@@ -35,27 +36,57 @@ class DataParallelTest {
         assertSameAsSingleProcess("adamw");
     }
 
-    /** SGD with momentum and no clipping: sees whether gradients are averaged, not summed. */
+    /**
+     * SGD with momentum and no clipping: sees whether gradients are averaged, not summed; then the
+     * same 2-rank run with the all-reduces started from backward hooks gives identical weights.
+     */
     @Test
-    void twoRanksOfSixteenMatchOneRankOfThirtyTwoWithSgd() throws Exception {
-        assertSameAsSingleProcess("sgd");
+    void twoRanksOfSixteenMatchOneRankOfThirtyTwoWithSgdAndOverlapChangesNothing() throws Exception {
+        Path dist = assertSameAsSingleProcess("sgd");
+        Path overlapped = runRanks("sgd", "overlap.bin", List.of("-Dprobe.overlap=true"));
+        assertEquals(-1L, Files.mismatch(dist, overlapped), "weights with overlap = weights without, bit for bit");
+        String log = Files.readString(lastLog);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("buckets started in backward: (\\d+)").matcher(log);
+        assertTrue(m.find() && Integer.parseInt(m.group(1)) > 1, "all-reduces overlapped with backward: " + log);
     }
 
-    private void assertSameAsSingleProcess(String optimizer) throws Exception {
-        Path single = dir.resolve("single.bin");
-        Run one = start(List.of(new String[] {single.toString(), "32", "" + STEPS, "-1", optimizer}), null, 0);
-        assertEquals(0, one.await(), one.log());
-        Path dist = dir.resolve("dist.bin");
+    /**
+     * resnet18 (BatchNorm) with SyncBatchNorm and overlapped all-reduces: 2 ranks x 16 train like
+     * 1 rank x 32, running statistics included (they are in the compared state).
+     */
+    @Test
+    void resnet18WithSyncBatchNormOnTwoRanksMatchesOneRankOfThirtyTwo() throws Exception {
+        assertSameAsSingleProcess("sgd", List.of("-Dprobe.model=resnet18", "-Dprobe.syncbn=true",
+                "-Dprobe.overlap=true"));
+    }
+
+    private Path assertSameAsSingleProcess(String optimizer) throws Exception {
+        return assertSameAsSingleProcess(optimizer, List.of());
+    }
+
+    private Path runRanks(String optimizer, String file, List<String> props) throws Exception {
+        Path dist = dir.resolve(file);
         int port = freePort();
         List<Run> ranks = new ArrayList<>();
         for (int r = 0; r < 2; r++) {
-            ranks.add(start(List.of(new String[] {dist.toString(), "32", "" + STEPS, "-1", optimizer}), port, r));
+            ranks.add(startMain(DataParallelProbe.class, props,
+                    List.of(new String[] {dist.toString(), "32", "" + STEPS, "-1", optimizer}), port, r));
         }
         for (Run r : ranks) {
             assertEquals(0, r.await(), r.log());
         }
-        try (DataInputStream a = new DataInputStream(Files.newInputStream(single));
-             DataInputStream b = new DataInputStream(Files.newInputStream(dist))) {
+        lastLog = ranks.get(0).logFile();
+        return dist;
+    }
+
+    private Path assertSameAsSingleProcess(String optimizer, List<String> props) throws Exception {
+        Path single = dir.resolve("single.bin");
+        Run one = startMain(DataParallelProbe.class, props,
+                List.of(new String[] {single.toString(), "32", "" + STEPS, "-1", optimizer}), null, 0);
+        assertEquals(0, one.await(), one.log());
+        Path dist = runRanks(optimizer, "dist.bin", props);
+        try (DataInputStream a = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(single), 1 << 16));
+             DataInputStream b = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(dist), 1 << 16))) {
             assertEquals(DataParallelProbe.VAL, a.readInt());
             assertEquals(DataParallelProbe.VAL, b.readInt(), "validation rows gathered from both ranks");
             assertEquals(a.readDouble(), b.readDouble(), 0.0, "validation macro-F1");
@@ -74,6 +105,7 @@ class DataParallelTest {
             System.out.println(optimizer + ": max abs weight difference " + maxDiff + " over " + n + " values");
             assertTrue(maxDiff <= 1e-5, "max |w(2 x 16) - w(1 x 32)| = " + maxDiff);
         }
+        return dist;
     }
 
     @Test
@@ -154,12 +186,18 @@ class DataParallelTest {
     }
 
     private Run start(List<String> args, Integer port, int rank) throws IOException {
-        return startMain(DataParallelProbe.class, args, port, rank);
+        return startMain(DataParallelProbe.class, List.of(), args, port, rank);
     }
 
     private Run startMain(Class<?> main, List<String> args, Integer port, int rank) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx512m"), main,
-                args.toArray(new String[0])));
+        return startMain(main, List.of(), args, port, rank);
+    }
+
+    private Run startMain(Class<?> main, List<String> props, List<String> args, Integer port, int rank)
+            throws IOException {
+        List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+        jvm.addAll(props);
+        ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(jvm, main, args.toArray(new String[0])));
         var env = pb.environment();
         for (String k : List.of("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")) {
             env.remove(k);
@@ -169,7 +207,8 @@ class DataParallelTest {
         if (port != null) {
             env.putAll(DistEnv.childEnvironment(rank, rank, 2, 2, "127.0.0.1", port));
         }
-        Path log = dir.resolve(main.getSimpleName() + "-rank" + rank + "-" + (port == null ? "single" : port) + ".log");
+        Path log = dir.resolve(main.getSimpleName() + "-rank" + rank + "-" + (port == null ? "single-" + System.nanoTime()
+                : port) + ".log");
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return new Run(pb.start(), log);
     }

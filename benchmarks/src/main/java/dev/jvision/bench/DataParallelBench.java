@@ -28,7 +28,8 @@ import org.bytedeco.pytorch.global.torch;
  * process group (all-reduce 0).
  *
  * <p>Arguments: {@code RANKS THREADS MODEL SIZE BATCH WARMUP STEPS} (see
- * {@code benchmarks/dist_bench.sh}).
+ * {@code benchmarks/dist_bench.sh}). Environment {@code JVISION_DIST_OVERLAP=1} starts the
+ * all-reduces from backward hooks (overlapped with backward); otherwise after backward.
  */
 public final class DataParallelBench {
     private DataParallelBench() {}
@@ -50,7 +51,9 @@ public final class DataParallelBench {
         TorchSettings.setThreads(threads);
         ProcessGroup group = env.distributed()
                 ? ProcessGroup.open(env, dev, Duration.ofMinutes(2), Duration.ofMinutes(2)) : null;
-        GradientSync sync = group == null ? null : new GradientSync(group, GradientSync.DEFAULT_BUCKET_BYTES);
+        boolean overlap = "1".equals(System.getenv("JVISION_DIST_OVERLAP"));
+        GradientSync sync = group == null ? null
+                : new GradientSync(group, GradientSync.DEFAULT_BUCKET_BYTES, overlap, false);
         try (ImageModel net = Fixtures.model(model, dev)) {
             net.train(true);
             if (sync != null) {
@@ -83,6 +86,7 @@ public final class DataParallelBench {
                 if (sync != null) {
                     try (var scope = Memory.step()) {
                         engine.accumulate(x, y); // gradients to reduce (untimed)
+                        sync.averageGradients(opt.parameters()); // ends an overlapped pass; the reps below are not
                     }
                     int reps = 5;
                     long t0 = System.nanoTime();
@@ -97,9 +101,10 @@ public final class DataParallelBench {
                     System.out.printf(java.util.Locale.ROOT,
                             "DPBENCH {\"model\":\"%s\",\"size\":%d,\"ranks\":%d,\"threads_per_rank\":%d,"
                                     + "\"batch_per_rank\":%d,\"steps\":%d,\"images_per_s\":%.2f,\"allreduce_ms\":%.2f,"
-                                    + "\"params\":%d}%n",
+                                    + "\"params\":%d,\"overlap\":%b}%n",
                             model, size, env.worldSize(), threads, batch, steps,
-                            (double) env.worldSize() * batch * steps / secs, allReduceMs, net.parameterCount());
+                            (double) env.worldSize() * batch * steps / secs, allReduceMs, net.parameterCount(),
+                            sync != null && sync.overlap());
                 }
                 y.close();
             }

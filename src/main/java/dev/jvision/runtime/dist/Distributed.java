@@ -29,6 +29,16 @@ public final class Distributed {
      * closed at JVM exit.
      */
     public static synchronized ProcessGroup join(Device device, int configuredThreads) {
+        return join(device, configuredThreads, ProcessGroup.Kind.AUTO);
+    }
+
+    /**
+     * As {@link #join(Device, int)} with the backend {@code kind} ({@code AUTO}: NCCL on CUDA,
+     * Gloo on CPU).
+     *
+     * @throws IllegalArgumentException for NCCL on a CPU device (before any rendezvous)
+     */
+    public static synchronized ProcessGroup join(Device device, int configuredThreads, ProcessGroup.Kind kind) {
         DistEnv env = DistEnv.fromEnvironment();
         if (!env.distributed()) {
             return null;
@@ -36,12 +46,14 @@ public final class Distributed {
         if (current != null) {
             return current;
         }
+        kind.on(device);
         int cores = Runtime.getRuntime().availableProcessors();
         int perRank = env.threadsPerRank(cores);
         int threads = TorchSettings.setThreads(configuredThreads > 0 ? Math.min(configuredThreads, perRank) : perRank);
-        LOG.info("rank {} of {} (local {} of {}), rendezvous {}:{}, {} torch threads", env.rank(), env.worldSize(),
-                env.localRank(), env.localWorldSize(), env.masterAddr(), env.masterPort(), threads);
-        current = ProcessGroup.open(env, device, RENDEZVOUS, TIMEOUT);
+        LOG.info("rank {} of {} (local {} of {}), rendezvous {}:{}, {} torch threads, backend {}", env.rank(),
+                env.worldSize(), env.localRank(), env.localWorldSize(), env.masterAddr(), env.masterPort(), threads,
+                kind.on(device).name().toLowerCase(java.util.Locale.ROOT));
+        current = ProcessGroup.open(env, device, kind, RENDEZVOUS, TIMEOUT);
         ProcessGroup g = current;
         Runtime.getRuntime().addShutdownHook(new Thread(g::close, "jvision-dist-close"));
         return g;

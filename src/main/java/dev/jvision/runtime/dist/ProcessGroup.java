@@ -40,12 +40,14 @@ public final class ProcessGroup implements AutoCloseable {
     private final TCPStore store;
     private final Store heartbeatStore;
     private final Backend backend;
+    private final Kind kind;
     private final Duration timeout;
     private final Thread heartbeat;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ProcessGroup(DistEnv env, TCPStore store, Backend backend, Duration timeout) {
+    private ProcessGroup(DistEnv env, TCPStore store, Backend backend, Kind kind, Duration timeout) {
         this.env = env;
+        this.kind = kind;
         this.store = store;
         this.backend = backend;
         this.timeout = timeout;
@@ -63,6 +65,38 @@ public final class ProcessGroup implements AutoCloseable {
      * @throws DistributedException when the rendezvous fails or times out
      */
     public static ProcessGroup open(DistEnv env, Device device, Duration rendezvous, Duration timeout) {
+        return open(env, device, Kind.AUTO, rendezvous, timeout);
+    }
+
+    /** The c10d backend of a job: {@code AUTO} is NCCL on CUDA and Gloo on CPU. */
+    public enum Kind {
+        AUTO, GLOO, NCCL;
+
+        /**
+         * The concrete backend on {@code device}.
+         *
+         * @throws IllegalArgumentException for NCCL on a CPU device
+         */
+        public Kind on(Device device) {
+            if (this == AUTO) {
+                return device.isCuda() ? NCCL : GLOO;
+            }
+            if (this == NCCL && !device.isCuda()) {
+                throw new IllegalArgumentException("experiment.distributed.backend: nccl (expected: auto or gloo on "
+                        + "device " + device + "; NCCL needs CUDA)");
+            }
+            return this;
+        }
+    }
+
+    /**
+     * Joins the job with the given backend ({@link Kind#on} resolves {@code AUTO}); otherwise as
+     * {@link #open(DistEnv, Device, Duration, Duration)}.
+     *
+     * @throws IllegalArgumentException for NCCL on a CPU device
+     */
+    public static ProcessGroup open(DistEnv env, Device device, Kind kind, Duration rendezvous, Duration timeout) {
+        Kind resolved = kind.on(device);
         TCPStore store;
         try {
             TCPStoreOptions so = new TCPStoreOptions();
@@ -75,14 +109,14 @@ public final class ProcessGroup implements AutoCloseable {
         }
         Backend backend;
         try {
-            backend = device.isCuda() ? nccl(store, env) : gloo(store, env, rendezvous);
+            backend = resolved == Kind.NCCL ? nccl(store, env) : gloo(store, env, rendezvous);
             backend.setTimeout(new Milliseconds(timeout.toMillis()));
         } catch (RuntimeException e) {
             store.close();
             throw new DistributedException("rank " + env.rank() + ": process group of " + env.worldSize()
                     + " ranks not formed within " + rendezvous.toSeconds() + " s: " + firstLine(e), e);
         }
-        return new ProcessGroup(env, store, backend, timeout);
+        return new ProcessGroup(env, store, backend, resolved, timeout);
     }
 
     private static Backend gloo(TCPStore store, DistEnv env, Duration rendezvous) {
@@ -119,6 +153,11 @@ public final class ProcessGroup implements AutoCloseable {
         return env;
     }
 
+    /** The backend in use: {@link Kind#GLOO} or {@link Kind#NCCL}. */
+    public Kind kind() {
+        return kind;
+    }
+
     /** This process's rank. */
     public int rank() {
         return env.rank();
@@ -136,6 +175,55 @@ public final class ProcessGroup implements AutoCloseable {
              ReduceOp op = new ReduceOp(ReduceOp.RedOpType.SUM)) {
             o.reduceOp(op);
             await(backend.allreduce(v, o), "all_reduce");
+        }
+    }
+
+    /**
+     * Starts summing {@code tensor} (dense, contiguous) over all ranks in place and returns at
+     * once; the sum is there after {@link Pending#await()}. Several may be in flight; every rank
+     * must start them in the same order.
+     */
+    public Pending allReduceSumAsync(Tensor tensor) {
+        try (TensorVector v = new TensorVector(tensor);
+             AllreduceOptions o = new AllreduceOptions();
+             ReduceOp op = new ReduceOp(ReduceOp.RedOpType.SUM)) {
+            o.reduceOp(op);
+            return new Pending(backend.allreduce(v, o), "all_reduce");
+        } catch (RuntimeException e) {
+            throw failure("all_reduce", e);
+        }
+    }
+
+    /**
+     * A collective in flight. {@link #await()} blocks until it is done (or fails with a
+     * {@link DistributedException} naming the lost rank) and releases it; {@link #close()}
+     * releases it without waiting for the result to be used. Not thread-safe.
+     */
+    public final class Pending implements AutoCloseable {
+        private Work work;
+        private final String op;
+
+        private Pending(Work work, String op) {
+            work.retainReference(); // outlives the caller's pointer scope (started in a hook, awaited later)
+            this.work = work;
+            this.op = op;
+        }
+
+        /** Waits for the collective; idempotent. */
+        public void await() {
+            if (work != null) {
+                Work w = work;
+                work = null;
+                ProcessGroup.this.await(w, op);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (work != null) {
+                work.close();
+                work = null;
+            }
         }
     }
 
