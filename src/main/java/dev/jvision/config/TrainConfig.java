@@ -304,12 +304,7 @@ public record TrainConfig(
 
     /** A copy with another batch size (auto batch size, OOM hints). */
     public TrainConfig withBatchSize(int b) {
-        return new TrainConfig(epochs, b, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
-                earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
-                nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
-                classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
-                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
-                maxTime, layerDecay, lrMultipliers, memoryBudget);
+        return withBatch(b, autoBatchSize);
     }
 
     /**
@@ -317,11 +312,16 @@ public record TrainConfig(
      * once {@code auto_batch_size} has chosen {@code b}, so that a resumed run trains at the same size.
      */
     public TrainConfig withChosenBatchSize(int b) {
+        return withBatch(b, false);
+    }
+
+    /** A copy with {@code batch_size} {@code b} and {@code auto_batch_size} {@code auto}. */
+    private TrainConfig withBatch(int b, boolean auto) {
         return new TrainConfig(epochs, b, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
                 earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
                 nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
                 classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
-                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, false, tensorboard,
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, auto, tensorboard,
                 maxTime, layerDecay, lrMultipliers, memoryBudget);
     }
 

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,7 +53,31 @@ public final class InferStage {
      * @param calibrated whether logits were divided by the temperature
      */
     public record VariantScore(String name, boolean tta, boolean calibrated, double macroF1, double accuracy, double nll,
-                               double ece, double top5) {}
+                               double ece, double top5) {
+        /**
+         * This variant as an ordered JSON map: {@code variant, tta, calibrated}, then the metrics
+         * ({@code macro_f1, accuracy} in that order, or swapped when {@code accuracyFirst}: the
+         * documented key orders of submission_info.json and predictions_info.json), then
+         * {@code top5_accuracy, nll, ece}. Returns a new mutable map owned by the caller.
+         */
+        Map<String, Object> toJson(boolean accuracyFirst) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("variant", name);
+            m.put("tta", tta);
+            m.put("calibrated", calibrated);
+            if (accuracyFirst) {
+                m.put("accuracy", accuracy);
+            }
+            m.put("macro_f1", macroF1);
+            if (!accuracyFirst) {
+                m.put("accuracy", accuracy);
+            }
+            m.put("top5_accuracy", top5);
+            m.put("nll", nll);
+            m.put("ece", ece);
+            return m;
+        }
+    }
 
     /**
      * Inference outcome: the written files, the chosen variant's test macro-F1/accuracy when
@@ -142,16 +167,7 @@ public final class InferStage {
 
         Path sub = outDir.resolve("submission.csv");
         Submission.writeSubmission(sub, samples, probs);
-        if (opts.saveProbs()) {
-            Submission.writeProbabilities(outDir.resolve("probs.csv"), samples, probs);
-        }
-        int low = 0;
-        if (opts.confidenceThreshold() > 0) {
-            Path lowFile = outDir.resolve("low_confidence.csv");
-            low = Submission.writeLowConfidence(lowFile, samples, probs, opts.confidenceThreshold());
-            LOG.info("{} of {} test images have a top probability below {} (listed in {})", low, samples.size(),
-                    opts.confidenceThreshold(), lowFile);
-        }
+        int low = writeExtras(outDir, samples, probs, opts);
         Path sample = data.root().resolve(exp.data().sampleSubmission());
         List<String> problems = SubmissionValidator.validate(sub, sample, numClasses);
         if (!problems.isEmpty()) {
@@ -204,6 +220,26 @@ public final class InferStage {
                     data.root().resolve(exp.data().testLabels()));
         }
         return new Outcome(sub, infoFile, samples.size(), f1, acc, List.copyOf(variants), low);
+    }
+
+    /**
+     * Writes the optional extras into {@code outDir}: {@code probs.csv} when {@code saveProbs},
+     * {@code low_confidence.csv} when a confidence threshold is set (and logs how many rows it lists).
+     *
+     * @return how many rows fell below the confidence threshold (0 when it is off)
+     */
+    static int writeExtras(Path outDir, List<Sample> samples, float[][] probs, Options opts) throws IOException {
+        if (opts.saveProbs()) {
+            Submission.writeProbabilities(outDir.resolve("probs.csv"), samples, probs);
+        }
+        int low = 0;
+        if (opts.confidenceThreshold() > 0) {
+            Path lowFile = outDir.resolve("low_confidence.csv");
+            low = Submission.writeLowConfidence(lowFile, samples, probs, opts.confidenceThreshold());
+            LOG.info("{} of {} test images have a top probability below {} (listed in {})", low, samples.size(),
+                    opts.confidenceThreshold(), lowFile);
+        }
+        return low;
     }
 
     static double temperatureOf(EnsembleMember m, boolean useCalibration) throws IOException {

@@ -13,12 +13,10 @@ import dev.jvision.data.Manifest;
 import dev.jvision.data.Sample;
 import dev.jvision.infer.EnsembleMember;
 import dev.jvision.infer.EnsemblePredictor;
-import dev.jvision.infer.Submission;
 import dev.jvision.runtime.AtomicFiles;
 import dev.jvision.runtime.Device;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -105,16 +103,7 @@ public final class ManifestInference {
 
         Path out = outDir.resolve(PREDICTIONS);
         writePredictions(out, samples, probs, names, labelled);
-        if (opts.saveProbs()) {
-            Submission.writeProbabilities(outDir.resolve("probs.csv"), samples, probs);
-        }
-        int low = 0;
-        if (opts.confidenceThreshold() > 0) {
-            Path lowFile = outDir.resolve("low_confidence.csv");
-            low = Submission.writeLowConfidence(lowFile, samples, probs, opts.confidenceThreshold());
-            LOG.info("{} of {} test images have a top probability below {} (listed in {})", low, samples.size(),
-                    opts.confidenceThreshold(), lowFile);
-        }
+        int low = InferStage.writeExtras(outDir, samples, probs, opts);
 
         List<InferStage.VariantScore> variants = new ArrayList<>();
         Map<String, Object> scores = new LinkedHashMap<>();
@@ -135,7 +124,7 @@ public final class ManifestInference {
                     float[][] p = preds.select(useTta, cal);
                     InferStage.VariantScore v = InferStage.score(name, useTta, cal, p, rows, targets, numClasses);
                     variants.add(v);
-                    vs.add(variantJson(v));
+                    vs.add(v.toJson(true));
                     LOG.info("test {}: accuracy {}, macro-F1 {}, top-5 accuracy {}, NLL {}, ECE {}", name,
                             f4(v.accuracy()), f4(v.macroF1()), f4(v.top5()), f4(v.nll()), f4(v.ece()));
                 }
@@ -230,50 +219,24 @@ public final class ManifestInference {
         return String.format(Locale.ROOT, "%.6f", v);
     }
 
-    private static Map<String, Object> variantJson(InferStage.VariantScore v) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("variant", v.name());
-        m.put("tta", v.tta());
-        m.put("calibrated", v.calibrated());
-        m.put("accuracy", v.accuracy());
-        m.put("macro_f1", v.macroF1());
-        m.put("top5_accuracy", v.top5());
-        m.put("nll", v.nll());
-        m.put("ece", v.ece());
-        return m;
-    }
-
     private static Map<String, Object> info(Path outDir, Manifest test, EnsemblePredictor.Predictions preds,
                                             List<Tta.View> views, InferStage.Options opts, double[] temps,
                                             boolean calibrated, int rows, int low) {
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("created", Instant.now().toString());
-        info.put("out", outDir.toAbsolutePath().toString());
+        Map<String, Object> info = SubmissionReport.header(outDir);
         info.put("test_manifest", test.csv().toAbsolutePath().toString());
         info.put("rows", rows);
         info.put("skipped_rows", test.samples().size() - rows + test.skipped().size());
         List<Map<String, Object>> ms = new ArrayList<>();
         for (EnsemblePredictor.MemberReport r : preds.members()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("name", r.member().name());
-            if (r.member().runDir() != null) {
-                e.put("run", r.member().runDir().toAbsolutePath().toString());
-            }
+            Map<String, Object> e = SubmissionReport.memberHead(r);
             e.put("normalised_weight", r.normalisedWeight());
             e.put("temperature", r.temperature());
             e.put("checkpoints", r.member().checkpoints().stream().map(Path::toString).toList());
             ms.add(e);
         }
         info.put("members", ms);
-        info.put("tta", opts.tta() ? views.stream().map(Tta.View::name).toList() : List.of("identity"));
-        Map<String, Object> cal = new LinkedHashMap<>();
-        cal.put("applied", calibrated);
-        cal.put("temperatures", temps);
-        info.put("calibration", cal);
-        if (opts.confidenceThreshold() > 0) {
-            info.put("confidence_threshold", opts.confidenceThreshold());
-            info.put("low_confidence", low);
-        }
+        SubmissionReport.putTtaCalibration(info, views, opts, temps, calibrated);
+        SubmissionReport.putLowConfidence(info, opts, low);
         return info;
     }
 }

@@ -40,16 +40,10 @@ final class SubmissionReport {
                                     InferStage.Options opts, double[] temps, boolean calibrated, int rows, Path sample,
                                     int low, Optional<Double> f1, Optional<Double> acc,
                                     List<InferStage.VariantScore> variants) {
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("created", Instant.now().toString());
-        info.put("out", outDir.toAbsolutePath().toString());
+        Map<String, Object> info = header(outDir);
         List<Map<String, Object>> ms = new ArrayList<>();
         for (EnsemblePredictor.MemberReport r : preds.members()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("name", r.member().name());
-            if (r.member().runDir() != null) {
-                e.put("run", r.member().runDir().toAbsolutePath().toString());
-            }
+            Map<String, Object> e = memberHead(r);
             e.put("weight", r.member().weight());
             e.put("normalised_weight", r.normalisedWeight());
             e.put("temperature", r.temperature());
@@ -72,35 +66,55 @@ final class SubmissionReport {
         }
         info.put("members", ms);
         info.put("ensemble", "weighted mean of probabilities (checkpoints of a member equally weighted)");
-        info.put("tta", opts.tta() ? views.stream().map(Tta.View::name).toList() : List.of("identity"));
-        Map<String, Object> cal = new LinkedHashMap<>();
-        cal.put("applied", calibrated);
-        cal.put("temperatures", temps);
-        info.put("calibration", cal);
+        putTtaCalibration(info, views, opts, temps, calibrated);
         info.put("rows", rows);
         info.put("validated_against", sample.toAbsolutePath().toString());
-        if (opts.confidenceThreshold() > 0) {
-            info.put("confidence_threshold", opts.confidenceThreshold());
-            info.put("low_confidence", low);
-        }
+        putLowConfidence(info, opts, low);
         f1.ifPresent(v -> info.put("test_macro_f1", v));
         acc.ifPresent(v -> info.put("test_accuracy", v));
         if (!variants.isEmpty()) {
             List<Map<String, Object>> vs = new ArrayList<>();
             for (InferStage.VariantScore v : variants) {
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("variant", v.name());
-                e.put("tta", v.tta());
-                e.put("calibrated", v.calibrated());
-                e.put("macro_f1", v.macroF1());
-                e.put("accuracy", v.accuracy());
-                e.put("top5_accuracy", v.top5());
-                e.put("nll", v.nll());
-                e.put("ece", v.ece());
-                vs.add(e);
+                vs.add(v.toJson(false));
             }
             info.put("test_variants", vs);
         }
         return info;
+    }
+
+    /** A new ordered map with {@code created} (now) and {@code out} (absolute), the head of both info files. */
+    static Map<String, Object> header(Path outDir) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("created", Instant.now().toString());
+        info.put("out", outDir.toAbsolutePath().toString());
+        return info;
+    }
+
+    /** A new ordered map with a member's {@code name} and, when it has one, its {@code run} folder. */
+    static Map<String, Object> memberHead(EnsemblePredictor.MemberReport r) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("name", r.member().name());
+        if (r.member().runDir() != null) {
+            e.put("run", r.member().runDir().toAbsolutePath().toString());
+        }
+        return e;
+    }
+
+    /** Adds {@code tta} (view names, or {@code [identity]} without TTA) and {@code calibration}. */
+    static void putTtaCalibration(Map<String, Object> info, List<Tta.View> views, InferStage.Options opts,
+                                  double[] temps, boolean calibrated) {
+        info.put("tta", opts.tta() ? views.stream().map(Tta.View::name).toList() : List.of("identity"));
+        Map<String, Object> cal = new LinkedHashMap<>();
+        cal.put("applied", calibrated);
+        cal.put("temperatures", temps);
+        info.put("calibration", cal);
+    }
+
+    /** Adds {@code confidence_threshold} and {@code low_confidence} when a threshold is set. */
+    static void putLowConfidence(Map<String, Object> info, InferStage.Options opts, int low) {
+        if (opts.confidenceThreshold() > 0) {
+            info.put("confidence_threshold", opts.confidenceThreshold());
+            info.put("low_confidence", low);
+        }
     }
 }

@@ -91,9 +91,7 @@ class ManifestImagesTest {
     @Test
     void readImages_mapsNamesSplitsRowsAndChecksFiles() throws IOException {
         Path img = Files.createDirectories(tmp.resolve("img"));
-        TestImages.rgbPng(img.resolve("a.png"), 8, 8, 255, 0, 0);
-        TestImages.rgbPng(img.resolve("b.png"), 8, 8, 0, 255, 0);
-        TestImages.rgbPng(img.resolve("c.png"), 8, 8, 0, 0, 255);
+        redGreenBlue(img);
         Path abs = TestImages.rgbPng(Files.createDirectories(tmp.resolve("elsewhere")).resolve("d.png"), 8, 8, 1, 2, 3);
         Path data = Files.createDirectories(tmp.resolve("data"));
         Files.move(img, data.resolve("img"));
@@ -165,9 +163,7 @@ class ManifestImagesTest {
     @Test
     void competitionData_manifestMode_readsTrainValAndClassNames() throws IOException {
         Path root = Files.createDirectories(tmp.resolve("root"));
-        TestImages.rgbPng(root.resolve("a.png"), 8, 8, 255, 0, 0);
-        TestImages.rgbPng(root.resolve("b.png"), 8, 8, 0, 255, 0);
-        TestImages.rgbPng(root.resolve("c.png"), 8, 8, 0, 0, 255);
+        redGreenBlue(root);
         TestImages.csv(root.resolve("classes.txt"), "cat", "dog", "bird", "fish");
         TestImages.csv(root.resolve("m.csv"), "image_path,label,split", "a.png,cat,", "b.png,dog,", "c.png,bird,val");
         DataConfig d = Configs.fromYaml("data:\n  root: " + root + "\n  train_manifest: m.csv\n  class_file: classes.txt\n",
@@ -195,5 +191,12 @@ class ManifestImagesTest {
         ConfigException v = assertThrows(ConfigException.class,
                 () -> Configs.fromYaml("data:\n  val_manifest: v.csv\n", "t.yaml", List.of()));
         assertTrue(v.getMessage().contains("(expected: set together with train_manifest)"), v.getMessage());
+    }
+
+    /** Writes a red {@code a.png}, a green {@code b.png} and a blue {@code c.png} (8x8) into {@code dir}. */
+    private static void redGreenBlue(Path dir) throws IOException {
+        TestImages.rgbPng(dir.resolve("a.png"), 8, 8, 255, 0, 0);
+        TestImages.rgbPng(dir.resolve("b.png"), 8, 8, 0, 255, 0);
+        TestImages.rgbPng(dir.resolve("c.png"), 8, 8, 0, 0, 255);
     }
 }

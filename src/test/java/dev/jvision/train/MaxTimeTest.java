@@ -9,33 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jvision.config.Experiment;
 import dev.jvision.data.Dataset;
 import dev.jvision.optim.LrSchedule;
-import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code train.max_time} on a fake clock that advances one second whenever a training step
  * starts (its forward and backward "take" a second; validation takes none): 32 images in batches
  * of 8 are 4 steps per epoch, 12 for 3 epochs, and a 6 s budget ends after step 6.
  */
-class MaxTimeTest {
+class MaxTimeTest extends NativeTestFixture {
     private static final long SECOND = 1_000_000_000L;
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void init() {
-        NativeRuntime.init();
-        TorchSettings.setThreads(1);
-    }
 
     /** The clock, advanced by training steps; optionally fails the step after {@code crashAfter} steps. */
     static final class StepClock implements TrainListener {

@@ -6,31 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jvision.config.Experiment;
 import dev.jvision.runtime.Device;
-import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Progressive resize: {@code data.img_size} as an epoch schedule trains each epoch's batches at
  * its size, validates and checkpoints at the final size, and a resumed fit picks the size of the
  * epoch it resumes at.
  */
-class ProgressiveResizeTest {
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void init() {
-        NativeRuntime.init();
-        TorchSettings.setThreads(1);
-    }
-
+class ProgressiveResizeTest extends NativeTestFixture {
     private static Experiment exp() {
         return TrainerTest.exp("data.img_size=[[0, 16], [1, 24], [2, 32]]");
     }

@@ -14,7 +14,6 @@ import dev.jvision.nn.Conv2d;
 import dev.jvision.nn.Linear;
 import dev.jvision.nn.Ops;
 import dev.jvision.runtime.Device;
-import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -26,24 +25,13 @@ import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Trainer as a library: a user's own model trained on images produced in Java (no CSV, no
  * files), listeners, checkpoints and bad input.
  */
-class TrainerTest {
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void init() {
-        NativeRuntime.init();
-        TorchSettings.setThreads(1);
-    }
-
+class TrainerTest extends NativeTestFixture {
     /** A user's own model: conv, ReLU, global pooling, linear head. */
     static final class TinyCnn extends ImageModel {
         final Conv2d conv = registerChild("conv", new Conv2d(3, 8, 3, 2, 1, true));

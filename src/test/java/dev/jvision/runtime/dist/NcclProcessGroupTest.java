@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.Tensors;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -24,14 +25,18 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("gpu")
 class NcclProcessGroupTest {
-    @Test
-    void ncclGroupOfOne_reducesAndBroadcastsCudaTensors() throws Exception {
+    /** Loads the native runtime, skips the test without a CUDA device, and returns a free loopback port. */
+    private static int cudaAndFreePort() throws IOException {
         NativeRuntime.init();
         Assumptions.assumeTrue(Device.cudaCount() > 0, "no CUDA device (CPU build or no GPU)");
-        int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
+            return s.getLocalPort();
         }
+    }
+
+    @Test
+    void ncclGroupOfOne_reducesAndBroadcastsCudaTensors() throws Exception {
+        int port = cudaAndFreePort();
         Device cuda = Device.parse("cuda");
         try (ProcessGroup g = ProcessGroup.open(new DistEnv(0, 0, 1, 1, "127.0.0.1", port), cuda,
                 Duration.ofSeconds(60), Duration.ofSeconds(60))) {
@@ -44,12 +49,7 @@ class NcclProcessGroupTest {
 
     @Test
     void autoBackendOnCuda_isNccl_andSyncBatchNormAndOverlapRunThere() throws Exception {
-        NativeRuntime.init();
-        Assumptions.assumeTrue(Device.cudaCount() > 0, "no CUDA device (CPU build or no GPU)");
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = cudaAndFreePort();
         Device cuda = Device.parse("cuda");
         try (ProcessGroup g = ProcessGroup.open(new DistEnv(0, 0, 1, 1, "127.0.0.1", port), cuda,
                 ProcessGroup.Kind.AUTO, Duration.ofSeconds(60), Duration.ofSeconds(60));
