@@ -7,6 +7,7 @@ import dev.jvision.data.Dataset;
 import dev.jvision.data.Folds;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
+import dev.jvision.memprof.MemoryPlanner;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
@@ -93,6 +94,7 @@ public final class ExperimentObjective implements Objective {
             }
             PruningListener pruning = new PruningListener(trial, f * exp.train().epochs(), minimise);
             Trainer trainer = Trainer.builder(exp).device(device).fold(f).classNames(d.classNames())
+                    .batchSizePlanner(MemoryPlanner.forTraining())
                     .listener(new LoggingListener()).listener(pruning).build();
             try {
                 FitResult r = trainer.fit(ModelFactory.of(exp.model(), exp.model().modelForFold(f), exp.model().numClasses(),
