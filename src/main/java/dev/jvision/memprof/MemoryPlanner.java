@@ -78,12 +78,64 @@ public final class MemoryPlanner {
         return fit(MemoryProfiler.profile(base.withBatch(b1)), MemoryProfiler.profile(base.withBatch(b2)));
     }
 
+    /** On the CPU, the growth between the probes that {@link #measureSteady} asks for: well above the heap's noise. */
+    static final long CPU_SIGNAL_BYTES = 128L << 20;
+    /** The largest probe batch {@link #measureSteady} runs. */
+    static final int MAX_PROBE_BATCH = 512;
+
+    /**
+     * {@link #measure}, widened on the CPU until the probes differ by {@link #CPU_SIGNAL_BYTES}.
+     *
+     * <p>On the CPU the batch-dependent bytes are read from glibc's heap, which other threads of the
+     * JVM use too (the JIT compilers' arenas, the collector): a few MB to tens of MB that come and go.
+     * Two small probes of a small model (resnet18 at 64 px: 4 and 8 images, 10 MB apart) are buried
+     * in that noise; fits from them were seen anywhere from -1.3 to 3.2 MiB per image in one test JVM
+     * where the true figure is 2.4. So when the larger probe grew less than the signal over the
+     * smaller one (or the slope is not positive), a larger probe replaces it: sized from the bytes
+     * per image seen so far, at least twice the batch, at most 8 times, never past
+     * {@link #MAX_PROBE_BATCH} and never one the budget cannot hold. At most three more probes. CUDA
+     * statistics are exact, so there the probes stay as given.
+     *
+     * @param budget the memory budget in bytes the answer is for (the probes stay inside it); 0 for none
+     */
+    public static Fit measureSteady(MemoryProfiler.Options base, int b1, int b2, long budget) {
+        MemoryProfile small = MemoryProfiler.profile(base.withBatch(b1));
+        MemoryProfile large = MemoryProfiler.profile(base.withBatch(b2));
+        Fit f = fit(small, large);
+        if (base.device().isCuda()) return f;
+        for (int round = 0; round < 3; round++) {
+            long growth = large.batchBytes() - small.batchBytes();
+            if (growth >= CPU_SIGNAL_BYTES && f.perImage() > 0) break;
+            int next = nextProbe(small, large, f, budget);
+            if (next <= large.batch()) break;
+            large = MemoryProfiler.profile(base.withBatch(next));
+            f = fit(small, large);
+        }
+        return f;
+    }
+
+    /** The next, larger probe batch for {@link #measureSteady}; at most {@code large.batch()} when none should run. */
+    static int nextProbe(MemoryProfile small, MemoryProfile large, Fit f, long budget) {
+        // bytes per image seen at the larger probe (with its share of the constant: errs high, so the probe errs small)
+        double rough = Math.max(64 * 1024.0, (double) large.batchBytes() / large.batch());
+        double want = small.batch() + CPU_SIGNAL_BYTES / rough;
+        long next = Math.max(2L * large.batch(), (long) Math.ceil(want));
+        next = Math.min(next, 8L * large.batch());
+        next = Math.min(next, MAX_PROBE_BATCH);
+        if (budget > 0) {
+            double room = budget - f.context() - f.fixed() - Math.max(0, f.constant());
+            next = Math.min(next, (long) Math.floor(room * 0.9 / rough));
+        }
+        return (int) next;
+    }
+
     /**
      * The planner {@code train.auto_batch_size} starts from: profiles a training step with the
      * experiment's settings ({@link MemoryProfiler.Options#of}) at two batch sizes (CPU: 4 and 8, as
-     * {@code memprof --fit}; CUDA: 8 and 16, steadier and still cheap there), fits this model and
-     * returns {@link Fit#largestBatch} for the budget. Each prediction runs two short profiles (six
-     * steps, plus a throwaway batch-1 profile the first time in a process on a device). The returned
+     * {@code memprof --fit}, widened as {@link #measureSteady} says; CUDA: 8 and 16, steadier and
+     * still cheap there), fits this model and returns {@link Fit#largestBatch} for the budget. Each
+     * prediction runs two to five short profiles of three steps each, plus a throwaway batch-1
+     * profile the first time in a process on a device. The returned
      * planner is stateless; not thread-safe (it runs models).
      */
     public static BatchSizePlanner forTraining() {
@@ -98,7 +150,7 @@ public final class MemoryPlanner {
             throw new IllegalArgumentException("probe batches: " + b1 + ", " + b2 + " (expected: 1 <= b1 < b2)");
         }
         return (exp, arch, device, budget) -> {
-            Fit f = measure(MemoryProfiler.Options.of(exp, arch, device, b1), b1, b2);
+            Fit f = measureSteady(MemoryProfiler.Options.of(exp, arch, device, b1), b1, b2, budget);
             return new BatchSizePlanner.Prediction(f.largestBatch(budget), describe(f));
         };
     }

@@ -43,6 +43,30 @@ class MemoryPlannerTest {
         assertEquals(Math.round((400 * MIB + 8 * 50 * MIB) * 1.25) + 300 * MIB, f.total(8));
     }
 
+    /** Small, noisy CPU probes are widened: the next probe grows the batch enough, within limits and the budget. */
+    @Test
+    void nextProbe_smallGrowth_widensWithinBoundsAndBudget() {
+        // 2 MiB per image at batch 8 (16 MiB, 12 MiB over batch 4): ~64 images give the 128 MiB signal
+        MemoryProfile small = synthetic(4, 2 * MIB, 0, -1);
+        MemoryProfile large = synthetic(8, 2 * MIB, 0, -1);
+        MemoryPlanner.Fit f = MemoryPlanner.fit(small, large);
+        assertEquals(64, MemoryPlanner.nextProbe(small, large, f, 0), "8 times the batch at most");
+        // a budget leaving 200 MiB above fixed and context: the probe stays inside 90% of it
+        long budget = 300 * MIB + 400 * MIB + 200 * MIB;
+        assertEquals(90, (int) Math.floor(200 * MIB * 0.9 / (2.0 * MIB)));
+        assertEquals(64, MemoryPlanner.nextProbe(small, large, f, budget));
+        assertEquals(45, MemoryPlanner.nextProbe(small, large, f, 300 * MIB + 400 * MIB + 100 * MIB));
+        // noise made the larger probe read smaller than the smaller one: still at least twice the batch
+        MemoryProfile noisy = synthetic(8, 0, -4 * MIB, -1);
+        assertEquals(64, MemoryPlanner.nextProbe(small, noisy, MemoryPlanner.fit(small, noisy), 0));
+        // big images per step: twice the batch is the least step
+        MemoryProfile bigSmall = synthetic(4, 30 * MIB, 0, -1);
+        MemoryProfile bigLarge = synthetic(8, 30 * MIB, 0, -1);
+        assertEquals(16, MemoryPlanner.nextProbe(bigSmall, bigLarge, MemoryPlanner.fit(bigSmall, bigLarge), 0));
+        // a budget too small for a larger probe: none runs
+        assertTrue(MemoryPlanner.nextProbe(small, large, f, 300 * MIB + 400 * MIB + 10 * MIB) <= 8);
+    }
+
     @Test
     void fit_sameBatchTwice_isRejected() {
         assertThrows(IllegalArgumentException.class,
