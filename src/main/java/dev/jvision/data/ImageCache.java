@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -25,9 +26,17 @@ import org.slf4j.LoggerFactory;
  * decodes and keeps what is not there. Disk mode: {@link #preload} decodes the images the cache
  * does not have yet into new shards (one pass, {@code workers} threads, bounded memory), later
  * reads copy the stored record without decoding; an image that is not in the cache is decoded
- * on every read and not kept. The cache is keyed by file path, length and modification time and
- * by size, reused across runs and folds, and built atomically (a killed build never leaves a
- * shard that is read).
+ * on every read and not kept. Records are keyed by the image file's content (SHA-256 of its
+ * bytes) and by size, so the same images at another path or with new modification times (a
+ * copied, moved or re-downloaded data set) reuse them, and an edited image is decoded again; a
+ * stat index (path, length, mtime -> content) spares reading and hashing the files a run has
+ * seen before. The cache is reused across runs and folds and built atomically (a killed build
+ * never leaves a shard or index segment that is read). A cache folder written by a jvision
+ * before content keys (shard format 1) is ignored with one warning and rebuilt next to the old
+ * files, which can then be deleted. See {@link ShardCache} and {@link StatIndex}.
+ *
+ * <p>Memory of disk mode, per image: about 30 bytes of record index, 30 of stat index and 20
+ * of per-path memo (open-addressing tables: 16, 16 and 12 bytes a slot, filled 3/8 to 3/4).
  *
  * <p>Thread-safe: {@link #get}, {@link #readInto} and {@link #preload} may be called from
  * several threads. Returned arrays are shared with the cache in memory mode: callers must not
@@ -40,7 +49,9 @@ public final class ImageCache implements AutoCloseable {
     private final Path cacheDir;
     private final ShardCache disk;
     private final ConcurrentHashMap<Path, byte[]> memory = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Path, Long> keys = new ConcurrentHashMap<>();
+    /** Content key per path as the samples give it, once known: a read costs no stat and no hash. */
+    private final KeyMaps.Paths memo = new KeyMaps.Paths();
+    private final AtomicLong decodes = new AtomicLong();
     private final int workers;
     private final boolean reduced;
 
@@ -166,17 +177,21 @@ public final class ImageCache implements AutoCloseable {
         return failed;
     }
 
-    /** Decodes the samples the disk cache lacks into new shards; marks failures in {@code errors}. */
+    /**
+     * Makes the disk cache hold every sample: a sample whose (path, length, mtime) is in the stat
+     * index and whose content is cached costs a {@code stat}; the others are read and hashed, and
+     * decoded into new shards unless their content is cached. Marks failures in {@code errors}.
+     */
     private void buildDisk(List<Sample> samples, String[] errors, ExecutorService pool, Runnable step) throws IOException {
         int n = samples.size();
+        StatIndex stats = disk.stats();
         List<Integer> todo = new ArrayList<>();
-        java.util.Map<Long, Integer> queued = new java.util.HashMap<>();
-        List<int[]> repeats = new ArrayList<>(); // {index, index of the first row with the same image}
+        long[] statKeys = new long[n];
         for (int i = 0; i < n; i++) {
             Sample s = samples.get(i);
-            long k;
+            long sk;
             try {
-                k = key(s.file());
+                sk = StatIndex.key(s.file());
             } catch (IOException | RuntimeException e) {
                 // the decode pass names the reason as the memory mode does
                 try {
@@ -188,58 +203,102 @@ public final class ImageCache implements AutoCloseable {
                 step.run();
                 continue;
             }
-            Integer first = disk.contains(k) ? null : queued.putIfAbsent(k, i);
-            if (first != null) repeats.add(new int[] {i, first});
-            if (disk.contains(k) || first != null) {
+            long ck = stats.get(sk);
+            if (ck != 0 && disk.contains(ck)) {
+                memo.put(s.file(), ck);
                 step.run();
             } else {
+                statKeys[i] = sk;
                 todo.add(i);
             }
         }
         try {
-            buildShards(samples, todo, errors, pool, step);
+            buildShards(samples, todo, statKeys, errors, pool, step);
         } finally {
-            for (int[] r : repeats) { // a row repeating an image that failed fails with it
-                String e = errors[r[1]];
-                if (e != null) errors[r[0]] = samples.get(r[0]).where() + e.substring(samples.get(r[1]).where().length());
+            try {
+                stats.flush();
+            } catch (IOException e) {
+                log.warn("image cache {}: cannot write the stat index ({}); the next run hashes these images again",
+                        disk.dir(), e.toString());
             }
         }
     }
 
-    private void buildShards(List<Sample> samples, List<Integer> todo, String[] errors, ExecutorService pool, Runnable step)
-            throws IOException {
+    /** Reads and hashes the samples of {@code todo}; decodes those whose content is not cached into new shards. */
+    private void buildShards(List<Sample> samples, List<Integer> todo, long[] statKeys, String[] errors, ExecutorService pool,
+                             Runnable step) throws IOException {
         if (todo.isEmpty()) return;
         disk.removeStaleTemporaries();
-        log.info("image cache {}: decoding {} images at {} px", disk.dir(), todo.size(), size);
+        log.info("image cache {}: reading {} images not in its stat index (decoding at {} px those not cached)", disk.dir(),
+                todo.size(), size);
         int cap = disk.shardCapacity();
+        AtomicInteger decoded = new AtomicInteger();
+        ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[size * size * 3]);
         for (int from = 0; from < todo.size(); from += cap) {
             List<Integer> chunk = todo.subList(from, Math.min(todo.size(), from + cap));
-            long[] ks = new long[chunk.size()];
-            for (int j = 0; j < ks.length; j++) ks[j] = keys.get(samples.get(chunk.get(j)).file());
-            disk.add(ks, (slot, px) -> {
-                int idx = chunk.get(slot);
-                Sample s = samples.get(idx);
+            // content key -> first row of this chunk with it (earlier chunks are in the index by now)
+            ConcurrentHashMap<Long, Integer> claims = new ConcurrentHashMap<>();
+            List<int[]> repeats = java.util.Collections.synchronizedList(new ArrayList<>()); // {row, first row}
+            try (ShardCache.Builder shard = disk.builder(chunk.size())) {
+                forEachIo(pool, chunk.size(), j -> {
+                    int idx = chunk.get(j);
+                    Sample s = samples.get(idx);
+                    try {
+                        byte[] px = scratch.get();
+                        int slot;
+                        try {
+                            byte[] bytes = Images.readBytes(s.file());
+                            long ck = ShardCache.contentKey(bytes);
+                            memo.put(s.file(), ck);
+                            disk.stats().put(statKeys[idx], ck);
+                            if (disk.contains(ck)) return;
+                            Integer first = claims.putIfAbsent(ck, idx);
+                            if (first != null) {
+                                repeats.add(new int[] {idx, first});
+                                return;
+                            }
+                            slot = shard.claim(ck);
+                            if (slot < 0) throw new IllegalStateException("shard full: " + chunk.size() + " slots");
+                            try {
+                                decode(bytes, s.file(), px, 0);
+                                decoded.incrementAndGet();
+                            } catch (IOException | RuntimeException e) {
+                                shard.fail(slot);
+                                throw e;
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            errors[idx] = s.where() + ": " + reason(e, s.file());
+                            return;
+                        }
+                        shard.write(slot, px); // a failed write is the cache's, not the image's: it propagates
+                    } finally {
+                        step.run();
+                    }
+                });
+                shard.finish();
+            }
+            for (int[] r : repeats) { // the same bytes as a row that failed: this row fails too, with its own reason
+                if (errors[r[1]] == null) continue;
+                Sample s = samples.get(r[0]);
                 try {
-                    Images.decodeResizedInto(Images.readBytes(s.file()), size, s.file(), px, 0, reduced);
-                    return true;
+                    decode(Images.readBytes(s.file()), s.file(), scratch.get(), 0);
                 } catch (IOException | RuntimeException e) {
-                    errors[idx] = s.where() + ": " + reason(e, s.file());
-                    return false;
-                } finally {
-                    step.run();
+                    errors[r[0]] = s.where() + ": " + reason(e, s.file());
                 }
-            }, (count, body) -> forEachIo(pool, count, body));
+            }
         }
+        log.info("image cache {}: {} of {} images read were decoded, the others were cached under their content",
+                disk.dir(), decoded.get(), todo.size());
     }
 
-    /** The disk cache key of an image; remembered per path as the sample gives it (no second Path object per image). */
-    private long key(Path file) throws IOException {
-        Long k = keys.get(file);
-        if (k == null) {
-            k = ShardCache.key(file);
-            keys.put(file, k);
-        }
-        return k;
+    private void decode(byte[] bytes, Path file, byte[] dst, int off) throws IOException {
+        decodes.incrementAndGet();
+        Images.decodeResizedInto(bytes, size, file, dst, off, reduced);
+    }
+
+    /** Images decoded by this cache so far (for tests: a cache hit decodes nothing). */
+    long decodeCount() {
+        return decodes.get();
     }
 
     private static void forEach(ExecutorService pool, int n, java.util.function.IntConsumer body) {
@@ -297,7 +356,7 @@ public final class ImageCache implements AutoCloseable {
             readInto(s, px, 0);
             return px;
         }
-        Images.decodeResizedInto(Images.readBytes(key), size, key, px, 0, reduced);
+        decode(Images.readBytes(key), key, px, 0);
         byte[] prev = memory.putIfAbsent(key, px);
         return prev != null ? prev : px;
     }
@@ -314,14 +373,29 @@ public final class ImageCache implements AutoCloseable {
             return;
         }
         Path file = s.file();
-        long k;
-        try {
-            k = key(file);
-        } catch (IOException e) {
-            k = 0; // missing or unreadable: decoding below reports it
+        long ck = memo.get(file, 0);
+        if (ck != 0 && disk.read(ck, dst, off)) return;
+        long sk = 0;
+        if (ck == 0) {
+            try {
+                sk = StatIndex.key(file);
+            } catch (IOException e) {
+                sk = 0; // missing or unreadable: reading below reports it
+            }
+            ck = sk == 0 ? 0 : disk.stats().get(sk);
+            if (ck != 0) {
+                memo.put(file, ck);
+                if (disk.read(ck, dst, off)) return;
+            }
         }
-        if (k != 0 && disk.read(k, dst, off)) return;
-        Images.decodeResizedInto(Images.readBytes(file), size, file, dst, off, reduced);
+        byte[] bytes = Images.readBytes(file);
+        if (ck == 0) {
+            ck = ShardCache.contentKey(bytes);
+            memo.put(file, ck);
+            disk.stats().put(sk, ck);
+            if (disk.read(ck, dst, off)) return;
+        }
+        decode(bytes, file, dst, off);
     }
 
     /** The shard files of the disk cache (for tests and tools); empty in memory mode. */
@@ -329,15 +403,30 @@ public final class ImageCache implements AutoCloseable {
         return disk == null ? List.of() : disk.files();
     }
 
+    /** The disk cache, or null in memory mode (for tests). */
+    ShardCache disk() {
+        return disk;
+    }
+
     /** Number of images in the disk cache (0 in memory mode). */
     public int diskCount() {
         return disk == null ? 0 : disk.count();
     }
 
-    /** Closes the disk cache's files; idempotent. Memory-mode caches hold nothing to close. */
+    /**
+     * Writes the stat entries learnt by reads since the last {@link #preload} (best effort: a
+     * failure is logged) and closes the disk cache's files; idempotent. Memory-mode caches hold
+     * nothing to close.
+     */
     @Override
     public void close() {
-        if (disk != null) disk.close();
+        if (disk == null) return;
+        try {
+            if (disk.stats().pending() > 0) disk.stats().flush();
+        } catch (IOException e) {
+            log.warn("image cache {}: cannot write the stat index ({})", disk.dir(), e.toString());
+        }
+        disk.close();
     }
 
     /** Side length images are resized to (each image is {@code size*size*3} bytes). */

@@ -4,58 +4,74 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The on-disk image cache: decoded, resized uint8 RGB images in shard files of fixed-size
  * records ({@code size*size*3} bytes each), under {@code <dir>/s<size>/shard-<id>.jvc}
- * ({@code s<size>r} for reduced-scale JPEG decoding).
+ * ({@code s<size>r} for reduced-scale JPEG decoding), with the folder's {@link StatIndex}.
  *
- * <p>Key: the first 8 bytes of SHA-256 over the image file's absolute path, length and
- * modification time (so a changed file is decoded again, and a shard built for one fold or run is
- * found by every other one that reads the same files); the image size is in the folder name.
+ * <p>Keys: a record's key is its image's content, the first 8 bytes of SHA-256 over the file's
+ * length and bytes ({@link #contentKey}); the size and decode variant are the folder. So the same
+ * images at another path (a copied or moved data set, another machine, a re-download with new
+ * modification times) reuse the records without decoding, two files with the same bytes share
+ * one record, and an edited file is decoded again. The stat index maps (path, length, mtime) to
+ * the content key, so that a run that saw a file before finds its record from a {@code stat},
+ * without reading the file.
  *
- * <p>Layout of a shard: 16-byte header (magic {@code JVS1}, version, size, record count), one
- * 8-byte key per record (0 = empty slot, an image that failed), zero padding up to a 4096-byte
- * boundary, then the records. A shard is written as a {@code .tmp} file and renamed when complete
- * and forced to disk, so a killed build leaves at most a temporary file, which is never read
- * (and is deleted by a later build once it is an hour old). A shard whose length or header does
- * not match is ignored with a warning.
+ * <p>Layout of a shard (format {@value #VERSION}): 24-byte header (magic {@code JVS1}, version,
+ * size, record count {@code n}, data offset), one 8-byte key per record (0 = empty slot, an image
+ * that failed), zero padding up to the data offset (a multiple of 4096), then the records. A
+ * shard is written as a {@code .tmp} file, forced to disk and renamed when complete, so a killed
+ * build leaves at most a temporary file, which is never read (and is deleted by a later build
+ * once it is an hour old). A shard whose length or header does not match is ignored with a
+ * warning. Shards of format 1 (jvision before content keys: records keyed by path, length and
+ * mtime, 16-byte header) are ignored, with one warning per folder giving their number and size:
+ * their images are decoded again into new shards next to them, and the old files can be deleted.
  *
  * <p>Reads are positional {@link FileChannel} reads straight into the caller's array: the
  * operating system's page cache serves repeated epochs, and the records do not count towards
  * the process's resident memory (a memory map would: every touched page of a 200k-image cache
- * would show in RSS). The key index in memory costs about 80 bytes per cached image.
+ * would show in RSS). The key index in memory is a {@link KeyMaps.Longs} table: 16 bytes a
+ * slot, 21 to 43 bytes per cached image (plus the stat index's as much per stat entry).
  *
- * <p>Thread-safe: reads and lookups from any thread; {@link #add} calls may run concurrently
- * (each builds its own shard).
+ * <p>Thread-safe: reads and lookups from any thread; several {@link Builder}s may be filled
+ * concurrently (each builds its own shard).
  */
 final class ShardCache implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ShardCache.class);
     static final int MAGIC = 0x4A56_5331; // "JVS1"
-    static final int VERSION = 1;
-    static final int HEADER = 16;
+    /** 2: content keys and a data offset in the header; 1: path keys. */
+    static final int VERSION = 2;
+    static final int HEADER = 24;
     static final int ALIGN = 4096;
     static final String SUFFIX = ".jvc";
     /** Largest shard file, bytes: a shard holds {@code max(1, min(4096, 1 GiB / record))} images. */
     static final long MAX_SHARD_BYTES = 1L << 30;
+
+    /** One SHA-256 digest per thread (also the {@link StatIndex}'s). */
+    static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
 
     private record Shard(Path file, FileChannel channel, long dataOffset) {}
 
@@ -63,8 +79,9 @@ final class ShardCache implements AutoCloseable {
     private final int record;
     private final Path dir;
     private final List<Shard> shards = new CopyOnWriteArrayList<>();
-    /** key -> shard index << 32 | slot. */
-    private final ConcurrentHashMap<Long, Long> index = new ConcurrentHashMap<>();
+    /** content key -> shard index << 32 | slot. */
+    private final KeyMaps.Longs index = new KeyMaps.Longs();
+    private final StatIndex stats;
 
     /** @param variant appended to the folder name for images decoded differently ("" or "r") */
     ShardCache(Path root, int size, String variant) throws IOException {
@@ -72,12 +89,26 @@ final class ShardCache implements AutoCloseable {
         this.record = size * size * 3;
         this.dir = root.resolve("s" + size + variant);
         Files.createDirectories(dir);
+        List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "shard-*" + SUFFIX)) {
-            List<Path> files = new ArrayList<>();
             ds.forEach(files::add);
-            files.sort(null);
-            for (Path f : files) open(f);
         }
+        files.sort(null);
+        List<String> old = new ArrayList<>();
+        long oldBytes = 0;
+        for (Path f : files) {
+            if (open(f) == 1) {
+                old.add(f.getFileName().toString());
+                oldBytes += Files.size(f);
+            }
+        }
+        if (!old.isEmpty()) {
+            log.warn("ignoring {} cache shards ({} MiB) in {} built by an older jvision (format 1, keyed by file path and "
+                    + "modification time; this version keys records by file content): their images are decoded again into "
+                    + "new shards; delete the old files to free the space: {}", old.size(), oldBytes >> 20, dir,
+                    old.size() <= 4 ? String.join(" ", old) : String.join(" ", old.subList(0, 3)) + " ... (all format-1 shards)");
+        }
+        this.stats = new StatIndex(dir);
     }
 
     /** Images per shard. */
@@ -90,9 +121,19 @@ final class ShardCache implements AutoCloseable {
         return dir;
     }
 
+    /** The folder's stat index: (path, length, mtime) -> content key. */
+    StatIndex stats() {
+        return stats;
+    }
+
     /** Cached images. */
     int count() {
         return index.size();
+    }
+
+    /** Bytes of the in-memory record index. */
+    long indexBytes() {
+        return index.tableBytes();
     }
 
     /** The shard files in use. */
@@ -106,8 +147,8 @@ final class ShardCache implements AutoCloseable {
 
     /** Copies the record of {@code key} into {@code dst} at {@code off}; false when it is not cached. */
     boolean read(long key, byte[] dst, int off) throws IOException {
-        Long at = index.get(key);
-        if (at == null) return false;
+        long at = index.get(key, -1);
+        if (at < 0) return false;
         int si = (int) (at >>> 32);
         try {
             readRecord(shards.get(si), at, dst, off);
@@ -141,74 +182,16 @@ final class ShardCache implements AutoCloseable {
         return fresh;
     }
 
-    /** The cache key of an image file: path, length and modification time. */
-    static long key(Path file) throws IOException {
-        Path abs = file.toAbsolutePath().normalize();
-        BasicFileAttributes a = Files.readAttributes(abs, BasicFileAttributes.class);
-        String id = abs + "\0" + a.size() + "\0" + a.lastModifiedTime().toMillis();
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
-            long k = ByteBuffer.wrap(h).getLong();
-            return k == 0 ? 1 : k;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Fills one record of a shard being built; returns false when the image failed (the slot stays empty). */
-    interface Filler {
-        boolean fill(int slot, byte[] pixels) throws IOException;
-    }
-
     /**
-     * Builds one shard of {@code keys.length} records ({@code <= shardCapacity()}): {@code fill} is
-     * called for every slot (possibly from several threads through {@code parallel}), successful
-     * records are written and the shard is published atomically. Slots whose fill returned false
-     * get key 0.
+     * The content key of an image file's bytes: the first 8 bytes of SHA-256 over the length (8
+     * bytes, big-endian) and the bytes; never 0. About 30 us for a 30 KB JPEG (SHA-NI), against
+     * 0.7-1.3 ms to decode and resize it.
      */
-    void add(long[] keys, Filler fill, Parallel parallel) throws IOException {
-        int n = keys.length;
-        long dataOffset = dataOffset(n);
-        Path tmp = dir.resolve("shard-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + SUFFIX + ".tmp");
-        long[] stored = keys.clone();
-        boolean done = false;
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.READ)) {
-            ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[record]);
-            parallel.forEach(n, slot -> {
-                byte[] px = scratch.get();
-                if (!fill.fill(slot, px)) {
-                    stored[slot] = 0;
-                    return;
-                }
-                ByteBuffer b = ByteBuffer.wrap(px);
-                long pos = dataOffset + (long) slot * record;
-                while (b.hasRemaining()) ch.write(b, pos + b.position());
-            });
-            ByteBuffer head = ByteBuffer.allocate(HEADER + 8 * n).order(ByteOrder.BIG_ENDIAN);
-            head.putInt(MAGIC).putInt(VERSION).putInt(size).putInt(n);
-            for (long k : stored) head.putLong(k);
-            head.flip();
-            while (head.hasRemaining()) ch.write(head, head.position());
-            long length = dataOffset + (long) n * record;
-            if (ch.size() < length) { // trailing empty slots: extend so the length check holds
-                ch.write(ByteBuffer.allocate(1), length - 1);
-            }
-            ch.force(true);
-            done = true;
-        } finally {
-            if (!done) Files.deleteIfExists(tmp);
-        }
-        Path target = dir.resolve("shard-" + HexFormat.of().formatHex(ByteBuffer.allocate(8).putLong(
-                ThreadLocalRandom.current().nextLong()).array()) + SUFFIX);
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        open(target);
+    static long contentKey(byte[] bytes) {
+        MessageDigest md = SHA256.get();
+        md.update(ByteBuffer.allocate(8).putLong(bytes.length).array());
+        long k = ByteBuffer.wrap(md.digest(bytes)).getLong();
+        return k == 0 ? 1 : k;
     }
 
     /** Runs {@code body(i)} for {@code i in [0, n)}, possibly in parallel, rethrowing the first failure. */
@@ -221,15 +204,114 @@ final class ShardCache implements AutoCloseable {
         void run(int slot) throws IOException;
     }
 
-    /** Deletes temporary shards older than an hour (left by killed builds; younger ones may be another process's). */
+    /** Starts a shard of at most {@code capacity} ({@code <= shardCapacity()}) records. */
+    Builder builder(int capacity) throws IOException {
+        if (capacity < 1 || capacity > shardCapacity()) {
+            throw new IllegalArgumentException("shard capacity " + capacity + " (expected: 1.." + shardCapacity() + ")");
+        }
+        return new Builder(capacity);
+    }
+
+    /**
+     * A shard being written: any thread claims the next slot for a key ({@link #claim}) and
+     * writes its record ({@link #write}) or gives it up ({@link #fail}: an empty slot);
+     * {@link #finish}, after all of them, publishes the shard atomically. Owned by its creator;
+     * {@link #close} without {@code finish} deletes the temporary file.
+     */
+    final class Builder implements AutoCloseable {
+        private final int capacity;
+        private final long dataOffset;
+        private final long[] keys;
+        private final Path tmp;
+        private final FileChannel ch;
+        private final AtomicInteger claimed = new AtomicInteger();
+        private boolean closed;
+
+        private Builder(int capacity) throws IOException {
+            this.capacity = capacity;
+            this.dataOffset = dataOffset(capacity);
+            this.keys = new long[capacity];
+            this.tmp = dir.resolve("shard-" + hex(ThreadLocalRandom.current().nextLong()) + SUFFIX + ".tmp");
+            this.ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        }
+
+        /** The slot for {@code key} (!= 0), or -1 when the shard is full. Thread-safe. */
+        int claim(long key) {
+            int slot = claimed.getAndIncrement();
+            if (slot >= capacity) return -1;
+            keys[slot] = key;
+            return slot;
+        }
+
+        /** Writes the record of a claimed slot. Thread-safe. */
+        void write(int slot, byte[] pixels) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(pixels, 0, record);
+            long pos = dataOffset + (long) slot * record;
+            while (b.hasRemaining()) ch.write(b, pos + b.position());
+        }
+
+        /** Leaves a claimed slot empty (its image failed). */
+        void fail(int slot) {
+            keys[slot] = 0;
+        }
+
+        /** Writes the header, forces the file and publishes it; a shard with no claimed slot is discarded. */
+        void finish() throws IOException {
+            if (closed) throw new IllegalStateException("shard builder " + tmp + " is closed");
+            int n = Math.min(capacity, claimed.get());
+            if (n == 0) {
+                close();
+                return;
+            }
+            ByteBuffer head = ByteBuffer.allocate(HEADER + 8 * n).order(ByteOrder.BIG_ENDIAN);
+            head.putInt(MAGIC).putInt(VERSION).putInt(size).putInt(n).putLong(dataOffset);
+            for (int i = 0; i < n; i++) head.putLong(keys[i]);
+            head.flip();
+            while (head.hasRemaining()) ch.write(head, head.position());
+            long length = dataOffset + (long) n * record;
+            if (ch.size() < length) ch.write(ByteBuffer.allocate(1), length - 1); // trailing empty slots
+            ch.force(true);
+            ch.close();
+            closed = true;
+            Path target = dir.resolve("shard-" + hex(ThreadLocalRandom.current().nextLong()) + SUFFIX);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            open(target);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closed) return;
+            closed = true;
+            try {
+                ch.close();
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    private static String hex(long v) {
+        return HexFormat.of().formatHex(ByteBuffer.allocate(8).putLong(v).array());
+    }
+
+    /** Deletes temporary shards and stat segments older than an hour (left by killed builds; younger ones may be another process's). */
     void removeStaleTemporaries() {
         long limit = System.currentTimeMillis() - 3_600_000L;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "shard-*" + SUFFIX + ".tmp")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.tmp")) {
             for (Path p : ds) {
-                if (Files.getLastModifiedTime(p).toMillis() < limit) Files.deleteIfExists(p);
+                String name = p.getFileName().toString();
+                boolean ours = name.startsWith("shard-") && name.endsWith(SUFFIX + ".tmp")
+                        || name.startsWith(StatIndex.PREFIX) && name.endsWith(StatIndex.SUFFIX + ".tmp");
+                if (ours && Files.getLastModifiedTime(p).toMillis() < limit) Files.deleteIfExists(p);
             }
         } catch (IOException e) {
-            log.warn("cannot clean temporary cache shards in {}: {}", dir, e.toString());
+            log.warn("cannot clean temporary cache files in {}: {}", dir, e.toString());
         }
     }
 
@@ -238,29 +320,35 @@ final class ShardCache implements AutoCloseable {
         return (h + ALIGN - 1) / ALIGN * ALIGN;
     }
 
-    private synchronized void open(Path f) throws IOException {
+    /** Opens a shard: 0 when it is used, 1 when it has format 1 (ignored), -1 when ignored as damaged. */
+    private synchronized int open(Path f) throws IOException {
         FileChannel ch = FileChannel.open(f, StandardOpenOption.READ);
         boolean keep = false;
         try {
             ByteBuffer h = ByteBuffer.allocate(HEADER);
-            if (ch.read(h, 0) != HEADER) {
+            while (h.hasRemaining() && ch.read(h, h.position()) > 0) {
+                // read the whole header
+            }
+            if (h.position() >= 8 && h.getInt(0) == MAGIC && h.getInt(4) == 1) return 1;
+            if (h.hasRemaining()) {
                 log.warn("ignoring cache shard {} (short header)", f);
-                return;
+                return -1;
             }
             h.flip();
             int magic = h.getInt(), version = h.getInt(), sz = h.getInt(), n = h.getInt();
-            if (magic != MAGIC || version != VERSION || sz != size || n < 1) {
+            long dataOffset = h.getLong();
+            if (magic != MAGIC || version != VERSION || sz != size || n < 1 || n > shardCapacity()
+                    || dataOffset % ALIGN != 0 || dataOffset < dataOffset(n) || dataOffset > dataOffset(shardCapacity())) {
                 log.warn("ignoring cache shard {} (bad header)", f);
-                return;
+                return -1;
             }
-            long dataOffset = dataOffset(n);
             if (ch.size() != dataOffset + (long) n * record) {
                 log.warn("ignoring cache shard {} (length {} bytes, expected {})", f, ch.size(), dataOffset + (long) n * record);
-                return;
+                return -1;
             }
             ByteBuffer keys = ByteBuffer.allocate(8 * n);
             while (keys.hasRemaining()) {
-                if (ch.read(keys, HEADER + keys.position()) < 0) return;
+                if (ch.read(keys, HEADER + keys.position()) < 0) return -1;
             }
             keys.flip();
             int shardIndex = shards.size();
@@ -270,6 +358,7 @@ final class ShardCache implements AutoCloseable {
                 long k = keys.getLong();
                 if (k != 0) index.putIfAbsent(k, ((long) shardIndex << 32) | slot);
             }
+            return 0;
         } finally {
             if (!keep) ch.close();
         }

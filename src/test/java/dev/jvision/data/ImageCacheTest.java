@@ -30,21 +30,23 @@ class ImageCacheTest {
         }
         Path shard;
         try (var st = Files.list(cacheDir.resolve("s5"))) {
-            List<Path> files = st.toList();
-            assertEquals(1, files.size(), files.toString()); // no temporary file left
+            List<Path> files = st.sorted().toList();
+            assertEquals(2, files.size(), files.toString()); // one shard, one stat index segment, no temporary file
             shard = files.get(0);
-            assertTrue(shard.getFileName().toString().endsWith(".jvc"));
+            assertTrue(shard.getFileName().toString().endsWith(".jvc"), files.toString());
+            assertTrue(files.get(1).getFileName().toString().matches("stat-[0-9a-f]{16}\\.jvi"), files.toString());
         }
         long before = Files.getLastModifiedTime(shard).toMillis();
         try (ImageCache c2 = new ImageCache(5, cacheDir)) {
             assertEquals(2, c2.diskCount());
             assertTrue(c2.preload(List.of(t, s), "again").isEmpty());
             assertEquals(List.of(shard), c2.cacheFiles()); // reused, no new shard
+            assertEquals(0, c2.decodeCount());
             byte[] into = new byte[2 + 75];
             c2.readInto(s, into, 2);
             assertArrayEquals(direct, java.util.Arrays.copyOfRange(into, 2, 77));
-            // the cache is read, not the image: a replaced image with the same path, size and mtime is not decoded again
             assertArrayEquals(Images.loadResized(t.file(), 5), c2.get(t));
+            assertEquals(0, c2.decodeCount());
         }
         assertEquals(before, Files.getLastModifiedTime(shard).toMillis());
         // another size is another cache
@@ -82,7 +84,7 @@ class ImageCacheTest {
         try (ImageCache c2 = new ImageCache(5, cacheDir)) {
             assertArrayEquals(Images.loadResized(s.file(), 5), c2.get(s));
             c2.preload(List.of(s), "test");
-            assertEquals(2, c2.diskCount()); // the old record stays, keyed by the old mtime
+            assertEquals(2, c2.diskCount()); // the old record stays, keyed by the old content
             assertArrayEquals(Images.loadResized(s.file(), 5), c2.get(s));
         }
     }
@@ -95,7 +97,10 @@ class ImageCacheTest {
         try (ImageCache c1 = new ImageCache(5, cacheDir)) {
             c1.preload(List.of(s), "test");
         }
-        Path shard = cacheDir.resolve("s5").resolve(Files.list(cacheDir.resolve("s5")).toList().get(0).getFileName());
+        Path shard;
+        try (var st = Files.list(cacheDir.resolve("s5"))) {
+            shard = st.filter(p -> p.toString().endsWith(".jvc")).findFirst().orElseThrow();
+        }
         byte[] good = Files.readAllBytes(shard);
         // a killed build leaves only a temporary file: ignored
         Files.write(cacheDir.resolve("s5").resolve("shard-dead.jvc.tmp"), new byte[] {1, 2, 3});

@@ -20,6 +20,19 @@ final class TestImages {
         return file;
     }
 
+    /** RGB JPEG whose pixels depend on {@code seed} (a gradient plus noise). */
+    static Path jpeg(Path file, int w, int h, long seed) throws IOException {
+        Random r = new Random(seed);
+        int base = r.nextInt(1 << 24);
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) img.setRGB(x, y, (base + x * 0x050301 + y * 0x010305 + r.nextInt(16)) & 0xffffff);
+        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        if (!ImageIO.write(img, "jpg", file.toFile())) throw new IOException("no jpeg writer");
+        return file;
+    }
+
     static Path randomBytes(Path file, int n, long seed) throws IOException {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
