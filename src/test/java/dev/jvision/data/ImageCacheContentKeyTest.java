@@ -238,14 +238,14 @@ class ImageCacheContentKeyTest {
             c1.preload(s.subList(0, 2), "build");
         }
         // what a build killed before its renames leaves: a complete-looking shard holding wrong pixels
-        // for image 0, and a stat segment that points image 0's path at image 1's content
+        // for images 0 and 1, and a stat segment that points image 2's path at image 1's content
         Path shard = only(folder, "shard-*.jvc");
         byte[] bad = Files.readAllBytes(shard);
         Arrays.fill(bad, (int) (bad.length - 2L * SIZE * SIZE * 3), bad.length, (byte) 7);
         Path staleShard = Files.write(folder.resolve("shard-0000000000000000.jvc.tmp"), bad);
         Path scratch = Files.createDirectories(dir.resolve("scratch"));
         StatIndex lie = new StatIndex(scratch);
-        lie.put(StatIndex.key(s.get(0).file()), ShardCache.contentKey(Files.readAllBytes(s.get(1).file())));
+        lie.put(StatIndex.key(s.get(2).file()), ShardCache.contentKey(Files.readAllBytes(s.get(1).file())));
         lie.flush();
         Path staleSeg = Files.copy(only(scratch, "stat-*.jvi"), folder.resolve("stat-0000000000000000.jvi.tmp"));
         Path youngSeg = Files.copy(staleSeg, folder.resolve("stat-0000000000000001.jvi.tmp"));
