@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * before content keys (shard format 1) is ignored with one warning and rebuilt next to the old
  * files, which can then be deleted. See {@link ShardCache} and {@link StatIndex}.
  *
- * <p>Memory of disk mode, per image: about 30 bytes of record index, 30 of stat index and 20
- * of per-path memo (open-addressing tables: 16, 16 and 12 bytes a slot, filled 3/8 to 3/4).
+ * <p>Memory of disk mode, per image: 24-43 bytes of record index, as much of stat index and
+ * 18-32 of per-path memo (open-addressing tables of 16, 16 and 12 bytes a slot, filled 3/8 to
+ * 3/4): 44 MiB at 500k images; {@link #preload} adds 8 bytes per image while it runs.
  *
  * <p>Thread-safe: {@link #get}, {@link #readInto} and {@link #preload} may be called from
  * several threads. Returned arrays are shared with the cache in memory mode: callers must not
