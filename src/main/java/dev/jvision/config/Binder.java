@@ -458,7 +458,7 @@ final class Binder {
         return k != null ? k.value() : snake(rc.getName());
     }
 
-    /** {@code data.img_size}: an integer, or a list of [epoch, size] integer pairs (checked by the record). */
+    /** {@code data.img_size}: an integer, or a list of [epoch, size] pairs / [epoch, size, batch] triples (checked by the record). */
     private SizeSchedule sizeSchedule(Node node, String path) {
         String expected = "a size such as 224, or a list of [epoch, size] pairs such as [[0, 160], [10, 224]]";
         if (node instanceof ScalarNode) {
@@ -474,17 +474,18 @@ final class Binder {
         for (int i = 0; i < items.size(); i++) {
             Node item = items.get(i);
             String ip = path + "[" + i + "]";
-            if (!(item instanceof SequenceNode p) || p.getValue().size() != 2) {
+            if (!(item instanceof SequenceNode p) || p.getValue().size() < 2 || p.getValue().size() > 3) {
                 throw error(item, ip, describe(item) + (item instanceof SequenceNode p2 ? " of " + p2.getValue().size()
-                        : "") + " (expected: an [epoch, size] pair of integers, e.g. [10, 224])");
+                        : "") + " (expected: an [epoch, size] pair of integers, e.g. [10, 224], or an [epoch, size, "
+                        + "batch] triple)");
             }
-            int[] pair = new int[2];
-            for (int j = 0; j < 2; j++) {
+            int[] pair = new int[p.getValue().size()];
+            for (int j = 0; j < pair.length; j++) {
                 Node v = p.getValue().get(j);
                 Long l = v instanceof ScalarNode sc ? parseLong(sc.getValue().trim()) : null;
                 if (l == null || l < 0 || l > Integer.MAX_VALUE) {
-                    throw error(v, ip + "[" + j + "]", describe(v) + " (expected: " + (j == 0 ? "an epoch" : "a size")
-                            + ", an integer >= 0)");
+                    throw error(v, ip + "[" + j + "]", describe(v) + " (expected: " + (j == 0 ? "an epoch"
+                            : j == 1 ? "a size" : "a batch size") + ", an integer >= 0)");
                 }
                 pair[j] = l.intValue();
             }

@@ -38,6 +38,10 @@ package dev.jvision.config;
  * @param testManifest {@code image_path[,label]} manifest of the images to predict in manifest
  *        mode, relative to root, nullable (default null: the pipeline ends after training and
  *        calibration); with labels, test accuracy / macro-F1 / top-5 are reported
+ * @param batchFollowsSize with an {@code img_size} schedule, stages whose entry names no batch
+ *        size train with {@code train.batch_size x (final size / stage size)^2} images per batch
+ *        (the same pixels, so about the same memory, per step); false: {@code train.batch_size}
+ *        at every stage (default true)
  */
 public record DataConfig(
         String root,
@@ -62,7 +66,8 @@ public record DataConfig(
         int workers,
         int memoryCacheMb,
         boolean reducedDecode,
-        String testManifest) {
+        String testManifest,
+        boolean batchFollowsSize) {
 
     public DataConfig {
         Checks.nonNull("root", root);
@@ -109,6 +114,6 @@ public record DataConfig(
     public static DataConfig defaults() {
         return new DataConfig("data/demo", "train.csv", "train", "test", "sample_submission.csv",
                 "meta.csv", "test_labels.csv", SizeSchedule.fixed(224), null, "error", false, 850, 340, 2,
-                null, null, null, false, java.util.List.of(), 0, 2048, false, null);
+                null, null, null, false, java.util.List.of(), 0, 2048, false, null, true);
     }
 }

@@ -54,6 +54,19 @@ public interface Dataset {
         return false;
     }
 
+    /**
+     * The same items for training at {@code size} pixels (progressive resize: a stage below the
+     * final size). By default this dataset itself, and the loader resizes each item. A dataset
+     * backed by an image cache returns a view over a cache at {@code size}, built before it
+     * returns (a progress line per quarter; on disk, shards {@code s<size>} reused by later runs),
+     * so that the stage's pixels are those of decoding straight to its size. The caller owns the
+     * result: when it is not this dataset and is {@link AutoCloseable}, close it after the stage.
+     * May take minutes on a large data set.
+     */
+    default Dataset atSize(int size) {
+        return this;
+    }
+
     /** The labels of all items, in order. */
     default int[] labels() {
         int[] out = new int[size()];

@@ -113,6 +113,15 @@ public final class ImageCache implements AutoCloseable {
         return new ImageCache(size, defaultDir, workers, reducedDecode);
     }
 
+    /**
+     * A new, empty-handed cache at {@code size} with this one's folder (its {@code s<size>}
+     * shards are separate), mode, workers and decoding: progressive resize trains each stage from
+     * a cache at the stage's size. The caller owns (closes) it.
+     */
+    public ImageCache atSize(int size) {
+        return new ImageCache(size, cacheDir, workers, reduced);
+    }
+
     /** True when images are cached on disk rather than in memory. */
     public boolean onDisk() {
         return disk != null;

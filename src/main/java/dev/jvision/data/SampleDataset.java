@@ -9,7 +9,7 @@ import java.util.Objects;
  * {@link ImageCache} (so items are already at the cache's size and shared with it). Immutable;
  * thread-safe because the cache is.
  */
-final class SampleDataset implements Dataset {
+class SampleDataset implements Dataset {
     private final List<Sample> samples;
     private final ImageCache cache;
 
@@ -43,6 +43,44 @@ final class SampleDataset implements Dataset {
     /** Copies item {@code index}'s pixels (at {@link #cacheSize()}) into {@code dst} at {@code off}, without an extra array when the cache is on disk. */
     void readInto(int index, byte[] dst, int off) throws IOException {
         cache.readInto(samples.get(index), dst, off);
+    }
+
+    /**
+     * A view of the same rows over a new image cache at {@code size} (same folder, mode, workers
+     * and decoding as this one's), preloaded; closing the view closes that cache. This dataset
+     * when {@code size} is its cache's.
+     */
+    @Override
+    public Dataset atSize(int size) {
+        if (size == cache.size()) return this;
+        ImageCache c = cache.atSize(size);
+        try {
+            List<String> failed = c.preload(samples, "cache " + size + " px");
+            if (!failed.isEmpty()) {
+                throw new IllegalStateException("decoding the training images at " + size + " px: " + failed.size()
+                        + " failed, first: " + failed.get(0) + " (they decoded at " + cache.size() + " px before)");
+            }
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return new Staged(samples, c);
+    }
+
+    /** A {@link SampleDataset} that owns its cache. */
+    private static final class Staged extends SampleDataset implements AutoCloseable {
+        private final ImageCache owned;
+
+        Staged(List<Sample> samples, ImageCache cache) {
+            super(samples, cache);
+            this.owned = cache;
+        }
+
+        @Override
+        public void close() {
+            owned.clearMemory();
+            owned.close();
+        }
     }
 
     @Override

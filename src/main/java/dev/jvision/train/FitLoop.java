@@ -67,6 +67,8 @@ final class FitLoop {
     private long imagesHere;
     /** Side of the epoch's training batches. */
     private int epochImgSize;
+    /** Size, batch size and steps of every epoch. */
+    private EpochPlan plan;
     private BatchUploader uploader;
 
     FitLoop(Trainer trainer, TrainConfig t) {
@@ -110,9 +112,12 @@ final class FitLoop {
              TrainLoaders loaders = new TrainLoaders(train, seed);
              BatchUploader upload = new BatchUploader(device)) {
             uploader = upload;
-            int batches = loaders.at(0).numBatches();
-            long stepsPerEpoch = (batches + t.accumSteps() - 1) / t.accumSteps();
-            try (FitComponents c = new FitComponents(model, t, device, stepsPerEpoch, sync)) {
+            plan = EpochPlan.of(exp.data().imgSizes(), exp.data().batchFollowsSize(), t.batchSize(), t.epochs(),
+                    t.accumSteps(), train.size(), sync == null ? 1 : sync.group().worldSize());
+            if (!exp.data().imgSizes().isFixed()) {
+                LOG.info("fold {}: progressive resize {}", fold, plan.describe());
+            }
+            try (FitComponents c = new FitComponents(model, t, device, plan.referenceStepsPerEpoch(), sync)) {
                 FoldProgress p = FoldProgress.start(fold, arch);
                 if (resuming) {
                     Checkpoints.Restored r = checkpoints.restore(arch, c);
@@ -123,8 +128,9 @@ final class FitLoop {
                 if (writes) {
                     checkpoints.cleanTop(topK.entries());
                 }
-                fit = new TrainListener.Fit(fold, arch, train.size(), val.size(), t.epochs(), batches,
-                        stepsPerEpoch, device, c.describe(t), epoch, batch);
+                fit = new TrainListener.Fit(fold, arch, train.size(), val.size(), t.epochs(),
+                        plan.batches(Math.min(epoch, t.epochs() - 1)), plan.steps(Math.min(epoch, t.epochs() - 1)),
+                        device, c.describe(t), epoch, batch, plan);
                 for (TrainListener l : listeners) {
                     l.onFitStart(fit);
                 }
@@ -145,17 +151,20 @@ final class FitLoop {
     }
 
     /**
-     * The training loader at the current epoch's {@code data.img_size} (progressive resize): one
-     * loader while the size stays, closed and rebuilt when the schedule changes it. The batch
-     * order and count do not depend on the size, so resuming at any epoch picks the same
-     * batches at that epoch's size. The items come from the image cache at the final (largest)
-     * size and are resized down by the loader.
+     * The training loader of the current epoch's stage ({@link EpochPlan}: progressive resize):
+     * one loader while size and batch size stay, closed and rebuilt when the plan changes them.
+     * The image order of an epoch does not depend on the stage, so resuming at any epoch and
+     * batch picks the same images. Below the final size the items come from
+     * {@link Dataset#atSize} (manifest data: an image cache at the stage's size, built when the
+     * stage starts), so a stage's pixels are those of decoding straight to its size.
      */
     private final class TrainLoaders implements AutoCloseable {
         private final Dataset train;
         private final long seed;
         private BatchLoader loader;
+        private Dataset staged;
         private int size;
+        private int batchSize;
 
         TrainLoaders(Dataset train, long seed) {
             this.train = train;
@@ -163,19 +172,27 @@ final class FitLoop {
         }
 
         BatchLoader at(int e) {
-            int s = exp.data().imgSizes().at(e);
-            if (loader == null || s != size) {
-                if (loader != null) {
-                    loader.close();
-                    loader = null;
+            int s = plan.imgSize(e);
+            int b = plan.batchSize(e);
+            if (loader == null || s != size || b != batchSize) {
+                close();
+                if (s != exp.data().imgSize()) {
+                    staged = train.atSize(s);
                 }
-                BatchLoader l = new BatchLoader(train, s, t.batchSize(), true, seed, train.size() > t.batchSize(),
-                        exp.data().prefetch());
+                int world = sync == null ? 1 : sync.group().worldSize();
+                BatchLoader l = new BatchLoader(staged != null ? staged : train, s, b, true, seed,
+                        plan.dropLast(train.size(), world, e), exp.data().prefetch());
                 if (sync != null) {
-                    l.shard(rank, sync.group().worldSize());
+                    l.shard(rank, world);
+                }
+                EpochPlan.checkAgainst(l, plan, e);
+                if (!exp.data().imgSizes().isFixed()) {
+                    LOG.info("fold {} epoch {}: training at {} px, batch {} ({} batches)", fold, e + 1, s, b,
+                            plan.batches(e));
                 }
                 loader = l;
                 size = s;
+                batchSize = b;
             }
             return loader;
         }
@@ -186,6 +203,14 @@ final class FitLoop {
                 loader.close();
                 loader = null;
             }
+            if (staged != null && staged != train && staged instanceof AutoCloseable ac) {
+                try {
+                    ac.close();
+                } catch (Exception ex) {
+                    LOG.warn("closing the stage's image cache: {}", ex.toString());
+                }
+            }
+            staged = null;
         }
     }
 
@@ -223,7 +248,7 @@ final class FitLoop {
     /** Trains the rest of epoch {@code epoch} from batch {@code batch}. */
     private void trainEpoch(ImageModel model, FitComponents c, Augmenter augmenter, BatchLoader loader, long seed)
             throws IOException {
-        int batches = fit.batchesPerEpoch();
+        int batches = plan.batches(epoch);
         model.train(true);
         MemoryStats.resetPeak(device);
         loader.startEpoch(epoch);
@@ -237,8 +262,8 @@ final class FitLoop {
         skippedBefore = c.scaler.skippedSteps();
         epochStart = System.nanoTime();
         imagesHere = 0;
-        epochImgSize = exp.data().imgSizes().at(epoch);
-        lr = c.schedule.at(steps);
+        epochImgSize = plan.imgSize(epoch);
+        lr = c.schedule.at(plan.scheduleStep(steps));
         for (TrainListener l : listeners) {
             l.onEpochStart(fit, epoch, batch);
         }
@@ -257,7 +282,7 @@ final class FitLoop {
                         (seed + 104_729L * rank) * 1_000_003L + (long) epoch * batches + batch);
                 loss = c.engine.accumulate(a.images(), a.targets());
             } catch (RuntimeException e) {
-                throw OutOfMemory.explain(e, t.batchSize(), device);
+                throw OutOfMemory.explain(e, plan.batchSize(epoch), device);
             }
             batch++;
             lossSum += (double) loss * b.size();
@@ -265,7 +290,7 @@ final class FitLoop {
             imagesHere += b.size();
             if (c.engine.readyToStep() || batch == batches) {
                 long spent = spentNanos();
-                lr = c.schedule.at(budget.scheduleStep(steps, Math.max(1, fit.stepsPerEpoch() * t.epochs()), spent));
+                lr = c.schedule.at(plan.scheduleStep(budget.scheduleStep(steps, Math.max(1, plan.totalSteps()), spent)));
                 timeUp = budget.spent(spent);
                 try (var scope = Memory.step()) {
                     c.engine.step(lr);
@@ -412,8 +437,8 @@ final class FitLoop {
         timeUp = budget.spent(spentNanos());
         if (timeUp && trainer.isMainRank()) {
             LOG.info("fold {}: train.max_time {} spent in epoch {} {}; the fit ends here", fold, t.maxTime(), e1,
-                    !spentBefore ? "during its validation" : partial < fit.batchesPerEpoch() ? "after batch " + partial
-                            + " of " + fit.batchesPerEpoch() + " (the partial epoch was validated)" : "at its end");
+                    !spentBefore ? "during its validation" : partial < plan.batches(epoch) ? "after batch " + partial
+                            + " of " + plan.batches(epoch) + " (the partial epoch was validated)" : "at its end");
         }
         epoch = e1;
         batch = 0;

@@ -56,9 +56,17 @@ public interface TrainListener {
      * @param setup          precision and optimiser, e.g. {@code "amp off, adamw (fused)"}
      * @param startEpoch     first epoch trained (past 0 when resuming)
      * @param startBatch     first batch of that epoch (past 0 when resuming inside it)
+     * @param plan           size, batch size, batches and steps of every epoch (with a progressive-resize
+     *                       schedule they change by stage; {@code batchesPerEpoch} and {@code stepsPerEpoch}
+     *                       are those of the first epoch trained); null: every epoch as the first
      */
     record Fit(int fold, String model, int trainSize, int valSize, int epochs, int batchesPerEpoch,
-               long stepsPerEpoch, Device device, String setup, int startEpoch, int startBatch) {
+               long stepsPerEpoch, Device device, String setup, int startEpoch, int startBatch, EpochPlan plan) {
+        /** Training batches of 0-based {@code epoch}. */
+        public int batchesAt(int epoch) {
+            return plan == null || epoch >= plan.epochs() ? batchesPerEpoch : plan.batches(epoch);
+        }
+
         /** True when the fit continues from a checkpoint. */
         public boolean resumed() {
             return startEpoch > 0 || startBatch > 0;

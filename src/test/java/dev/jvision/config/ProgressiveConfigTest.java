@@ -57,6 +57,21 @@ class ProgressiveConfigTest {
     }
 
     @Test
+    void imgSize_tripleNamesTheStagesBatch_roundTrips_batchFollowsSizeDefaultsOn() {
+        Experiment e = load("data:\n  img_size: [[0, 160, 96], [10, 224]]\n");
+        SizeSchedule s = e.data().imgSizes();
+        assertEquals(96, s.batchAt(0));
+        assertEquals(96, s.batchAt(9));
+        assertEquals(0, s.batchAt(10), "no batch named: train.batch_size (scaled when following)");
+        assertTrue(e.data().batchFollowsSize());
+        String yaml = Configs.toYaml(e);
+        assertTrue(yaml.contains("img_size: [[0, 160, 96], [10, 224]]"), yaml);
+        assertEquals(e, Configs.fromYaml(yaml, "again.yaml", List.of()));
+        assertTrue(!e.with("data.batch_follows_size=false").data().batchFollowsSize());
+        assertTrue(!SizeSchedule.of(List.of(new int[] {0, 160, 96})).equals(SizeSchedule.of(List.of(new int[] {0, 160}))));
+    }
+
+    @Test
     void imgSize_badSchedulesNameFileLineKeyValueAndExpectation() {
         assertEquals("p.yaml:2 data.img_size[0]: [1, 160] (expected: the first pair starts at epoch 0, e.g. "
                 + "[[0, 160], [10, 224]])", fails("data:\n  img_size: [[1, 160], [10, 224]]\n"));
@@ -66,8 +81,12 @@ class ProgressiveConfigTest {
                 fails("data:\n  img_size: [[0, 160], [5, 8]]\n"));
         assertEquals("p.yaml:2 data.img_size[1]: [5, 128] (expected: sizes not decreasing, at least 160 (validation "
                 + "and inference use the final size))", fails("data:\n  img_size: [[0, 160], [5, 128]]\n"));
-        assertTrue(fails("data:\n  img_size: [[0, 160, 3]]\n").startsWith("p.yaml:2 data.img_size[0]: a list of 3 "
+        assertTrue(fails("data:\n  img_size: [[0, 160, 3, 4]]\n").startsWith("p.yaml:2 data.img_size[0]: a list of 4 "
                 + "(expected: an [epoch, size] pair of integers"));
+        assertEquals("p.yaml:2 data.img_size[1]: [4, 224, 0] (expected: a batch size >= 1 as the third number)",
+                fails("data:\n  img_size: [[0, 160], [4, 224, 0]]\n"));
+        assertTrue(fails("data:\n  img_size: [[0, 160, many]]\n").startsWith("p.yaml:2 data.img_size[0][2]: 'many' "
+                + "(expected: a batch size, an integer >= 0)"));
         assertTrue(fails("data:\n  img_size: [[0, big]]\n").startsWith("p.yaml:2 data.img_size[0][1]: 'big' "
                 + "(expected: a size, an integer >= 0)"));
         assertTrue(fails("data:\n  img_size: large\n").startsWith("p.yaml:2 data.img_size: 'large' (expected: a size "

@@ -1,15 +1,19 @@
 package dev.jvision.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jvision.config.Experiment;
+import dev.jvision.data.Dataset;
+import dev.jvision.optim.WarmupCosine;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.TorchSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -62,5 +66,112 @@ class ProgressiveResizeTest extends NativeTestFixture {
         }
         assertEquals(List.of("epoch 2"), rec.events.stream().filter(e -> e.startsWith("epoch ")).toList());
         assertEquals(List.of(32), rec.epochs.stream().map(TrainListener.Epoch::imgSize).toList());
+    }
+
+    /** Steps seen per epoch (and each step's learning rate), and the images of each step's batch. */
+    private static final class StepLog implements TrainListener {
+        final List<List<Double>> lrs = new ArrayList<>();
+        final int crashAt;
+        int started;
+
+        StepLog(int crashAt) {
+            this.crashAt = crashAt;
+        }
+
+        @Override
+        public void onEpochStart(Fit fit, int epoch, int firstBatch) {
+            while (lrs.size() <= epoch) lrs.add(new ArrayList<>());
+        }
+
+        @Override
+        public void onStepStart(Fit fit, int epoch, int batch) {
+            if (started++ == crashAt) throw new IllegalStateException("killed before step " + crashAt);
+        }
+
+        @Override
+        public void onStepEnd(Fit fit, Step step) {
+            lrs.get(step.epoch()).add(step.lr());
+        }
+    }
+
+    private static Experiment follow(String... more) {
+        List<String> sets = new ArrayList<>(List.of("data.img_size=[[0, 16], [2, 32]]", "train.batch_size=4",
+                "train.epochs=4", "train.min_lr=0.0001", "train.checkpoint_every_steps=1"));
+        sets.addAll(List.of(more));
+        return TrainerTest.exp(sets.toArray(new String[0]));
+    }
+
+    /**
+     * 48 images, batch 4 at the final 32 px: the 16 px stage trains batches of 16 (4 x (32/16)^2),
+     * 3 per epoch, then 12 per epoch; the cosine runs on epoch progress, so the first step of the
+     * final stage reads it at half of the fit whatever the stages' step counts.
+     */
+    @Test
+    void batchFollowsSize_stagesTrainTheirBatches_scheduleFollowsEpochProgress() throws IOException {
+        Experiment exp = follow();
+        StepLog log = new StepLog(-1);
+        TorchSettings.seed(5);
+        try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
+            Trainer.builder(exp).device(Device.CPU).listener(log).build().fit(model, TrainerTest.shapes(48, 1),
+                    TrainerTest.shapes(8, 2));
+        }
+        assertEquals(List.of(3, 3, 12, 12), log.lrs.stream().map(List::size).toList());
+        WarmupCosine cos = new WarmupCosine(exp.train().lr(), 1e-4, 0, 4 * 12);
+        assertEquals(cos.at(0), log.lrs.get(0).get(0), 1e-12);
+        assertEquals(cos.at(12), log.lrs.get(1).get(0), 1e-12, "epoch 2 starts at a quarter of the schedule");
+        assertEquals(cos.at(4), log.lrs.get(0).get(1), 1e-12, "each 16 px step is 4 reference steps");
+        assertEquals(cos.at(24), log.lrs.get(2).get(0), 1e-12, "the final stage starts at half of it");
+        assertEquals(cos.at(47), log.lrs.get(3).get(11), 1e-12);
+
+        StepLog fixed = new StepLog(-1);
+        TorchSettings.seed(5);
+        try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
+            Trainer.builder(follow("data.batch_follows_size=false")).device(Device.CPU).listener(fixed).build()
+                    .fit(model, TrainerTest.shapes(48, 1), TrainerTest.shapes(8, 2));
+        }
+        assertEquals(List.of(12, 12, 12, 12), fixed.lrs.stream().map(List::size).toList());
+
+        StepLog named = new StepLog(-1);
+        TorchSettings.seed(5);
+        try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
+            Trainer.builder(follow("data.img_size=[[0, 16, 6], [2, 32]]")).device(Device.CPU).listener(named).build()
+                    .fit(model, TrainerTest.shapes(48, 1), TrainerTest.shapes(8, 2));
+        }
+        assertEquals(List.of(8, 8, 12, 12), named.lrs.stream().map(List::size).toList());
+    }
+
+    /** A kill inside the 16 px stage, resumed: the same steps, learning rates and result as without the kill. */
+    @Test
+    void batchFollowsSize_resumeInsideAStage_endsBitIdentical() throws IOException {
+        Experiment exp = follow();
+        Dataset train = TrainerTest.shapes(48, 1);
+        Dataset val = TrainerTest.shapes(8, 2);
+        StepLog whole = new StepLog(-1);
+        FitResult uninterrupted;
+        TorchSettings.seed(5);
+        try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
+            uninterrupted = Trainer.builder(exp).device(Device.CPU).listener(whole).checkpoints(tmp.resolve("whole"))
+                    .build().fit(model, train, val);
+        }
+        Path dir = tmp.resolve("killed");
+        StepLog first = new StepLog(4); // epoch 1's second step
+        TorchSettings.seed(5);
+        try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
+            assertThrows(IllegalStateException.class, () -> Trainer.builder(exp).device(Device.CPU).listener(first)
+                    .checkpoints(dir).build().fit(model, train, val));
+        }
+        StepLog second = new StepLog(-1);
+        FitResult resumed;
+        try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
+            resumed = Trainer.builder(exp).device(Device.CPU).listener(second).checkpoints(dir).resume(true).build()
+                    .fit(model, train, val);
+        }
+        assertEquals(List.of(2, 12, 12), second.lrs.subList(1, 4).stream().map(List::size).toList());
+        assertEquals(whole.lrs.get(1).subList(1, 3), second.lrs.get(1));
+        assertEquals(whole.lrs.get(3), second.lrs.get(3));
+        assertEquals(uninterrupted.best(), resumed.best());
+        for (int i = 0; i < uninterrupted.bestLogits().length; i++) {
+            assertArrayEquals(uninterrupted.bestLogits()[i], resumed.bestLogits()[i]);
+        }
     }
 }

@@ -15,7 +15,7 @@ public final class ProgressListener implements TrainListener, AutoCloseable {
     public void onEpochStart(Fit fit, int epoch, int firstBatch) {
         close();
         bar = Progress.start(String.format("fold %d epoch %d/%d", fit.fold(), epoch + 1, fit.epochs()),
-                fit.batchesPerEpoch() - firstBatch);
+                fit.batchesAt(epoch) - firstBatch);
     }
 
     @Override
@@ -24,7 +24,7 @@ public final class ProgressListener implements TrainListener, AutoCloseable {
             return;
         }
         bar.step(1, String.format("loss %.4f lr %.2e %.1f img/s", s.meanLoss(), s.lr(), s.imagesPerSecond()));
-        if (s.batch() + 1 == fit.batchesPerEpoch()) {
+        if (s.batch() + 1 == fit.batchesAt(s.epoch())) {
             close();
         }
     }
