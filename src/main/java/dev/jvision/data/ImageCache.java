@@ -35,9 +35,11 @@ import org.slf4j.LoggerFactory;
  * before content keys (shard format 1) is ignored with one warning and rebuilt next to the old
  * files, which can then be deleted. See {@link ShardCache} and {@link StatIndex}.
  *
- * <p>Memory of disk mode, per image: 24-43 bytes of record index, as much of stat index and
- * 18-32 of per-path memo (open-addressing tables of 16, 16 and 12 bytes a slot, filled 3/8 to
- * 3/4): 44 MiB at 500k images; {@link #preload} adds 8 bytes per image while it runs.
+ * <p>Memory of disk mode, per image: 24-43 bytes of record index per size, and, shared by the
+ * open caches of all sizes in one folder, as much of stat index and 18-32 bytes of per-path memo
+ * (open-addressing tables of 16, 16 and 12 bytes a slot, filled 3/8 to 3/4): 44 MiB at 500k
+ * images, 16 MiB more for a second size ({@link #atSize}); {@link #preload} adds 8 bytes per
+ * image while it runs.
  *
  * <p>Thread-safe: {@link #get}, {@link #readInto} and {@link #preload} may be called from
  * several threads. Returned arrays are shared with the cache in memory mode: callers must not
@@ -50,8 +52,6 @@ public final class ImageCache implements AutoCloseable {
     private final Path cacheDir;
     private final ShardCache disk;
     private final ConcurrentHashMap<Path, byte[]> memory = new ConcurrentHashMap<>();
-    /** Content key per path as the samples give it, once known: a read costs no stat and no hash. */
-    private final KeyMaps.Paths memo = new KeyMaps.Paths();
     private final AtomicLong decodes = new AtomicLong();
     private final int workers;
     private final boolean reduced;
@@ -215,7 +215,7 @@ public final class ImageCache implements AutoCloseable {
             }
             long ck = stats.get(sk);
             if (ck != 0 && disk.contains(ck)) {
-                memo.put(s.file(), ck);
+                disk.stats().remember(s.file(), ck);
                 step.run();
             } else {
                 statKeys[i] = sk;
@@ -259,7 +259,7 @@ public final class ImageCache implements AutoCloseable {
                         try {
                             byte[] bytes = Images.readBytes(s.file());
                             long ck = ShardCache.contentKey(bytes);
-                            memo.put(s.file(), ck);
+                            disk.stats().remember(s.file(), ck);
                             disk.stats().put(statKeys[idx], ck);
                             if (disk.contains(ck)) return;
                             Integer first = claims.putIfAbsent(ck, idx);
@@ -383,7 +383,7 @@ public final class ImageCache implements AutoCloseable {
             return;
         }
         Path file = s.file();
-        long ck = memo.get(file, 0);
+        long ck = disk.stats().known(file);
         if (ck != 0 && disk.read(ck, dst, off)) return;
         long sk = 0;
         if (ck == 0) {
@@ -394,14 +394,14 @@ public final class ImageCache implements AutoCloseable {
             }
             ck = sk == 0 ? 0 : disk.stats().get(sk);
             if (ck != 0) {
-                memo.put(file, ck);
+                disk.stats().remember(file, ck);
                 if (disk.read(ck, dst, off)) return;
             }
         }
         byte[] bytes = Images.readBytes(file);
         if (ck == 0) {
             ck = ShardCache.contentKey(bytes);
-            memo.put(file, ck);
+            disk.stats().remember(file, ck);
             disk.stats().put(sk, ck);
             if (disk.read(ck, dst, off)) return;
         }

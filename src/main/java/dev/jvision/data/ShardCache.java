@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The on-disk image cache: decoded, resized uint8 RGB images in shard files of fixed-size
  * records ({@code size*size*3} bytes each), under {@code <dir>/s<size>/shard-<id>.jvc}
- * ({@code s<size>r} for reduced-scale JPEG decoding), with the folder's {@link StatIndex}.
+ * ({@code s<size>r} for reduced-scale JPEG decoding); the {@link StatIndex} is in {@code <dir>},
+ * shared by all sizes.
  *
  * <p>Keys: a record's key is its image's content, the first 8 bytes of SHA-256 over the file's
  * length and bytes ({@link #contentKey}); the size and decode variant are the folder. So the same
@@ -48,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * operating system's page cache serves repeated epochs, and the records do not count towards
  * the process's resident memory (a memory map would: every touched page of a 200k-image cache
  * would show in RSS). The key index in memory is a {@link KeyMaps.Longs} table: 16 bytes a
- * slot, 21 to 43 bytes per cached image (plus the stat index's as much per stat entry).
+ * slot, 21 to 43 bytes per cached image (the stat index, shared by all sizes, costs as much per
+ * stat entry, plus 16 to 32 bytes per path read).
  *
  * <p>Thread-safe: reads and lookups from any thread; several {@link Builder}s may be filled
  * concurrently (each builds its own shard).
@@ -82,6 +85,7 @@ final class ShardCache implements AutoCloseable {
     /** content key -> shard index << 32 | slot. */
     private final KeyMaps.Longs index = new KeyMaps.Longs();
     private final StatIndex stats;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /** @param variant appended to the folder name for images decoded differently ("" or "r") */
     ShardCache(Path root, int size, String variant) throws IOException {
@@ -108,7 +112,7 @@ final class ShardCache implements AutoCloseable {
                     + "new shards; delete the old files to free the space: {}", old.size(), oldBytes >> 20, dir,
                     old.size() <= 4 ? String.join(" ", old) : String.join(" ", old.subList(0, 3)) + " ... (all format-1 shards)");
         }
-        this.stats = new StatIndex(dir);
+        this.stats = StatIndex.acquire(root);
     }
 
     /** Images per shard. */
@@ -121,7 +125,7 @@ final class ShardCache implements AutoCloseable {
         return dir;
     }
 
-    /** The folder's stat index: (path, length, mtime) -> content key. */
+    /** The cache folder's stat index (shared with the caches of other sizes): (path, length, mtime) -> content key. */
     StatIndex stats() {
         return stats;
     }
@@ -303,16 +307,14 @@ final class ShardCache implements AutoCloseable {
     /** Deletes temporary shards and stat segments older than an hour (left by killed builds; younger ones may be another process's). */
     void removeStaleTemporaries() {
         long limit = System.currentTimeMillis() - 3_600_000L;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.tmp")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "shard-*" + SUFFIX + ".tmp")) {
             for (Path p : ds) {
-                String name = p.getFileName().toString();
-                boolean ours = name.startsWith("shard-") && name.endsWith(SUFFIX + ".tmp")
-                        || name.startsWith(StatIndex.PREFIX) && name.endsWith(StatIndex.SUFFIX + ".tmp");
-                if (ours && Files.getLastModifiedTime(p).toMillis() < limit) Files.deleteIfExists(p);
+                if (Files.getLastModifiedTime(p).toMillis() < limit) Files.deleteIfExists(p);
             }
         } catch (IOException e) {
-            log.warn("cannot clean temporary cache files in {}: {}", dir, e.toString());
+            log.warn("cannot clean temporary cache shards in {}: {}", dir, e.toString());
         }
+        stats.removeStaleTemporaries();
     }
 
     private static long dataOffset(int n) {
@@ -364,8 +366,11 @@ final class ShardCache implements AutoCloseable {
         }
     }
 
+    /** Closes the shard files and releases the stat index; idempotent. */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) return;
+        stats.release();
         for (Shard s : shards) {
             try {
                 s.channel.close();

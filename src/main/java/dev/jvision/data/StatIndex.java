@@ -15,7 +15,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
@@ -23,13 +25,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stat index of a disk image cache: what a file's content key was when it had a given
- * absolute normalized path, length and modification time, so that a run finds its cached records
- * from a {@code stat} per file, without reading or hashing the files.
+ * What content each image file has, for the disk image caches under one cache folder (all sizes
+ * and decode variants share it, as content keys do not depend on them): the persistent stat
+ * index, from a file's absolute normalized path, length and modification time to its content key,
+ * so that a run finds its cached records from a {@code stat} per file, without reading or hashing
+ * the files; and a memo from the {@link Path} objects the samples give to their content key, so
+ * that a read costs neither stat nor hash.
  *
  * <p>In memory: one 8-byte stat key (the first 8 bytes of SHA-256 over path, length and mtime in
- * nanoseconds) to the 8-byte content key, in a {@link KeyMaps.Longs} table (16 bytes a slot,
- * 21 to 43 bytes an entry).
+ * nanoseconds) to the 8-byte content key in a {@link KeyMaps.Longs} table (16 bytes a slot, 21 to
+ * 43 bytes an entry), and the memo in a {@link KeyMaps.Paths} table (12 bytes a slot). One
+ * instance per cache folder and process while any cache on it is open ({@link #acquire},
+ * {@link #release}).
  *
  * <p>On disk: append-only segment files {@code stat-<random>.jvi} in the cache folder, one per
  * {@link #flush} that has new entries: 16-byte header (magic {@code JVI1}, version, entry count,
@@ -54,8 +61,14 @@ final class StatIndex {
     /** Segments kept before a flush merges them into one. */
     static final int MAX_SEGMENTS = 8;
 
+    /** The instances in use, by folder (guarded by itself). */
+    private static final Map<Path, StatIndex> OPEN = new HashMap<>();
+
     private final Path dir;
     private final KeyMaps.Longs map = new KeyMaps.Longs();
+    private final KeyMaps.Paths memo = new KeyMaps.Paths();
+    /** Open caches using this instance (guarded by {@link #OPEN}). */
+    private int users;
     /** Segments read on open or written since (guarded by this). */
     private final List<Path> segments = new ArrayList<>();
     /** Segments ignored on open, deleted by the next flush (guarded by this). */
@@ -64,7 +77,31 @@ final class StatIndex {
     private long[] pending = new long[64];
     private int pendingCount;
 
-    /** Reads the segments in {@code dir} (which must exist). */
+    /**
+     * The index of the cache folder {@code dir} (which must exist): the instance other open caches
+     * on it use, else a new one read from its segments. Each call is paired with {@link #release}.
+     */
+    static StatIndex acquire(Path dir) throws IOException {
+        Path key = dir.toAbsolutePath().normalize();
+        synchronized (OPEN) {
+            StatIndex s = OPEN.get(key);
+            if (s == null) {
+                s = new StatIndex(key);
+                OPEN.put(key, s);
+            }
+            s.users++;
+            return s;
+        }
+    }
+
+    /** Ends one {@link #acquire}: the last user's release lets the next acquire read the folder again. */
+    void release() {
+        synchronized (OPEN) {
+            if (users > 0 && --users == 0) OPEN.remove(dir, this);
+        }
+    }
+
+    /** Reads the segments in {@code dir} (which must exist); a private instance ({@link #acquire} shares one). */
     StatIndex(Path dir) throws IOException {
         this.dir = dir;
         List<Path> files = new ArrayList<>();
@@ -124,6 +161,16 @@ final class StatIndex {
         String id = abs + "\0" + a.size() + "\0" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
         long k = ByteBuffer.wrap(ShardCache.SHA256.get().digest(id.getBytes(StandardCharsets.UTF_8))).getLong();
         return k == 0 ? 1 : k;
+    }
+
+    /** The content key remembered for {@code file} (as given, not normalized) in this process, or 0. */
+    long known(Path file) {
+        return memo.get(file, 0);
+    }
+
+    /** Remembers the content key of {@code file} for {@link #known}. */
+    void remember(Path file, long contentKey) {
+        memo.put(file, contentKey);
     }
 
     /** The content key recorded for {@code statKey}, or 0. */
@@ -195,6 +242,18 @@ final class StatIndex {
         if (written != null) segments.add(written);
         pendingCount = 0;
         if (pending.length > 4096) pending = new long[64];
+    }
+
+    /** Deletes temporary segments older than an hour (left by killed runs; younger ones may be another process's). */
+    void removeStaleTemporaries() {
+        long limit = System.currentTimeMillis() - 3_600_000L;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX + ".tmp")) {
+            for (Path p : ds) {
+                if (Files.getLastModifiedTime(p).toMillis() < limit) Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            log.warn("cannot clean temporary stat index segments in {}: {}", dir, e.toString());
+        }
     }
 
     private Path write(long[] entries) throws IOException {

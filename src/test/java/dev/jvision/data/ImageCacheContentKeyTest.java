@@ -194,7 +194,7 @@ class ImageCacheContentKeyTest {
             try (ImageCache c1 = new ImageCache(SIZE, cache)) {
                 c1.preload(s, "build");
             }
-            Path seg = only(cache.resolve("s" + SIZE), "stat-*.jvi");
+            Path seg = only(cache, "stat-*.jvi");
             byte[] good = Files.readAllBytes(seg);
             switch (damage) {
                 case "truncated" -> Files.write(seg, Arrays.copyOf(good, good.length - 5));
@@ -247,8 +247,8 @@ class ImageCacheContentKeyTest {
         StatIndex lie = new StatIndex(scratch);
         lie.put(StatIndex.key(s.get(2).file()), ShardCache.contentKey(Files.readAllBytes(s.get(1).file())));
         lie.flush();
-        Path staleSeg = Files.copy(only(scratch, "stat-*.jvi"), folder.resolve("stat-0000000000000000.jvi.tmp"));
-        Path youngSeg = Files.copy(staleSeg, folder.resolve("stat-0000000000000001.jvi.tmp"));
+        Path staleSeg = Files.copy(only(scratch, "stat-*.jvi"), cache.resolve("stat-0000000000000000.jvi.tmp"));
+        Path youngSeg = Files.copy(staleSeg, cache.resolve("stat-0000000000000001.jvi.tmp"));
         FileTime twoHoursAgo = FileTime.fromMillis(System.currentTimeMillis() - 7_200_000L);
         Files.setLastModifiedTime(staleShard, twoHoursAgo);
         Files.setLastModifiedTime(staleSeg, twoHoursAgo);
@@ -267,6 +267,26 @@ class ImageCacheContentKeyTest {
             assertEquals(3, c3.diskCount());
             assertPixels(expected, c3, s);
             assertEquals(0, c3.decodeCount());
+        }
+    }
+
+    @Test
+    void cachesOfTwoSizes_shareOneStatIndex() throws Exception {
+        Path cache = dir.resolve("cache");
+        List<Sample> s = images(dir.resolve("img"), 2);
+        try (ImageCache a = new ImageCache(SIZE, cache); ImageCache b = a.atSize(16)) {
+            assertSame(a.disk().stats(), b.disk().stats());
+            assertTrue(a.preload(s, "24 px").isEmpty());
+            assertTrue(b.preload(s, "16 px").isEmpty());
+            assertEquals(2, b.decodeCount());
+            assertEquals(2, a.disk().stats().size()); // one entry per file, not per size
+            assertArrayEquals(Images.loadResized(s.get(1).file(), 16), b.get(s.get(1)));
+        }
+        only(cache, "stat-*.jvi");
+        try (ImageCache c = new ImageCache(16, cache)) {
+            assertEquals(2, c.disk().stats().size());
+            assertTrue(c.preload(s, "again").isEmpty());
+            assertEquals(0, c.decodeCount());
         }
     }
 }
