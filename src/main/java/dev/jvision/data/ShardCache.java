@@ -198,11 +198,6 @@ final class ShardCache implements AutoCloseable {
         return k == 0 ? 1 : k;
     }
 
-    /** Runs {@code body(i)} for {@code i in [0, n)}, possibly in parallel, rethrowing the first failure. */
-    interface Parallel {
-        void forEach(int n, Slot body) throws IOException;
-    }
-
     /** One slot's work. */
     interface Slot {
         void run(int slot) throws IOException;
