@@ -67,6 +67,16 @@ public interface Dataset {
         return this;
     }
 
+    /**
+     * {@link #atSize(int)} for one of {@code shards} data-parallel ranks, which all call it: a
+     * dataset whose cache is on disk first decodes only its share (every {@code shards}-th item
+     * from {@code shard}), runs {@code barrier} (which returns when every rank has), then opens
+     * the cache with all ranks' records. By default {@link #atSize(int)} (the barrier is not run).
+     */
+    default Dataset atSize(int size, int shard, int shards, Runnable barrier) {
+        return atSize(size);
+    }
+
     /** The labels of all items, in order. */
     default int[] labels() {
         int[] out = new int[size()];

@@ -67,6 +67,18 @@ class SampleDataset implements Dataset {
         return new Staged(samples, c);
     }
 
+    @Override
+    public Dataset atSize(int size, int shard, int shards, Runnable barrier) {
+        if (size == cache.size() || shards < 2 || !cache.onDisk()) return atSize(size);
+        try (ImageCache c = cache.atSize(size)) {
+            List<Sample> share = new java.util.ArrayList<>();
+            for (int i = shard; i < samples.size(); i += shards) share.add(samples.get(i));
+            c.preload(share, "cache " + size + " px (rank " + shard + "'s share)"); // failures: reported below
+        }
+        barrier.run();
+        return atSize(size);
+    }
+
     /** A {@link SampleDataset} that owns its cache. */
     private static final class Staged extends SampleDataset implements AutoCloseable {
         private final ImageCache owned;

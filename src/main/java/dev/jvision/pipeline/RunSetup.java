@@ -3,6 +3,7 @@ package dev.jvision.pipeline;
 import dev.jvision.config.Experiment;
 import dev.jvision.data.CompetitionData;
 import dev.jvision.data.ImageCache;
+import dev.jvision.runtime.dist.ProcessGroup;
 import dev.jvision.data.Sample;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.NativeRuntime;
@@ -50,6 +51,36 @@ public final class RunSetup {
     static ImageCache cache(Experiment exp, int size, int images) {
         return ImageCache.forImages(size, images, cacheDir(exp), Path.of(exp.data().root(), ".jvision_cache"),
                 (long) exp.data().memoryCacheMb() << 20, exp.data().workers(), exp.data().reducedDecode());
+    }
+
+    /**
+     * {@link #cache} for a data-parallel run: when the images go to a disk cache, each rank first
+     * decodes only its share ({@code samples} i with {@code i % ranks == rank}) into the folder, and
+     * after a barrier every rank opens the cache anew and finds all of them: the ranks build one
+     * cache together in 1/ranks of the time, instead of each decoding every image (ranks whose
+     * cache folders are not shared decode the rest in their own preload afterwards, as before).
+     * Memory caches are per process: each rank fills its own. Without a group (or one rank) this is
+     * {@link #cache}.
+     */
+    static ImageCache cache(Experiment exp, int size, List<Sample> samples, ProcessGroup group) {
+        ImageCache cache = cache(exp, size, samples.size());
+        if (group == null || group.worldSize() < 2 || !cache.onDisk()) {
+            return cache;
+        }
+        int rank = group.rank();
+        int world = group.worldSize();
+        List<Sample> share = new java.util.ArrayList<>();
+        for (int i = rank; i < samples.size(); i += world) {
+            share.add(samples.get(i));
+        }
+        try {
+            // failures are reported by the full preload that follows, with every rank's view
+            cache.preload(share, "decode (rank " + rank + "'s share)");
+        } finally {
+            cache.close();
+        }
+        group.barrier();
+        return cache(exp, size, samples.size());
     }
 
     /** The labelled training rows whose images decode (by {@code data.on_bad_image}), preloaded into {@code cache}. */

@@ -71,8 +71,9 @@ public final class TrainStage {
                 exp.experiment().distributed().backend().toUpperCase(java.util.Locale.ROOT)));
         CompetitionData data = RunSetup.data(exp);
         // hold-out: the validation images share the cache with the train images
-        ImageCache cache = RunSetup.cache(exp, exp.data().imgSize(), data.train().samples().size()
-                + data.validation().map(m -> m.samples().size()).orElse(0));
+        List<Sample> all = new ArrayList<>(data.train().samples());
+        data.validation().ifPresent(m -> all.addAll(m.samples()));
+        ImageCache cache = RunSetup.cache(exp, exp.data().imgSize(), all, group);
         List<Sample> samples = RunSetup.trainSamples(data, cache, exp);
         Optional<List<Sample>> holdout = RunSetup.validationSamples(data, cache, exp);
         // train.auto_batch_size: chosen once, after the image cache is loaded (the CPU budget covers the process),

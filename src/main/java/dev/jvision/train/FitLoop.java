@@ -176,10 +176,10 @@ final class FitLoop {
             int b = plan.batchSize(e);
             if (loader == null || s != size || b != batchSize) {
                 close();
-                if (s != exp.data().imgSize()) {
-                    staged = train.atSize(s);
-                }
                 int world = sync == null ? 1 : sync.group().worldSize();
+                if (s != exp.data().imgSize()) {
+                    staged = sync == null ? train.atSize(s) : train.atSize(s, rank, world, sync.group()::barrier);
+                }
                 BatchLoader l = new BatchLoader(staged != null ? staged : train, s, b, true, seed,
                         plan.dropLast(train.size(), world, e), exp.data().prefetch());
                 if (sync != null) {

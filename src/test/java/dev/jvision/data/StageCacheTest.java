@@ -85,4 +85,26 @@ class StageCacheTest {
             ((AutoCloseable) staged).close();
         }
     }
+
+    /** A data-parallel rank decodes only its share before the barrier, then reads every image. */
+    @Test
+    void diskCache_rankShare_decodedBeforeTheBarrier_allReadableAfter() throws Exception {
+        List<Sample> samples = noise(7);
+        Path cacheDir = dir.resolve("cache");
+        try (ImageCache fin = new ImageCache(32, cacheDir)) {
+            assertTrue(fin.preload(samples, "final").isEmpty());
+            int[] atBarrier = {-1};
+            Dataset staged = Dataset.of(samples, fin).atSize(16, 1, 2, () -> {
+                try (ImageCache look = new ImageCache(16, cacheDir)) {
+                    atBarrier[0] = look.diskCount();
+                }
+            });
+            assertEquals(3, atBarrier[0], "rank 1 of 2 decodes items 1, 3 and 5 before the barrier");
+            check(staged, samples, 16);
+            ((AutoCloseable) staged).close();
+            int[] ran = {0};
+            assertSame(Dataset.of(samples, fin).atSize(32, 0, 2, () -> ran[0]++).getClass(), SampleDataset.class);
+            assertEquals(0, ran[0], "no stage: no barrier");
+        }
+    }
 }
