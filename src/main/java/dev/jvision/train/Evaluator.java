@@ -42,6 +42,7 @@ public final class Evaluator {
         try (NoGradGuard ng = new NoGradGuard();
              BatchLoader loader = new BatchLoader(data, size, batchSize, false, 0, false, prefetch)) {
             while (loader.hasNext()) {
+                dev.jvision.runtime.ShutdownGate.safePoint();
                 Batch b = loader.next();
                 try (var scope = Memory.step()) {
                     Tensor x = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3).to(device.toNative(), torch.ScalarType.Byte);

@@ -13,6 +13,7 @@ import dev.jvision.metrics.ProbabilityMetrics;
 import dev.jvision.models.CheckpointInfo;
 import dev.jvision.models.ImageModel;
 import dev.jvision.runtime.Device;
+import dev.jvision.runtime.ShutdownGate;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.dist.GradientSync;
@@ -105,7 +106,8 @@ final class FitLoop {
             }
             sync.broadcast(new java.util.ArrayList<>(model.stateDict().values()));
         }
-        try (BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(),
+        try (ShutdownGate.Entered gate = ShutdownGate.enter();
+             BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(),
                      device, exp.model().channelsLast());
              Augmenter augmenter = new Augmenter(exp.augment(), numClasses, model.spec().mean(), model.spec().std(),
                      device, exp.model().channelsLast());
@@ -268,6 +270,7 @@ final class FitLoop {
             l.onEpochStart(fit, epoch, batch);
         }
         while (loader.hasNext()) {
+            ShutdownGate.safePoint(); // a JVM being killed exits here, between steps, not inside libtorch
             for (TrainListener l : listeners) {
                 l.onStepStart(fit, epoch, batch);
             }
