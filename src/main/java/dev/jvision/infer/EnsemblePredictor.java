@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntFunction;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -217,6 +218,7 @@ public final class EnsemblePredictor {
         private final long weightBytes;
         private final Loaded[] loaded;
         private final boolean resident;
+        private double[][][] acc; // [variant][row][class], reused by the chunks (the largest chunk's rows)
         private boolean closed;
 
         private Session(List<Path> files, List<CheckpointInfo> infos, List<Integer> memberOf, double[] temperatures,
@@ -262,8 +264,8 @@ public final class EnsemblePredictor {
 
         /**
          * Predicts {@code rows} with every checkpoint, view and temperature. Returns new tables
-         * owned by the caller ({@code 4 x rows x classes} floats; a float64 accumulator of twice
-         * that lives while this runs).
+         * owned by the caller ({@code 4 x rows x classes} floats); the session keeps a float64
+         * accumulator of twice that for the largest chunk, reused by the next chunks.
          *
          * @param caches the image cache for an image size, holding (or able to read) every row
          */
@@ -271,7 +273,16 @@ public final class EnsemblePredictor {
             if (closed) {
                 throw new IllegalStateException("ensemble session: closed");
             }
-            double[][][] acc = new double[4][rows.size()][numClasses];
+            int n = rows.size();
+            if (acc == null || acc[0].length < n) {
+                acc = new double[4][n][numClasses];
+            } else {
+                for (double[][] variant : acc) {
+                    for (int i = 0; i < n; i++) {
+                        Arrays.fill(variant[i], 0.0);
+                    }
+                }
+            }
             if (!rows.isEmpty()) {
                 for (int k = 0; k < files.size(); k++) {
                     int m = memberOf.get(k);
@@ -287,14 +298,15 @@ public final class EnsemblePredictor {
                     }
                 }
             }
-            return new Predictions(toFloat(acc[0]), toFloat(acc[1]), toFloat(acc[2]), toFloat(acc[3]), reports,
-                    numClasses);
+            return new Predictions(toFloat(acc[0], n), toFloat(acc[1], n), toFloat(acc[2], n), toFloat(acc[3], n),
+                    reports, numClasses);
         }
 
         /** Frees the loaded models; idempotent. */
         @Override
         public void close() {
             closed = true;
+            acc = null;
             for (int k = 0; k < loaded.length; k++) {
                 if (loaded[k] != null) {
                     loaded[k].close();
@@ -435,8 +447,13 @@ public final class EnsemblePredictor {
     }
 
     private static float[][] toFloat(double[][] a) {
-        float[][] out = new float[a.length][];
-        for (int i = 0; i < a.length; i++) {
+        return toFloat(a, a.length);
+    }
+
+    /** The first {@code n} rows of {@code a} as float32. */
+    private static float[][] toFloat(double[][] a, int n) {
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
             out[i] = new float[a[i].length];
             for (int k = 0; k < a[i].length; k++) {
                 out[i][k] = (float) a[i][k];

@@ -187,6 +187,16 @@ class ManifestStreamingTest {
         String problem = info.get("skipped_examples").get(0).asText();
         assertTrue(problem.startsWith("test.csv:" + BAD_LINE + " ID 'images/bad.jpg': "), problem);
         assertEquals(23, o.rows());
+
+        // with data.cache_dir the images go through the disk cache first: the same rows, files and report
+        Path disk = tmp.resolve("skip-disk");
+        infer(exp("data.cache_dir=" + tmp.resolve("cache")), disk, 2);
+        for (String f : List.of("predictions.csv", "probs.csv", "low_confidence.csv")) {
+            assertArrayEquals(Files.readAllBytes(out.resolve(f)), Files.readAllBytes(disk.resolve(f)), f);
+        }
+        JsonNode diskInfo = new ObjectMapper().readTree(disk.resolve(ManifestInference.INFO).toFile());
+        assertEquals(info.get("skipped_examples"), diskInfo.get("skipped_examples"));
+        assertTrue(Files.list(tmp.resolve("cache")).findAny().isPresent(), "the disk cache was used");
     }
 
     @Test
