@@ -40,22 +40,53 @@ public final class Submission {
         checkRows(samples, probs);
         atomically(file, w -> {
             try (CSVPrinter p = new CSVPrinter(w, CSVFormat.DEFAULT)) {
-                List<String> header = new ArrayList<>();
-                header.add("ID");
-                for (int c = 0; c < probs[0].length; c++) {
-                    header.add("p" + c);
-                }
-                p.printRecord(header);
+                printProbabilityHeader(p, probs[0].length);
                 for (int i = 0; i < samples.size(); i++) {
-                    List<Object> row = new ArrayList<>();
-                    row.add(samples.get(i).id());
-                    for (float v : probs[i]) {
-                        row.add(String.format(java.util.Locale.ROOT, "%.6f", v));
-                    }
-                    p.printRecord(row);
+                    printProbabilityRow(p, samples.get(i).id(), probs[i]);
                 }
             }
         });
+    }
+
+    /** Prints the header of a probability table, {@code ID,p0,...,pC-1} (for tables written row by row). */
+    public static void printProbabilityHeader(CSVPrinter p, int classes) throws IOException {
+        List<String> header = new ArrayList<>();
+        header.add("ID");
+        for (int c = 0; c < classes; c++) {
+            header.add("p" + c);
+        }
+        p.printRecord(header);
+    }
+
+    /** Prints one row of a probability table: the ID, then each probability with 6 decimals. */
+    public static void printProbabilityRow(CSVPrinter p, String id, float[] probs) throws IOException {
+        List<Object> row = new ArrayList<>(probs.length + 1);
+        row.add(id);
+        for (float v : probs) {
+            row.add(String.format(java.util.Locale.ROOT, "%.6f", v));
+        }
+        p.printRecord(row);
+    }
+
+    /** Prints the header of a low-confidence table, {@code ID,predicted,top_probability}. */
+    public static void printLowConfidenceHeader(CSVPrinter p) throws IOException {
+        p.printRecord("ID", "predicted", "top_probability");
+    }
+
+    /**
+     * Prints {@code id,predicted,top_probability} when the row's top probability is below
+     * {@code threshold}.
+     *
+     * @return whether the row was printed
+     */
+    public static boolean printLowConfidenceRow(CSVPrinter p, String id, float[] probs, double threshold)
+            throws IOException {
+        int top = argmax(probs);
+        if (probs[top] < threshold) {
+            p.printRecord(id, top, String.format(java.util.Locale.ROOT, "%.6f", probs[top]));
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -68,11 +99,9 @@ public final class Submission {
         int[] count = {0};
         atomically(file, w -> {
             try (CSVPrinter p = new CSVPrinter(w, CSVFormat.DEFAULT)) {
-                p.printRecord("ID", "predicted", "top_probability");
+                printLowConfidenceHeader(p);
                 for (int i = 0; i < samples.size(); i++) {
-                    int top = argmax(probs[i]);
-                    if (probs[i][top] < threshold) {
-                        p.printRecord(samples.get(i).id(), top, String.format(java.util.Locale.ROOT, "%.6f", probs[i][top]));
+                    if (printLowConfidenceRow(p, samples.get(i).id(), probs[i], threshold)) {
                         count[0]++;
                     }
                 }

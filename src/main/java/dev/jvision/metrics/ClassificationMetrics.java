@@ -33,18 +33,26 @@ public final class ClassificationMetrics {
             if (t < 0 || t >= row.length) {
                 throw new IllegalArgumentException("targets[" + i + "]: " + t + " (expected: 0.." + (row.length - 1) + ")");
             }
-            float v = row[t];
-            int ahead = 0;
-            for (int c = 0; c < row.length && ahead < k; c++) {
-                if (row[c] > v || (row[c] == v && c < t)) {
-                    ahead++;
-                }
-            }
-            if (ahead < k) {
+            if (inTopK(row, t, k)) {
                 hit++;
             }
         }
         return (double) hit / scores.length;
+    }
+
+    /**
+     * Whether class {@code target} (0..classes-1) is among the {@code k} highest scores of
+     * {@code row}, ties broken by the lower class index (the rule of {@link #topKAccuracy}).
+     */
+    public static boolean inTopK(float[] row, int target, int k) {
+        float v = row[target];
+        int ahead = 0;
+        for (int c = 0; c < row.length && ahead < k; c++) {
+            if (row[c] > v || (row[c] == v && c < target)) {
+                ahead++;
+            }
+        }
+        return ahead < k;
     }
 
     private ClassificationMetrics() {}
@@ -109,15 +117,20 @@ public final class ClassificationMetrics {
     public static int[] argmax(float[][] scores) {
         int[] out = new int[scores.length];
         for (int i = 0; i < scores.length; i++) {
-            int best = 0;
-            for (int c = 1; c < scores[i].length; c++) {
-                if (scores[i][c] > scores[i][best]) {
-                    best = c;
-                }
-            }
-            out[i] = best;
+            out[i] = argmax(scores[i]);
         }
         return out;
+    }
+
+    /** The index of the largest score of one row (the first of equal ones). */
+    public static int argmax(float[] row) {
+        int best = 0;
+        for (int c = 1; c < row.length; c++) {
+            if (row[c] > row[best]) {
+                best = c;
+            }
+        }
+        return best;
     }
 
     private static void check(int[] predicted, int[] target) {
