@@ -342,8 +342,11 @@ public final class ImageCache implements AutoCloseable {
         }
     }
 
-    /** The reason part of an image-loading exception, without a repeated file path prefix. */
-    static String reason(Exception e, Path file) {
+    /**
+     * The reason part of an image-loading exception, without a repeated file path prefix: what
+     * follows {@code "file:line ID 'x': "} in the messages of {@link #preload}. Stateless.
+     */
+    public static String reason(Exception e, Path file) {
         String m = e.getMessage();
         if (e instanceof java.nio.file.NoSuchFileException) return Manifest.MISSING + " (" + file + ")";
         if (m == null) return e.getClass().getSimpleName();

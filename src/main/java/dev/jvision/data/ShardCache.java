@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -274,9 +272,7 @@ final class ShardCache implements AutoCloseable {
             closed = true;
             Path target = dir.resolve("shard-" + hex(ThreadLocalRandom.current().nextLong()) + SUFFIX);
             try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target);
+                dev.jvision.runtime.AtomicFiles.move(tmp, target, false);
             } finally {
                 Files.deleteIfExists(tmp);
             }

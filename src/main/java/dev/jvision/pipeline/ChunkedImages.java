@@ -206,7 +206,7 @@ final class ChunkedImages implements AutoCloseable {
                 try {
                     cache.get(s);
                 } catch (IOException | RuntimeException e) {
-                    errors[idx] = s.where() + ": " + reason(e, s.file());
+                    errors[idx] = s.where() + ": " + ImageCache.reason(e, s.file());
                 }
             }));
         }
@@ -227,19 +227,6 @@ final class ChunkedImages implements AutoCloseable {
             }
         }
         return failed;
-    }
-
-    /** The reason of an image-loading exception without the file path it repeats (as the image cache's preload words it). */
-    private static String reason(Exception e, Path file) {
-        if (e instanceof NoSuchFileException) {
-            return "missing file (" + file + ")";
-        }
-        String m = e.getMessage();
-        if (m == null) {
-            return e.getClass().getSimpleName();
-        }
-        String prefix = file + ": ";
-        return m.startsWith(prefix) ? m.substring(prefix.length()) + " (" + file + ")" : m;
     }
 
     @Override

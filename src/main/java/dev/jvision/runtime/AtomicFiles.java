@@ -42,6 +42,22 @@ public final class AtomicFiles {
     }
 
     /**
+     * Renames a complete temporary file to {@code target}: an atomic move, or a plain move where
+     * the file system cannot move atomically; {@code replace} allows overwriting {@code target}.
+     */
+    public static void move(Path tmp, Path target, boolean replace) throws IOException {
+        StandardCopyOption[] atomic = replace
+                ? new StandardCopyOption[] {StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE}
+                : new StandardCopyOption[] {StandardCopyOption.ATOMIC_MOVE};
+        try {
+            Files.move(tmp, target, atomic);
+        } catch (AtomicMoveNotSupportedException e) {
+            if (replace) Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            else Files.move(tmp, target);
+        }
+    }
+
+    /**
      * Lets {@code body} write a temporary file beside {@code file}, then renames it over
      * {@code file} (a plain replacing move only where the file system cannot move atomically).
      * Creates the folder; no temporary file is left on failure.
@@ -167,10 +183,6 @@ public final class AtomicFiles {
     }
 
     private static void replace(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        move(tmp, target, true);
     }
 }
