@@ -138,7 +138,8 @@ public final class ImageCache implements AutoCloseable {
      * bar on stderr when a terminal is attached, else a log line every 25%. Does not throw for
      * bad images; the result does not depend on scheduling.
      *
-     * @param label task name shown in the progress output
+     * @param label task name shown in the progress output; null for none (no progress, no
+     *              summary warning: for callers that preload many small pieces and report themselves)
      * @return the samples that failed, as {@code "file:line ID 'x': reason"}, in input order
      */
     public List<String> preload(List<Sample> samples, String label) {
@@ -147,14 +148,15 @@ public final class ImageCache implements AutoCloseable {
         if (n == 0) return failed;
         String[] errors = new String[n];
         AtomicInteger done = new AtomicInteger();
-        boolean tty = System.console() != null;
+        boolean quiet = label == null;
+        boolean tty = !quiet && System.console() != null;
         int every = Math.max(1, n / 4);
         ProgressBar pb = tty ? new ProgressBarBuilder().setTaskName(label).setInitialMax(n)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null;
         Runnable step = () -> {
             int d = done.incrementAndGet();
             if (pb != null) pb.step();
-            else if (d % every == 0 || d == n) log.info("{}: {}/{} images", label, d, n);
+            else if (!quiet && (d % every == 0 || d == n)) log.info("{}: {}/{} images", label, d, n);
         };
         ExecutorService pool = Executors.newFixedThreadPool(threads(n), r -> {
             Thread t = new Thread(r, "jvision-preload");
@@ -183,7 +185,7 @@ public final class ImageCache implements AutoCloseable {
             if (pb != null) pb.close();
         }
         for (String e : errors) if (e != null) failed.add(e);
-        if (!failed.isEmpty()) log.warn("{}: {} of {} images failed to load", label, failed.size(), n);
+        if (!failed.isEmpty() && !quiet) log.warn("{}: {} of {} images failed to load", label, failed.size(), n);
         return failed;
     }
 

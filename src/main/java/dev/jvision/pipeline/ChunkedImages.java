@@ -1,22 +1,15 @@
 package dev.jvision.pipeline;
 
 import dev.jvision.config.Experiment;
-import dev.jvision.data.BatchLoader;
 import dev.jvision.data.CompetitionData;
 import dev.jvision.data.DataException;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
-import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +37,7 @@ final class ChunkedImages implements AutoCloseable {
     private final Map<Integer, ImageCache> caches = new LinkedHashMap<>();
     private final boolean onDisk;
     private final String policy;
-    private final int workers;
     private final List<String> problems = new ArrayList<>();
-    private ExecutorService pool;
     private List<Sample> good;
     private int chunkRows;
     private int cursor;
@@ -62,8 +53,6 @@ final class ChunkedImages implements AutoCloseable {
         Path dir = RunSetup.cacheDir(exp);
         this.onDisk = dir != null;
         this.policy = exp.data().onBadImage();
-        int w = exp.data().workers();
-        this.workers = w > 0 ? w : Math.min(Runtime.getRuntime().availableProcessors(), BatchLoader.defaultWorkers() + 1);
         for (int s : this.sizes) {
             caches.put(s, new ImageCache(s, dir, exp.data().workers(), exp.data().reducedDecode()));
         }
@@ -85,12 +74,7 @@ final class ChunkedImages implements AutoCloseable {
         }
         this.chunkRows = chunkRows;
         if (!onDisk) {
-            pool = Executors.newFixedThreadPool(Math.max(1, workers), r -> {
-                Thread t = new Thread(r, "jvision-decode-test");
-                t.setDaemon(true);
-                return t;
-            });
-            return;
+            return; // each chunk is decoded into memory when it is handed out
         }
         good = goodRows(rows, caches.get(sizes.get(0)).preload(rows, "decode test"));
         for (int s : sizes.subList(1, sizes.size())) {
@@ -196,44 +180,12 @@ final class ChunkedImages implements AutoCloseable {
     }
 
     /** Decodes {@code piece} into {@code cache}'s memory; the failures, in piece order. */
-    private List<String> decode(ImageCache cache, List<Sample> piece) {
-        String[] errors = new String[piece.size()];
-        List<Future<?>> tasks = new ArrayList<>(piece.size());
-        for (int i = 0; i < piece.size(); i++) {
-            int idx = i;
-            tasks.add(pool.submit(() -> {
-                Sample s = piece.get(idx);
-                try {
-                    cache.get(s);
-                } catch (IOException | RuntimeException e) {
-                    errors[idx] = s.where() + ": " + ImageCache.reason(e, s.file());
-                }
-            }));
-        }
-        for (Future<?> t : tasks) {
-            try {
-                t.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("test image decoding interrupted", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("test image decoding failed", e.getCause());
-            }
-        }
-        List<String> failed = new ArrayList<>();
-        for (String e : errors) {
-            if (e != null) {
-                failed.add(e);
-            }
-        }
-        return failed;
+    private static List<String> decode(ImageCache cache, List<Sample> piece) {
+        return cache.preload(piece, null);
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
-        }
         caches.values().forEach(ImageCache::close);
     }
 }
