@@ -141,6 +141,70 @@ public final class CocoInstances {
         return new CocoInstances(file, images, categories, annotations, problems);
     }
 
+    /**
+     * Writes a COCO instances file atomically: {@code images}, {@code categories} and
+     * {@code annotations} (boxes to 1/100 pixel, {@code area} as given, {@code iscrowd} 0 or 1), in
+     * list order, so the same lists give the same bytes.
+     */
+    public static void write(Path file, List<Image> images, List<Category> categories, List<Annotation> annotations)
+            throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        dev.jvision.runtime.AtomicFiles.writeText(file, w -> {
+            try (com.fasterxml.jackson.core.JsonGenerator g = JSON.getFactory().createGenerator(w)) {
+                g.disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                g.writeStartObject();
+                g.writeArrayFieldStart("images");
+                for (Image i : images) {
+                    g.writeRaw("\n");
+                    g.writeStartObject();
+                    g.writeNumberField("id", i.id());
+                    g.writeStringField("file_name", i.fileName());
+                    g.writeNumberField("width", i.width());
+                    g.writeNumberField("height", i.height());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeRaw("\n");
+                g.writeArrayFieldStart("categories");
+                for (Category c : categories) {
+                    g.writeRaw("\n");
+                    g.writeStartObject();
+                    g.writeNumberField("id", c.id());
+                    g.writeStringField("name", c.name());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeRaw("\n");
+                g.writeArrayFieldStart("annotations");
+                for (Annotation a : annotations) {
+                    g.writeRaw("\n");
+                    g.writeStartObject();
+                    g.writeNumberField("id", a.id());
+                    g.writeNumberField("image_id", a.imageId());
+                    g.writeNumberField("category_id", a.categoryId());
+                    g.writeArrayFieldStart("bbox");
+                    g.writeNumber(round2(a.x()));
+                    g.writeNumber(round2(a.y()));
+                    g.writeNumber(round2(a.w()));
+                    g.writeNumber(round2(a.h()));
+                    g.writeEndArray();
+                    g.writeNumberField("area", round2(a.area()));
+                    g.writeNumberField("iscrowd", a.crowd() ? 1 : 0);
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeRaw("\n");
+                g.writeEndObject();
+                g.writeRaw("\n");
+            }
+        });
+    }
+
+    static double round2(double v) {
+        return Math.round(v * 100.0) / 100.0;
+    }
+
     /** The file this was read from. */
     public Path file() {
         return file;
