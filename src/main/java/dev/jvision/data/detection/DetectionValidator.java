@@ -28,10 +28,11 @@ import java.util.stream.Stream;
  *   <li>bad annotations: malformed entries, boxes outside the image (beyond 0.5 px, or 0.001 of
  *       the side for YOLO's normalised values; boxes within the tolerance are clipped), zero or
  *       negative width or height, unknown category or class, annotations of unknown images,
- *       duplicate image, category or annotation ids, an image list naming an image twice, YOLO
- *       label files without an image, image sizes in the JSON that differ from the files;</li>
+ *       duplicate image, category or annotation ids, an image list naming an image twice, image
+ *       sizes in the JSON that differ from the files;</li>
  *   <li>bad images: missing, empty or not decodable (at the {@link ManifestValidator.Check} level;
- *       YOLO always reads the header, it needs the size to place the boxes).</li>
+ *       YOLO always reads the header, it needs the size to place the boxes), and YOLO label files
+ *       whose image is missing.</li>
  * </ul>
  *
  * <p>Stateless; thread-safe.
@@ -226,7 +227,7 @@ public final class DetectionValidator {
             if (Files.isDirectory(lblDir)) {
                 try (Stream<Path> st = Files.list(lblDir)) {
                     st.filter(f -> ext(f).equals("txt") && !stems.contains(stem(f))).sorted().forEach(f ->
-                            acc.annotation.add(f + ": label file without an image (expected: " + imgDir.resolve(stem(f))
+                            acc.image.add(f + ": label file without an image (expected: " + imgDir.resolve(stem(f))
                                     + ".jpg or another image type)"));
                 }
             }
@@ -323,7 +324,8 @@ public final class DetectionValidator {
     }
 
     private static String num(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.4g", v);
+        if (v == Math.rint(v) && Math.abs(v) < 1e9) return Long.toString((long) v);
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
     }
 
     /** Problems and statistics gathered while checking one source. */
