@@ -332,6 +332,10 @@ public final class HubClient {
                     throw new Interrupted(received, e);
                 }
                 if (n < 0) {
+                    long end = Math.max(1, (total + 1023) / 1024);
+                    if (received >= total && end > shown) {
+                        bar.step(end - shown, "done");
+                    }
                     break;
                 }
                 out.write(buf, 0, n);
