@@ -153,14 +153,16 @@ class HubClientTest {
                 "model.safetensors"));
         assertTrue(e.getMessage().contains("broke off") && e.getMessage().contains(".incomplete"), e.getMessage());
         Path partial = blobs("timm/big").resolve(sha + ".incomplete");
-        assertEquals(hub.dropAfter, Files.size(partial), "the bytes received are kept");
+        long kept = Files.size(partial);
+        // bytes still in flight when the server reset the connection may be lost: at most what it sent
+        assertTrue(kept > 0 && kept <= hub.dropAfter, "the bytes received are kept: " + kept);
         assertFalse(Files.exists(blobs("timm/big").resolve(sha)));
         assertFalse(Files.exists(tmp.resolve("cache/models--timm--big/snapshots")), "no pointer to a partial blob");
 
         hub.requests.clear();
         Path p = new HubClient(settings(), 0).download(repo, "model.safetensors");
         assertArrayEquals(big, Files.readAllBytes(p), "resumed file verifies");
-        assertEquals(List.of("bytes=" + hub.dropAfter + "-"), hub.requests.stream()
+        assertEquals(List.of("bytes=" + kept + "-"), hub.requests.stream()
                 .filter(r -> r.method().equals("GET")).map(FakeHub.Request::range).toList());
         assertEquals(List.of(sha), entries(blobs("timm/big")), "the .incomplete file became the blob");
     }
@@ -171,8 +173,13 @@ class HubClientTest {
         hub.dropAfter = 700_000;
         Path p = new HubClient(settings()).download(RepoId.parse("timm/big"), "model.safetensors");
         assertArrayEquals(big, Files.readAllBytes(p));
-        assertEquals(List.of("null", "bytes=700000-", "bytes=1400000-"), hub.requests.stream()
-                .filter(r -> r.method().equals("GET")).map(r -> String.valueOf(r.range())).toList());
+        List<String> ranges = hub.requests.stream().filter(r -> r.method().equals("GET"))
+                .map(r -> String.valueOf(r.range())).toList();
+        assertEquals(3, ranges.size(), ranges.toString());
+        assertEquals("null", ranges.get(0));
+        long first = Long.parseLong(ranges.get(1).replaceAll("\\D", ""));
+        long second = Long.parseLong(ranges.get(2).replaceAll("\\D", ""));
+        assertTrue(first > 0 && first <= 700_000 && second > first && second <= first + 700_000, ranges.toString());
     }
 
     @Test
