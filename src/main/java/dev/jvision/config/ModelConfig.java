@@ -17,7 +17,8 @@ package dev.jvision.config;
  * @param pretrained Hugging Face hub repository of timm weights, {@code ORG/NAME[@REVISION]}, e.g.
  *     {@code timm/convnext_tiny.in12k_ft_in1k}: found in the Hugging Face cache first, downloaded
  *     when missing (never with {@code HF_HUB_OFFLINE=1}); its {@code config.json} sets the
- *     preprocessing (mean, std); nullable, exclusive with {@code weights} (default null)
+ *     preprocessing (mean, std); nullable; a model built with both {@code weights} and
+ *     {@code pretrained} set is refused (default null)
  */
 public record ModelConfig(String name, int numClasses, double dropRate, String weights, boolean channelsLast,
                           double dropPathRate, java.util.List<String> foldModels, boolean freezeBackbone,
@@ -41,10 +42,6 @@ public record ModelConfig(String name, int numClasses, double dropRate, String w
             if (!REPO.matcher(pretrained).matches()) {
                 throw Checks.fail("pretrained", pretrained, "a hub repository id ORG/NAME[@REVISION], e.g. "
                         + "timm/convnext_tiny.in12k_ft_in1k");
-            }
-            if (weights != null) {
-                throw Checks.fail("pretrained", pretrained, "null when model.weights is set (" + weights
-                        + "): one source of initial weights");
             }
         }
     }

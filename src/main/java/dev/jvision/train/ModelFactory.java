@@ -41,6 +41,10 @@ public interface ModelFactory {
      */
     static ModelFactory of(ModelConfig m, String name, int numClasses, Device device, HubSettings hub) {
         Logger log = LoggerFactory.getLogger(ModelFactory.class);
+        if (m.weights() != null && m.pretrained() != null) {
+            throw new IllegalArgumentException("model.pretrained: '" + m.pretrained() + "' (expected: null when "
+                    + "model.weights is set ('" + m.weights() + "'): one source of initial weights)");
+        }
         return () -> {
             ImageModel model = Models.create(name, new ModelOptions(numClasses, m.dropRate(), m.dropPathRate()));
             try {

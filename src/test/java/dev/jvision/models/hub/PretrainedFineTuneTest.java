@@ -183,8 +183,10 @@ class PretrainedFineTuneTest {
         assertTrue(off.getMessage().startsWith("model.pretrained: ") && off.getMessage().contains("HF_HUB_OFFLINE")
                 && off.getMessage().contains(cache.toAbsolutePath().resolve("models--timm--convnext_atto.other")
                 .toString()), off.getMessage());
-        ConfigException both = assertThrows(ConfigException.class, () -> exp("model.weights=w.safetensors"));
-        assertTrue(both.getMessage().contains("model.pretrained"), both.getMessage());
+        Experiment twice = exp("model.weights=w.safetensors");
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                () -> ModelFactory.of(twice.model(), "convnext_atto", 2, Device.CPU, offline(cache)));
+        assertTrue(both.getMessage().contains("model.weights is set"), both.getMessage());
         ConfigException bad = assertThrows(ConfigException.class, () -> exp("model.pretrained=timm/a b"));
         assertTrue(bad.getMessage().contains("ORG/NAME[@REVISION]"), bad.getMessage());
     }
