@@ -56,6 +56,8 @@ def serve(files: dict):
         def answer(self, body: bool):
             port = self.server.server_address[1]
             prefix = f"/{REPO}/resolve/main/"
+            if self.path.startswith(f"/{REPO}/resolve/{COMMIT}/"):
+                prefix = f"/{REPO}/resolve/{COMMIT}/"  # a revision given as the commit
             if self.path.startswith("/cdn/"):
                 sha = self.path[len("/cdn/"):]
                 data = next(d for d in files.values() if hashlib.sha256(d).hexdigest() == sha)

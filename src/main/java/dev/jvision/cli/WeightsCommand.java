@@ -75,7 +75,9 @@ final class WeightsCommand implements Runnable {
                     if (e.isClientError()) {
                         throw new IllegalArgumentException(e.getMessage(), e);
                     }
-                    throw e;
+                    return failed(e);
+                } catch (IOException e) {
+                    return failed(e); // no network, a dropped download: the message says what to do
                 }
                 repo = repo.isCommit() ? repo : repo.at(p.getParent().getFileName().toString());
                 System.out.printf(Locale.ROOT, "%s  %s%n", p, size(Files.size(p)));
@@ -128,6 +130,12 @@ final class WeightsCommand implements Runnable {
             }
             return 0;
         }
+    }
+
+    /** Prints a download failure as one line (no stack trace: the message names the cause) and returns exit code 1. */
+    static int failed(IOException e) {
+        System.err.println("error: " + e.getMessage());
+        return 1;
     }
 
     static String size(long bytes) {
