@@ -1,10 +1,6 @@
 package dev.jvision.models.hub;
 
-import dev.jvision.runtime.AtomicFiles;
-import dev.jvision.track.Progress;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -19,14 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +49,6 @@ import org.slf4j.LoggerFactory;
 public final class HubClient {
     private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final int MAX_REDIRECTS = 10;
     private static final Map<String, Object> BLOB_LOCKS = new ConcurrentHashMap<>();
 
@@ -213,7 +203,7 @@ public final class HubClient {
             try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = ch.lock()) {
                 if (!Files.isRegularFile(blob)) {
-                    fetch(repo, file, meta, blob);
+                    new BlobDownload(this, retries).fetch(repo, file, meta, blob);
                 }
                 cache.link(repo, meta.commit(), file, meta.etag());
                 cache.writeRef(repo, meta.commit());
@@ -222,174 +212,7 @@ public final class HubClient {
         return pointer;
     }
 
-    /** Fetches the blob into {@code blob} through its {@code .incomplete} file; see the type's javadoc. */
-    private void fetch(RepoId repo, String file, FileMetadata meta, Path blob) throws IOException {
-        Path partial = cache.incomplete(repo, meta.etag());
-        Files.createDirectories(partial.getParent());
-        int attempt = 0;
-        while (true) {
-            try {
-                fetchOnce(repo, file, meta, partial);
-                break;
-            } catch (Interrupted e) {
-                if (attempt++ >= retries) {
-                    throw new IOException(repo + " " + file + ": the download broke off at " + e.have + " of "
-                            + (meta.size() < 0 ? "?" : meta.size()) + " bytes (" + e.getCause().getMessage()
-                            + "); the part is kept in " + partial + " and the next pull resumes it", e.getCause());
-                }
-                LOG.warn("{} {}: connection lost at {} bytes ({}); resuming", repo, file, e.have,
-                        e.getCause().getMessage());
-            }
-        }
-        verify(repo, file, meta, partial);
-        AtomicFiles.move(partial, blob, true);
-    }
-
-    /** A body that broke off after {@code have} bytes were safely on disk. */
-    private static final class Interrupted extends Exception {
-        private static final long serialVersionUID = 1L;
-        final long have;
-
-        Interrupted(long have, IOException cause) {
-            super(cause);
-            this.have = have;
-        }
-    }
-
-    private void fetchOnce(RepoId repo, String file, FileMetadata meta, Path partial) throws IOException, Interrupted {
-        long have = Files.isRegularFile(partial) ? Files.size(partial) : 0;
-        if (meta.size() >= 0 && have > meta.size()) {
-            Files.delete(partial); // longer than the file: not a prefix of it
-            have = 0;
-        }
-        if (meta.size() >= 0 && have == meta.size()) {
-            return;
-        }
-        URI url = meta.location();
-        URI start = resolveUrl(repo, file);
-        HttpResponse<InputStream> r = null;
-        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpRequest.Builder rb = request(url, start).GET();
-            if (have > 0) {
-                rb.header("Range", "bytes=" + have + "-");
-            }
-            r = send(rb.build(), HttpResponse.BodyHandlers.ofInputStream(), repo);
-            Optional<String> location = r.headers().firstValue("Location");
-            if (isRedirect(r.statusCode()) && location.isPresent()) {
-                r.body().close();
-                url = url.resolve(location.get());
-                r = null;
-                continue;
-            }
-            break;
-        }
-        if (r == null) {
-            throw new HubException(0, url + ": more than " + MAX_REDIRECTS + " redirects for " + repo + " file " + file);
-        }
-        int code = r.statusCode();
-        if (code == 416 && have > 0) {
-            r.body().close();
-            Files.delete(partial); // the server cannot serve the rest of what we hold: start over
-            throw new Interrupted(0, new IOException("HTTP 416 for bytes " + have + "- of " + url));
-        }
-        if (code >= 400) {
-            r.body().close();
-            throw httpError(code, r.headers(), url, repo, file);
-        }
-        boolean append = false;
-        if (code == 206) {
-            Matcher m = CONTENT_RANGE.matcher(r.headers().firstValue("Content-Range").orElse(""));
-            if (!m.matches() || Long.parseLong(m.group(1)) != have) {
-                r.body().close();
-                throw new HubException(0, url + ": asked for bytes " + have + "- but got Content-Range '"
-                        + r.headers().firstValue("Content-Range").orElse("") + "'");
-            }
-            append = true;
-        } else if (code != 200) {
-            r.body().close();
-            throw new HubException(code, url + ": HTTP " + code + " (expected: 200 or 206) for " + repo + " " + file);
-        } else if (have > 0) {
-            LOG.info("{} {}: the server ignored the range request; downloading from the start", repo, file);
-            have = 0;
-        }
-        long total = meta.size() >= 0 ? meta.size() : have + r.headers().firstValueAsLong("Content-Length").orElse(0);
-        long received = have;
-        try (InputStream in = r.body();
-             OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                     append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
-             Progress bar = Progress.start("download " + repo.id() + "/" + file + " (KiB)",
-                     Math.max(1, (total + 1023) / 1024))) {
-            bar.step(have / 1024, "resumed at " + have + " bytes");
-            long shown = have / 1024;
-            long t0 = System.nanoTime();
-            byte[] buf = new byte[1 << 16];
-            while (true) {
-                int n;
-                try {
-                    n = in.read(buf);
-                } catch (IOException e) {
-                    out.flush();
-                    throw new Interrupted(received, e);
-                }
-                if (n < 0) {
-                    long end = Math.max(1, (total + 1023) / 1024);
-                    if (received >= total && end > shown) {
-                        bar.step(end - shown, "done");
-                    }
-                    break;
-                }
-                out.write(buf, 0, n);
-                received += n;
-                long kib = received / 1024;
-                if (kib > shown) {
-                    double s = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
-                    bar.step(kib - shown, String.format(Locale.ROOT, "%.1f MB/s", (received - have) / 1e6 / s));
-                    shown = kib;
-                }
-            }
-        }
-        if (meta.size() >= 0 && received < meta.size()) {
-            throw new Interrupted(received, new IOException("the body ended at " + received + " of " + meta.size()
-                    + " bytes"));
-        }
-    }
-
-    private void verify(RepoId repo, String file, FileMetadata meta, Path partial) throws IOException {
-        long size = Files.size(partial);
-        String problem = null;
-        if (meta.size() >= 0 && size != meta.size()) {
-            problem = size + " bytes (expected: " + meta.size() + ")";
-        } else if (meta.checksummed()) {
-            String sha = sha256(partial);
-            if (!sha.equals(meta.etag())) {
-                problem = "SHA-256 " + sha + " (expected: " + meta.etag() + ", the hub's ETag)";
-            }
-        }
-        if (problem != null) {
-            Files.deleteIfExists(partial);
-            throw new HubException(0, repo + " " + file + ": the downloaded file has " + problem
-                    + "; it was deleted and nothing was added to the cache " + cache.repoFolder(repo));
-        }
-    }
-
-    /** The SHA-256 of {@code file} as lower-case hex. */
-    static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buf = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    private HttpRequest.Builder request(URI url, URI hub) {
+    HttpRequest.Builder request(URI url, URI hub) {
         HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(settings.timeout())
                 .header("User-Agent", "jvision/0.1.0 (hf-hub compatible; java " + Runtime.version().feature() + ")");
         if (settings.token() != null && sameHost(hub, url)) {
@@ -398,7 +221,7 @@ public final class HubClient {
         return b;
     }
 
-    private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler, RepoId repo)
+    <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler, RepoId repo)
             throws IOException {
         try {
             return http.send(req, handler);
@@ -415,7 +238,7 @@ public final class HubClient {
         }
     }
 
-    private HubException httpError(int code, java.net.http.HttpHeaders h, URI url, RepoId repo, String file) {
+    HubException httpError(int code, java.net.http.HttpHeaders h, URI url, RepoId repo, String file) {
         String errorCode = h.firstValue("X-Error-Code").orElse("");
         String serverMsg = h.firstValue("X-Error-Message").map(m -> " (hub: " + m + ")").orElse("");
         String what = switch (code) {
