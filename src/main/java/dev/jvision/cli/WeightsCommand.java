@@ -53,6 +53,14 @@ final class WeightsCommand implements Runnable {
                 + "config.json)")
         List<String> files;
 
+        @Option(names = "--cache-dir", paramLabel = "DIR", description = "the hub cache (default: HF_HUB_CACHE, else "
+                + "HF_HOME/hub, else ~/.cache/huggingface/hub)")
+        Path cacheDir;
+
+        @Option(names = "--endpoint", paramLabel = "URL", description = "the hub (default: HF_ENDPOINT, else "
+                + "https://huggingface.co)")
+        java.net.URI endpoint;
+
         @Override
         public Integer call() throws IOException {
             RepoId repo = RepoId.parse(repoId);
@@ -60,6 +68,12 @@ final class WeightsCommand implements Runnable {
                 repo = repo.at(revision);
             }
             HubSettings settings = HubSettings.fromEnvironment();
+            if (cacheDir != null) {
+                settings = settings.withCacheDir(cacheDir);
+            }
+            if (endpoint != null) {
+                settings = settings.withEndpoint(endpoint);
+            }
             HubClient client = new HubClient(settings);
             List<String> wanted = files != null && !files.isEmpty() ? files
                     : List.of(Pretrained.WEIGHTS_FILE, Pretrained.CONFIG_FILE);
@@ -96,9 +110,13 @@ final class WeightsCommand implements Runnable {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List the model repositories in the Hugging Face cache (no network).")
     static final class ListCached implements Callable<Integer> {
+        @Option(names = "--cache-dir", paramLabel = "DIR", description = "the hub cache (default: HF_HUB_CACHE, else "
+                + "HF_HOME/hub, else ~/.cache/huggingface/hub)")
+        Path cacheDir;
+
         @Override
         public Integer call() throws IOException {
-            HubCache cache = HubSettings.fromEnvironment().cache();
+            HubCache cache = cacheDir != null ? new HubCache(cacheDir) : HubSettings.fromEnvironment().cache();
             List<HubCache.CachedRepo> repos = cache.list();
             System.out.println("cache: " + cache.root() + (Files.isDirectory(cache.root()) ? "" : " (does not exist)"));
             if (repos.isEmpty()) {
