@@ -54,7 +54,7 @@ public final class Pretrained {
             Path weights = cache.snapshotFile(repo, commit.get(), WEIGHTS_FILE);
             if (Files.isRegularFile(weights)) {
                 Path config = cache.snapshotFile(repo, commit.get(), CONFIG_FILE);
-                LOG.info("{}: using the cached {}", repo, weights);
+                LOG.debug("{}: using the cached {}", repo, weights);
                 return new Checkpoint(repo, commit.get(), weights, configOf(config, repo));
             }
         }
