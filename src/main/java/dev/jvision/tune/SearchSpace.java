@@ -89,6 +89,31 @@ public record SearchSpace(String source, List<Param> params, SamplerSpec sampler
         return parse(text, file.toString());
     }
 
+    /** The model families with a default search space ({@link #defaultFor}). */
+    public static final List<String> DEFAULT_FAMILIES = List.of("resnet", "efficientnetv2", "convnext", "swin");
+
+    /**
+     * jvision's default search space for {@code modelName}'s family (learning rate, weight decay,
+     * label smoothing, mixup, and drop-path / layer decay where the family uses them; the model
+     * itself stays fixed), for a study started without a space file. The spaces are resources
+     * under {@code dev/jvision/tune/spaces/} and are listed in docs/tuning.md.
+     *
+     * @throws IllegalArgumentException for a model outside {@link #DEFAULT_FAMILIES} (or unknown)
+     */
+    public static SearchSpace defaultFor(String modelName) {
+        String family = dev.jvision.models.Models.spec(modelName).family();
+        String resource = "spaces/" + family + ".yaml";
+        try (var in = SearchSpace.class.getResourceAsStream(resource)) {
+            if (!DEFAULT_FAMILIES.contains(family) || in == null) {
+                throw new IllegalArgumentException("model.name " + modelName + ": no default search space for family "
+                        + family + " (expected: a model of " + DEFAULT_FAMILIES + ", or a search space file)");
+            }
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "default search space " + family + ".yaml");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the default search space " + resource, e);
+        }
+    }
+
     /** Parses space YAML; {@code source} names it in messages. */
     public static SearchSpace parse(String text, String source) {
         Node root;
@@ -203,6 +228,25 @@ public record SearchSpace(String source, List<Param> params, SamplerSpec sampler
             }
         }
         return true;
+    }
+
+    /**
+     * The config key of a study parameter name: a conditional variant is stored in the study as
+     * {@code key|cond=value,...} (its own history for the sampler); users see it as {@code key}.
+     */
+    public static String configKey(String paramName) {
+        int i = paramName.indexOf('|');
+        return i < 0 ? paramName : paramName.substring(0, i);
+    }
+
+    /**
+     * Parameter values under their config keys, for logs and reports (a trial uses one variant
+     * per key, so no two names map to the same key).
+     */
+    public static Map<String, Object> byConfigKey(Map<String, Object> params) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> out.put(configKey(k), v));
+        return out;
     }
 
     /** Every study parameter's distribution (for a grid). */
