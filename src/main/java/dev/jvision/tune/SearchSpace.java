@@ -89,31 +89,6 @@ public record SearchSpace(String source, List<Param> params, SamplerSpec sampler
         return parse(text, file.toString());
     }
 
-    /** The model families with a default search space ({@link #defaultFor}). */
-    public static final List<String> DEFAULT_FAMILIES = List.of("resnet", "efficientnetv2", "convnext", "swin");
-
-    /**
-     * jvision's default search space for {@code modelName}'s family (learning rate, weight decay,
-     * label smoothing, mixup, and drop-path / layer decay where the family uses them; the model
-     * itself stays fixed), for a study started without a space file. The spaces are resources
-     * under {@code dev/jvision/tune/spaces/} and are listed in docs/tuning.md.
-     *
-     * @throws IllegalArgumentException for a model outside {@link #DEFAULT_FAMILIES} (or unknown)
-     */
-    public static SearchSpace defaultFor(String modelName) {
-        String family = dev.jvision.models.Models.spec(modelName).family();
-        String resource = "spaces/" + family + ".yaml";
-        try (var in = SearchSpace.class.getResourceAsStream(resource)) {
-            if (!DEFAULT_FAMILIES.contains(family) || in == null) {
-                throw new IllegalArgumentException("model.name " + modelName + ": no default search space for family "
-                        + family + " (expected: a model of " + DEFAULT_FAMILIES + ", or a search space file)");
-            }
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "default search space " + family + ".yaml");
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the default search space " + resource, e);
-        }
-    }
-
     /** Parses space YAML; {@code source} names it in messages. */
     public static SearchSpace parse(String text, String source) {
         Node root;

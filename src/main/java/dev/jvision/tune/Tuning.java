@@ -36,7 +36,7 @@ public final class Tuning {
      * @param config           base experiment YAML
      * @param overrides        user {@code --set} overrides
      * @param spaceFile        search space YAML; null for the default space of the model's family
-     *                         ({@link SearchSpace#defaultFor})
+     *                         ({@link DefaultSearchSpaces#forModel})
      * @param study            study name, or null for {@code <experiment.name>_tune}
      * @param storage          storage spec, or null for {@code sqlite:<output_dir>/tune/<study>.db}
      * @param nTrials          trials of the study (counted over all workers)
@@ -86,7 +86,7 @@ public final class Tuning {
     public static Result run(Options o, AfterTrials afterTrials) throws IOException {
         Experiment base = Configs.load(o.config(), o.overrides());
         SearchSpace space = o.spaceFile() != null ? SearchSpace.load(o.spaceFile())
-                : SearchSpace.defaultFor(base.model().name());
+                : DefaultSearchSpaces.forModel(base.model().name());
         String studyName = studyName(o, base);
         Path tuneDir = Path.of(base.experiment().outputDir(), "tune");
         String storageSpec = storageSpec(o, base);

@@ -13,13 +13,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link SearchSpace#defaultFor}: one space per family, every value of it accepted by the config. */
+/** {@link DefaultSearchSpaces#forModel}: one space per family, every value of it accepted by the config. */
 class DefaultSearchSpaceTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"resnet18", "tf_efficientnetv2_b0", "convnext_atto", "swin_tiny_patch4_window7_224"})
     void defaultSpace_everyExtremeIsAValidConfig(String model) {
-        SearchSpace space = SearchSpace.defaultFor(model);
+        SearchSpace space = DefaultSearchSpaces.forModel(model);
         assertTrue(space.params().stream().anyMatch(p -> p.key().equals("train.lr")), "searches the learning rate");
         assertTrue(space.params().stream().noneMatch(p -> p.key().equals("model.name")), "keeps the config's model");
         for (SearchSpace.Param p : space.params()) {
@@ -36,13 +36,13 @@ class DefaultSearchSpaceTest {
     @Test
     void everyRegisteredModel_hasADefaultSpace() {
         for (String name : Models.list("*")) {
-            SearchSpace.defaultFor(name);
+            DefaultSearchSpaces.forModel(name);
         }
     }
 
     @Test
     void unknownModel_isAClearError() {
-        var e = assertThrows(IllegalArgumentException.class, () -> SearchSpace.defaultFor("vit_tiny"));
+        var e = assertThrows(IllegalArgumentException.class, () -> DefaultSearchSpaces.forModel("vit_tiny"));
         assertTrue(e.getMessage().contains("vit_tiny"), e.getMessage());
     }
 
