@@ -52,7 +52,7 @@ public final class Losses {
         long bins = logits.size(-1);
         Tensor y = T.clamp(target.to(torch.ScalarType.Float), 0, bins - 1 - 0.01);
         Tensor left = y.floor().to(torch.ScalarType.Long);
-        Tensor right = left.add(s(1));
+        Tensor right = left.add(new org.bytedeco.pytorch.Scalar(1L));
         Tensor wl = right.to(torch.ScalarType.Float).sub(y);
         Tensor wr = y.sub(left.to(torch.ScalarType.Float));
         Tensor logp = torch.log_softmax(logits.to(torch.ScalarType.Float), -1);
