@@ -119,7 +119,8 @@ final class FitLoop {
             if (!exp.data().imgSizes().isFixed()) {
                 LOG.info("fold {}: progressive resize {}", fold, plan.describe());
             }
-            try (FitComponents c = new FitComponents(model, t, device, plan.referenceStepsPerEpoch(), sync)) {
+            try (StepStack c = StepStack.build(model, t, StepEngine.resolveAmp(t.amp(), device), device,
+                    plan.referenceStepsPerEpoch(), sync)) {
                 FoldProgress p = FoldProgress.start(fold, arch);
                 if (resuming) {
                     Checkpoints.Restored r = checkpoints.restore(arch, c);
@@ -240,15 +241,15 @@ final class FitLoop {
         topK = new TopK(t.saveTopK(), t.monitorMinimises(), p.monitor().topK());
     }
 
-    private FoldProgress progress(FitComponents c) {
+    private FoldProgress progress(StepStack c) {
         return new FoldProgress(fold, arch, epoch, batch, steps, new FoldProgress.EpochSums(lossSum, images), best,
                 new FoldProgress.Monitor(stopper.best(), stopper.sinceBest(), topK.entries(), stopped),
-                new FoldProgress.Components(c.scaler.skippedSteps(), c.ema == null ? 0 : c.ema.updates(),
-                        c.schedule.state()), budget.spentNanos());
+                new FoldProgress.Components(c.scaler().skippedSteps(), c.ema() == null ? 0 : c.ema().updates(),
+                        c.schedule().state()), budget.spentNanos());
     }
 
     /** Trains the rest of epoch {@code epoch} from batch {@code batch}. */
-    private void trainEpoch(ImageModel model, FitComponents c, Augmenter augmenter, BatchLoader loader, long seed)
+    private void trainEpoch(ImageModel model, StepStack c, Augmenter augmenter, BatchLoader loader, long seed)
             throws IOException {
         int batches = plan.batches(epoch);
         model.train(true);
@@ -261,11 +262,11 @@ final class FitLoop {
             lossSum = 0;
             images = 0;
         }
-        skippedBefore = c.scaler.skippedSteps();
+        skippedBefore = c.scaler().skippedSteps();
         epochStart = System.nanoTime();
         imagesHere = 0;
         epochImgSize = plan.imgSize(epoch);
-        lr = c.schedule.at(plan.scheduleStep(steps));
+        lr = c.schedule().at(plan.scheduleStep(steps));
         for (TrainListener l : listeners) {
             l.onEpochStart(fit, epoch, batch);
         }
@@ -283,20 +284,20 @@ final class FitLoop {
                 // images augmented on the device; soft targets carry Mixup/CutMix weights
                 Augmenter.Augmented a = augmenter.train(raw, labels, epoch, t.epochs(),
                         (seed + 104_729L * rank) * 1_000_003L + (long) epoch * batches + batch);
-                loss = c.engine.accumulate(a.images(), a.targets());
+                loss = c.engine().accumulate(a.images(), a.targets());
             } catch (RuntimeException e) {
-                throw OutOfMemory.explain(e, plan.batchSize(epoch), device);
+                throw StepStack.outOfMemory(e, "training", plan.batchSize(epoch), device);
             }
             batch++;
             lossSum += (double) loss * b.size();
             images += b.size();
             imagesHere += b.size();
-            if (c.engine.readyToStep() || batch == batches) {
+            if (c.engine().readyToStep() || batch == batches) {
                 long spent = spentNanos();
-                lr = c.schedule.at(plan.scheduleStep(budget.scheduleStep(steps, Math.max(1, plan.totalSteps()), spent)));
+                lr = c.schedule().at(plan.scheduleStep(budget.scheduleStep(steps, Math.max(1, plan.totalSteps()), spent)));
                 timeUp = budget.spent(spent);
                 try (var scope = Memory.step()) {
-                    c.engine.step(lr);
+                    c.engine().step(lr);
                 }
                 steps++;
                 if (writes && t.checkpointEverySteps() > 0 && steps % t.checkpointEverySteps() == 0
@@ -389,18 +390,18 @@ final class FitLoop {
     }
 
     /** Validates, keeps checkpoints, reports the epoch and saves the resumable state. */
-    private void endEpoch(ImageModel model, FitComponents c, BatchTransform transform, Dataset val, int[] valTargets)
+    private void endEpoch(ImageModel model, StepStack c, BatchTransform transform, Dataset val, int[] valTargets)
             throws IOException {
         double secs = (System.nanoTime() - epochStart) / 1e9;
-        boolean swapped = c.ema != null && t.emaEval();
+        boolean swapped = c.ema() != null && t.emaEval();
         if (swapped) {
-            c.ema.swap();
+            c.ema().swap();
         }
         float[][] logits;
         try {
             logits = validationLogits(model, transform, val);
         } catch (RuntimeException e) {
-            throw OutOfMemory.explain(e, exp.infer().batchSize(), device);
+            throw StepStack.outOfMemory(e, "validation", exp.infer().batchSize(), device);
         }
         int e1 = epoch + 1;
         TrainListener.Validation v = score(e1, logits, valTargets, model.numClasses());
@@ -424,13 +425,13 @@ final class FitLoop {
             checkpoints.deleteTop(d.evicted());
         }
         if (swapped) {
-            c.ema.swap();
+            c.ema().swap();
         }
-        c.schedule.observe(v.monitored());
+        c.schedule().observe(v.monitored());
         double trainLoss = images == 0 ? 0 : lossSum / images;
         stopped = stopper.shouldStop();
         TrainListener.Epoch summary = new TrainListener.Epoch(e1, trainLoss, v, lr, imagesHere / secs,
-                MemoryStats.peakBytes(device) >> 20, c.scaler.skippedSteps(), c.scaler.skippedSteps() - skippedBefore,
+                MemoryStats.peakBytes(device) >> 20, c.scaler().skippedSteps(), c.scaler().skippedSteps() - skippedBefore,
                 secs, stopped, epochImgSize);
         for (TrainListener l : listeners) {
             l.onEpochEnd(fit, summary);
