@@ -12,6 +12,7 @@ import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
 import dev.jvision.train.StepEngine;
 import dev.jvision.train.StepStack;
+import dev.jvision.train.task.ClassificationTask;
 import dev.jvision.runtime.DeviceOutOfMemoryException;
 import dev.jvision.optim.LossScaler;
 import java.util.Collection;
@@ -184,7 +185,8 @@ public final class MemoryProfiler {
                 if (o.channelsLast()) model.toChannelsLast();
                 model.train(train);
                 // the step a fit runs: train:'s defaults with the profiled optimiser and EMA
-                stack = StepStack.build(model, trainConfig(o), o.amp(), o.device(), 1, null);
+                TrainConfig t = trainConfig(o);
+                stack = StepStack.build(model, t, o.amp(), o.device(), 1, ClassificationTask.objective(t, null), null);
             }
             StepEngine engine = stack.engine();
             Ema ema = train ? stack.ema() : null;

@@ -11,6 +11,7 @@ import dev.jvision.runtime.DeviceOutOfMemoryException;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.dist.ProcessGroup;
 import dev.jvision.track.MemoryStats;
+import dev.jvision.train.task.ClassificationTask;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -363,7 +364,7 @@ public final class AutoBatch {
              BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(), device,
                      exp.model().channelsLast());
              StepStack stack = StepStack.build(model, t.withBatchSize(b), StepEngine.resolveAmp(t.amp(), device), device,
-                     1, null)) {
+                     1, ClassificationTask.objective(t, null), null)) {
             StepEngine engine = stack.engine();
             for (int i = 0; i < 2; i++) {
                 try (var scope = Memory.step()) {

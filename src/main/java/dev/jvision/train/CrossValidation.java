@@ -144,7 +144,8 @@ public final class CrossValidation {
                     String arch = exp.model().modelForFold(f);
                     FitResult fit = b.build().fit(ModelFactory.of(exp.model(), arch, exp.model().numClasses(), device),
                             Dataset.of(tr, cache), Dataset.of(va, cache));
-                    r = new FoldResult(f, fit.best().epoch(), fit.best().f1(), fit.best().accuracy(), fit.best().loss(),
+                    r = new FoldResult(f, fit.best().epoch(), fit.best().metric("val_f1"), fit.best().metric("val_acc"),
+                            fit.best().metric("val_loss"),
                             fit.bestCheckpoint(), va, fit.bestLogits(), fit.seconds());
                     if (Distributed.isMain()) {
                         writeResult(run.foldDir(f).resolve("result.json"), arch, r);

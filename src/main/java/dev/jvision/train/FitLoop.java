@@ -1,15 +1,11 @@
 package dev.jvision.train;
 
-import dev.jvision.augment.Augmenter;
-import dev.jvision.augment.BatchTransform;
 import dev.jvision.config.Experiment;
 import dev.jvision.config.TrainConfig;
 import dev.jvision.data.Batch;
 import dev.jvision.data.BatchLoader;
 import dev.jvision.data.BatchUploader;
 import dev.jvision.data.Dataset;
-import dev.jvision.metrics.ClassificationMetrics;
-import dev.jvision.metrics.ProbabilityMetrics;
 import dev.jvision.models.CheckpointInfo;
 import dev.jvision.models.ImageModel;
 import dev.jvision.runtime.Device;
@@ -18,6 +14,7 @@ import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.dist.GradientSync;
 import dev.jvision.track.MemoryStats;
+import dev.jvision.train.task.Task;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -44,6 +41,7 @@ final class FitLoop {
     /** Whether this process writes checkpoints (rank 0 of a distributed fit); every rank reads them. */
     private final boolean writes;
     private final int fold;
+    private final Task task;
 
     private TrainListener.Fit fit;
     // where the loop stands (see FoldProgress)
@@ -83,18 +81,13 @@ final class FitLoop {
         this.listeners = trainer.isMainRank() ? trainer.listeners() : List.of();
         this.writes = checkpoints != null && trainer.isMainRank();
         this.fold = trainer.fold();
+        this.task = trainer.task();
         this.budget = new TimeBudget(t.maxTimeDuration(), trainer.clock());
     }
 
     FitResult run(ImageModel model, String arch, Dataset train, Dataset val) throws IOException {
         this.arch = arch;
-        int numClasses = model.numClasses();
-        if (t.classWeights() != null && t.classWeights().size() != numClasses) {
-            throw new IllegalArgumentException("train.class_weights: " + t.classWeights().size()
-                    + " values (expected: " + numClasses + ", the model's classes)");
-        }
-        checkLabels(train, "training", numClasses);
-        int[] valTargets = checkLabels(val, "validation", numClasses);
+        task.check(model, train, val);
         long start = System.nanoTime();
         boolean resuming = trainer.resume() && checkpoints != null && checkpoints.hasLast();
         long seed = trainer.seed();
@@ -107,10 +100,7 @@ final class FitLoop {
             sync.broadcast(new java.util.ArrayList<>(model.stateDict().values()));
         }
         try (ShutdownGate.Entered gate = ShutdownGate.enter();
-             BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(),
-                     device, exp.model().channelsLast());
-             Augmenter augmenter = new Augmenter(exp.augment(), numClasses, model.spec().mean(), model.spec().std(),
-                     device, exp.model().channelsLast());
+             Task.Session session = task.open(model, device);
              TrainLoaders loaders = new TrainLoaders(train, seed);
              BatchUploader upload = new BatchUploader(device)) {
             uploader = upload;
@@ -120,7 +110,7 @@ final class FitLoop {
                 LOG.info("fold {}: progressive resize {}", fold, plan.describe());
             }
             try (StepStack c = StepStack.build(model, t, StepEngine.resolveAmp(t.amp(), device), device,
-                    plan.referenceStepsPerEpoch(), sync)) {
+                    plan.referenceStepsPerEpoch(), session, sync)) {
                 FoldProgress p = FoldProgress.start(fold, arch);
                 if (resuming) {
                     Checkpoints.Restored r = checkpoints.restore(arch, c);
@@ -140,8 +130,8 @@ final class FitLoop {
                 budget.start(p.trainNanos());
                 timeUp = budget.spent(p.trainNanos());
                 while (epoch < t.epochs() && !stopped && !timeUp) {
-                    trainEpoch(model, c, augmenter, loaders.at(epoch), seed);
-                    endEpoch(model, c, transform, val, valTargets);
+                    trainEpoch(c, session, train, loaders.at(epoch), seed);
+                    endEpoch(model, c, session, val);
                 }
             }
         }
@@ -217,17 +207,6 @@ final class FitLoop {
         }
     }
 
-    private static int[] checkLabels(Dataset d, String what, int numClasses) {
-        int[] labels = d.labels();
-        for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= numClasses) {
-                throw new IllegalArgumentException(what + " item " + d.id(i) + ": label " + labels[i] + " (expected: 0.."
-                        + (numClasses - 1) + ", the model's classes)");
-            }
-        }
-        return labels;
-    }
-
     private void restore(FoldProgress p) {
         epoch = p.epoch();
         batch = p.batch();
@@ -236,9 +215,10 @@ final class FitLoop {
         images = p.sums().images();
         best = p.best();
         stopped = p.monitor().stopped();
-        stopper = new EarlyStopping(t.earlyStoppingPatience(), t.monitorMinimises(), t.minDelta(), p.monitor().best(),
+        boolean minimise = task.monitor().minimise();
+        stopper = new EarlyStopping(t.earlyStoppingPatience(), minimise, t.minDelta(), p.monitor().best(),
                 p.monitor().sinceBest());
-        topK = new TopK(t.saveTopK(), t.monitorMinimises(), p.monitor().topK());
+        topK = new TopK(t.saveTopK(), minimise, p.monitor().topK());
     }
 
     private FoldProgress progress(StepStack c) {
@@ -249,10 +229,10 @@ final class FitLoop {
     }
 
     /** Trains the rest of epoch {@code epoch} from batch {@code batch}. */
-    private void trainEpoch(ImageModel model, StepStack c, Augmenter augmenter, BatchLoader loader, long seed)
+    private void trainEpoch(StepStack c, Task.Session session, Dataset train, BatchLoader loader, long seed)
             throws IOException {
         int batches = plan.batches(epoch);
-        model.train(true);
+        c.model().train(true);
         MemoryStats.resetPeak(device);
         loader.startEpoch(epoch);
         for (int i = 0; i < batch; i++) {
@@ -280,11 +260,9 @@ final class FitLoop {
             float loss;
             try (var scope = Memory.step()) {
                 Tensor raw = uploader.images(b);
-                Tensor labels = Tensors.fromInts(b.labels()).to(device.toNative(), torch.ScalarType.Long);
-                // images augmented on the device; soft targets carry Mixup/CutMix weights
-                Augmenter.Augmented a = augmenter.train(raw, labels, epoch, t.epochs(),
+                Task.Example ex = session.train(raw, b, train, epoch, t.epochs(),
                         (seed + 104_729L * rank) * 1_000_003L + (long) epoch * batches + batch);
-                loss = c.engine().accumulate(a.images(), a.targets());
+                loss = c.engine().accumulate(ex.input(), ex.targets());
             } catch (RuntimeException e) {
                 throw StepStack.outOfMemory(e, "training", plan.batchSize(epoch), device);
             }
@@ -339,9 +317,9 @@ final class FitLoop {
      * each rank predicts every N-th item and the rows are gathered on all ranks, so every rank
      * holds the logits rank 0 alone would compute.
      */
-    private float[][] validationLogits(ImageModel model, BatchTransform transform, Dataset val) {
+    private float[][] validationPredictions(ImageModel model, Task.Session session, Dataset val) {
         if (sync == null) {
-            return Evaluator.logits(model, transform, val, exp.data().imgSize(), exp.infer().batchSize(),
+            return Evaluator.predict(model, session, val, exp.data().imgSize(), exp.infer().batchSize(),
                     exp.data().prefetch(), device);
         }
         // BatchNorm running statistics are per rank (each saw its own batches): predict with rank 0's,
@@ -373,25 +351,39 @@ final class FitLoop {
                 return val.id(mine[index]);
             }
         };
-        float[][] part = mine.length == 0 ? new float[0][] : Evaluator.logits(model, transform, shard,
+        float[][] part = mine.length == 0 ? new float[0][] : Evaluator.predict(model, session, shard,
                 exp.data().imgSize(), exp.infer().batchSize(), exp.data().prefetch(), device);
-        int c = model.numClasses();
+        return gatherRows(part, mine, val.size());
+    }
+
+    /**
+     * Every rank's prediction rows gathered on all ranks, in dataset order: {@code part[i]} is
+     * item {@code mine[i]}. Rows may differ in length (each is sent with its index and length).
+     */
+    private float[][] gatherRows(float[][] part, int[] mine, int total) {
+        int width = 0;
+        for (float[] r : part) {
+            width = Math.max(width, r.length);
+        }
+        for (float[] r : sync.group().allGatherRows(new float[][] {{width}}, 1)) {
+            width = Math.max(width, (int) r[0]);
+        }
         float[][] rows = new float[part.length][];
         for (int i = 0; i < part.length; i++) {
-            rows[i] = new float[c + 1];
+            rows[i] = new float[width + 2];
             rows[i][0] = mine[i];
-            System.arraycopy(part[i], 0, rows[i], 1, c);
+            rows[i][1] = part[i].length;
+            System.arraycopy(part[i], 0, rows[i], 2, part[i].length);
         }
-        float[][] out = new float[val.size()][];
-        for (float[] r : sync.group().allGatherRows(rows, c + 1)) {
-            out[(int) r[0]] = java.util.Arrays.copyOfRange(r, 1, c + 1);
+        float[][] out = new float[total][];
+        for (float[] r : sync.group().allGatherRows(rows, width + 2)) {
+            out[(int) r[0]] = java.util.Arrays.copyOfRange(r, 2, 2 + (int) r[1]);
         }
         return out;
     }
 
     /** Validates, keeps checkpoints, reports the epoch and saves the resumable state. */
-    private void endEpoch(ImageModel model, StepStack c, BatchTransform transform, Dataset val, int[] valTargets)
-            throws IOException {
+    private void endEpoch(ImageModel model, StepStack c, Task.Session session, Dataset val) throws IOException {
         double secs = (System.nanoTime() - epochStart) / 1e9;
         boolean swapped = c.ema() != null && t.emaEval();
         if (swapped) {
@@ -399,17 +391,17 @@ final class FitLoop {
         }
         float[][] logits;
         try {
-            logits = validationLogits(model, transform, val);
+            logits = validationPredictions(model, session, val);
         } catch (RuntimeException e) {
             throw StepStack.outOfMemory(e, "validation", exp.infer().batchSize(), device);
         }
         int e1 = epoch + 1;
-        TrainListener.Validation v = score(e1, logits, valTargets, model.numClasses());
+        TrainListener.Validation v = score(e1, logits, session.score(logits, val));
         for (TrainListener l : listeners) {
             l.onValidation(fit, v);
         }
         if (v.improved()) {
-            best = new BestEpoch(e1, v.f1(), v.accuracy(), v.loss());
+            best = new BestEpoch(e1, v.metrics());
             bestLogits = logits;
             if (writes) {
                 checkpoints.saveWeights(model, checkpoints.best(), info(model, v));
@@ -454,25 +446,19 @@ final class FitLoop {
         }
     }
 
-    private TrainListener.Validation score(int e1, float[][] logits, int[] targets, int numClasses) {
-        int[] pred = ClassificationMetrics.argmax(logits);
-        double f1 = ClassificationMetrics.macroF1(pred, targets, numClasses);
-        double acc = ClassificationMetrics.accuracy(pred, targets);
-        double top5 = ClassificationMetrics.topKAccuracy(logits, targets, Math.min(5, numClasses));
-        double vloss = ProbabilityMetrics.nllOfProbs(ProbabilityMetrics.softmax(logits, 1.0), targets);
-        double value = switch (t.monitor()) {
-            case VAL_ACC -> acc;
-            case VAL_TOP5 -> top5;
-            case VAL_LOSS -> vloss;
-            case VAL_F1 -> f1;
-        };
+    private TrainListener.Validation score(int e1, float[][] predictions, java.util.Map<String, Double> metrics) {
+        Double value = metrics.get(task.monitor().metric());
+        if (value == null) {
+            throw new IllegalStateException("task " + task.name() + ": no metric '" + task.monitor().metric()
+                    + "' among its scores " + metrics.keySet() + " (expected: the monitor's metric)");
+        }
         boolean improved = stopper.observe(value);
-        return new TrainListener.Validation(e1, f1, acc, top5, vloss, value, improved, logits);
+        return new TrainListener.Validation(e1, metrics, value, improved, predictions);
     }
 
     private CheckpointInfo info(ImageModel model, TrainListener.Validation v) {
         return new CheckpointInfo(model.spec().name(), model.numClasses(), exp.data().imgSize(), model.spec().mean(),
-                model.spec().std(), fold, v.epoch(), v.f1(), v.accuracy(), v.loss(),
+                model.spec().std(), fold, v.epoch(), v.metric("val_f1"), v.metric("val_acc"), v.metric("val_loss"),
                 trainer.classNames(model.numClasses()), Instant.now().toString());
     }
 

@@ -12,6 +12,7 @@ import dev.jvision.runtime.DeviceOutOfMemoryException;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.dist.GradientSync;
+import dev.jvision.train.task.Objective;
 import dev.jvision.track.MemoryStats;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -21,11 +22,11 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The step stack of one model: optimiser, loss scaler, EMA, class weights, learning-rate
+ * The step stack of one model: optimiser, loss scaler, EMA, learning-rate
  * schedule and the {@link StepEngine} over them, built from {@code train:} by the one factory
  * {@link #build}. A fit, {@code train.auto_batch_size}'s trial steps and {@code jvision memprof}
- * all build their steps here, so they run the same step. Owns the optimiser, scaler, EMA and
- * class-weight tensor (not the model) and frees them in {@link #close()} (idempotent). Also what a
+ * all build their steps here, so they run the same step. Owns the optimiser, scaler and EMA
+ * (not the model, nor the objective) and frees them in {@link #close()} (idempotent). Also what a
  * resumable checkpoint holds of them ({@code state()} / {@code load}). Not thread-safe.
  */
 public final class StepStack implements AutoCloseable {
@@ -35,7 +36,6 @@ public final class StepStack implements AutoCloseable {
     private final Ema ema;
     private final LrSchedule schedule;
     private final StepEngine engine;
-    private final Tensor classWeights;
     private boolean closed;
 
     /**
@@ -44,15 +44,16 @@ public final class StepStack implements AutoCloseable {
      * @param t             the {@code train:} section: optimiser, loss scale, EMA, class weights, schedule
      * @param amp           the resolved precision ({@link StepEngine#resolveAmp})
      * @param stepsPerEpoch optimiser steps per epoch the schedule is built for
+     * @param objective     what the steps minimise: the fit's task session (owned by the caller)
      * @param sync          gradient synchronisation of a data-parallel fit, or null
      */
     public static StepStack build(ImageModel model, TrainConfig t, StepEngine.Amp amp, Device device,
-                                  long stepsPerEpoch, GradientSync sync) {
-        return new StepStack(model, t, amp, device, stepsPerEpoch, sync);
+                                  long stepsPerEpoch, Objective objective, GradientSync sync) {
+        return new StepStack(model, t, amp, device, stepsPerEpoch, objective, sync);
     }
 
     private StepStack(ImageModel model, TrainConfig t, StepEngine.Amp amp, Device device, long stepsPerEpoch,
-                      GradientSync sync) {
+                      Objective objective, GradientSync sync) {
         this.model = model;
         StepOptimizer opt = null;
         LossScaler sc = null;
@@ -63,7 +64,6 @@ public final class StepStack implements AutoCloseable {
                     ? new LossScaler(true, t.lossScaleInit(), 2.0, 0.5, t.lossScaleGrowthInterval(), device)
                     : LossScaler.disabled(device);
             e = t.ema() ? new Ema(model, t.emaDecay(), t.emaWarmup()) : null;
-            this.classWeights = classWeights(t.classWeights(), device);
         } catch (RuntimeException ex) {
             closeAll(opt, sc, e);
             throw ex;
@@ -72,7 +72,12 @@ public final class StepStack implements AutoCloseable {
         this.scaler = sc;
         this.ema = e;
         this.schedule = Trainer.buildSchedule(t, stepsPerEpoch);
-        this.engine = new StepEngine(model, optimizer, scaler, ema, t, amp, device, classWeights, sync);
+        this.engine = new StepEngine(model, optimizer, scaler, ema, t, amp, device, objective, sync);
+    }
+
+    /** The model the stack trains (not owned). */
+    public ImageModel model() {
+        return model;
     }
 
     /** The optimiser. */
@@ -111,20 +116,6 @@ public final class StepStack implements AutoCloseable {
         long peak = MemoryStats.peakBytes(device);
         MemoryStats.emptyCudaCache();
         return DeviceOutOfMemoryException.of(e, what, batchSize, device, peak);
-    }
-
-    /** Per-class loss weights on the device (retained), or null. */
-    private static Tensor classWeights(List<Double> w, Device device) {
-        if (w == null) {
-            return null;
-        }
-        float[] f = new float[w.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = w.get(i).floatValue();
-        }
-        try (var step = Memory.step()) {
-            return step.keep(Tensors.fromFloats(f, f.length).to(device.toNative(), torch.ScalarType.Float));
-        }
     }
 
     /** {@code "amp off, adamw (fused)"}: precision and optimiser, for logs. */
@@ -210,9 +201,6 @@ public final class StepStack implements AutoCloseable {
             return;
         }
         closed = true;
-        if (classWeights != null && classWeights.referenceCount() > 0) {
-            classWeights.releaseReference();
-        }
         closeAll(ema, scaler, optimizer);
     }
 }

@@ -3,6 +3,7 @@ package dev.jvision.train;
 import dev.jvision.runtime.Device;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Hooks into a {@link Trainer} fit: every method has an empty default, so a listener overrides
@@ -88,17 +89,30 @@ public interface TrainListener {
     /**
      * Validation scores of one epoch.
      *
-     * @param epoch     1-based epoch
-     * @param f1        macro-F1
-     * @param accuracy  accuracy
-     * @param top5      top-5 accuracy
-     * @param loss      mean negative log-likelihood
-     * @param monitored the value of {@code train.monitor}
-     * @param improved  whether it is a new best (then {@code best.safetensors} is rewritten)
-     * @param logits    the validation logits {@code [images][classes]}, in dataset order
+     * @param epoch       1-based epoch
+     * @param metrics     the task's metrics by name, in its order (classification: {@code val_loss},
+     *                    {@code val_f1}, {@code val_acc}, {@code val_top5})
+     * @param monitored   the value of the task's monitor
+     * @param improved    whether it is a new best (then {@code best.safetensors} is rewritten)
+     * @param predictions the task's prediction rows (classification: logits {@code [images][classes]}), in dataset order
      */
-    record Validation(int epoch, double f1, double accuracy, double top5, double loss, double monitored,
-                      boolean improved, float[][] logits) {}
+    record Validation(int epoch, Map<String, Double> metrics, double monitored, boolean improved,
+                      float[][] predictions) {
+        public Validation {
+            metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
+        }
+
+        /** Metric {@code name}, NaN when the task reports no such metric. */
+        public double metric(String name) {
+            Double v = metrics.get(name);
+            return v == null ? Double.NaN : v;
+        }
+
+        /** The validation loss ({@code val_loss}), NaN when the task reports none. */
+        public double loss() {
+            return metric("val_loss");
+        }
+    }
 
     /**
      * One finished epoch.

@@ -19,6 +19,8 @@ import dev.jvision.runtime.Device;
 import dev.jvision.runtime.TorchSettings;
 import dev.jvision.runtime.dist.GradientSync;
 import dev.jvision.runtime.dist.ProcessGroup;
+import dev.jvision.train.task.ClassificationTask;
+import dev.jvision.train.task.Task;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,6 +67,7 @@ public final class Trainer {
     private final GradientSync sync;
     private final BatchSizePlanner planner;
     private final LongSupplier clock;
+    private final Task task;
 
     private Trainer(Builder b) {
         this.planner = b.planner;
@@ -78,6 +81,7 @@ public final class Trainer {
         this.seed = b.seed != null ? b.seed : exp.experiment().seed() + 1000L * fold;
         this.classNames = b.classNames == null ? null : List.copyOf(b.classNames);
         this.clock = b.clock;
+        this.task = b.task != null ? b.task : ClassificationTask.of(exp);
     }
 
     /** A trainer for the experiment's {@code train:}, {@code augment:}, {@code data:} and {@code infer:} settings. */
@@ -173,6 +177,11 @@ public final class Trainer {
         return (double) hit / scores.length;
     }
 
+    /** The task the trainer fits (default {@link ClassificationTask#of} the experiment). */
+    public Task task() {
+        return task;
+    }
+
     Experiment experiment() {
         return exp;
     }
@@ -245,6 +254,7 @@ public final class Trainer {
         private boolean syncBn;
         private BatchSizePlanner planner;
         private LongSupplier clock = System::nanoTime;
+        private Task task;
 
         private Builder(Experiment exp) {
             this.exp = Objects.requireNonNull(exp, "exp");
@@ -253,6 +263,15 @@ public final class Trainer {
         /** Where to train (default the CPU). */
         public Builder device(Device device) {
             this.device = Objects.requireNonNull(device, "device");
+            return this;
+        }
+
+        /**
+         * What the model learns: targets, loss, batch augmentation, metrics and monitor (default
+         * {@link ClassificationTask#of} the experiment).
+         */
+        public Builder task(Task task) {
+            this.task = Objects.requireNonNull(task, "task");
             return this;
         }
 

@@ -97,7 +97,7 @@ public final class LoaderEpoch {
             r = trainer.fit(model, Dataset.of(train, cache), Dataset.of(val, cache));
         }
         System.out.printf("trained %d images x %s epochs in %.1f s (best val macro-F1 %.4f); peak RSS %d MiB%n", train.size(),
-                o.getOrDefault("epochs", "1"), (System.nanoTime() - t1) / 1e9, r.best().f1(), peakRssMiB());
+                o.getOrDefault("epochs", "1"), (System.nanoTime() - t1) / 1e9, r.best().metric("val_f1"), peakRssMiB());
         cache.close();
     }
 

@@ -24,9 +24,10 @@ public final class LoggingListener implements TrainListener {
     @Override
     public void onEpochEnd(Fit fit, Epoch e) {
         Validation v = e.validation();
-        LOG.info("fold {} epoch {}/{}: train_loss {} val_loss {} val_f1 {} val_acc {} val_top5 {} lr {} "
-                        + "({} px, {} img/s, peak {} MB{}){}", fit.fold(), e.epoch(), fit.epochs(), f4(e.trainLoss()),
-                f4(v.loss()), f4(v.f1()), f4(v.accuracy()), f4(v.top5()), String.format("%.2e", e.lr()), e.imgSize(),
+        StringBuilder scores = new StringBuilder();
+        v.metrics().forEach((k, x) -> scores.append(' ').append(k).append(' ').append(f4(x)));
+        LOG.info("fold {} epoch {}/{}: train_loss {}{} lr {} ({} px, {} img/s, peak {} MB{}){}", fit.fold(), e.epoch(),
+                fit.epochs(), f4(e.trainLoss()), scores, String.format("%.2e", e.lr()), e.imgSize(),
                 String.format("%.1f", e.imagesPerSecond()), e.peakMemoryMb(),
                 e.skippedInEpoch() > 0 ? ", " + e.skippedInEpoch() + " fp16 steps skipped" : "",
                 v.improved() ? " *" : "");

@@ -27,7 +27,8 @@ public final class MetricsCsvListener implements TrainListener {
     @Override
     public void onEpochEnd(Fit fit, Epoch e) throws IOException {
         Validation v = e.validation();
-        log.append(fit.fold(), e.epoch(), f4(e.trainLoss()), f4(v.loss()), f4(v.f1()), f4(v.accuracy()), f4(v.top5()),
+        log.append(fit.fold(), e.epoch(), f4(e.trainLoss()), f4(v.metric("val_loss")), f4(v.metric("val_f1")),
+                f4(v.metric("val_acc")), f4(v.metric("val_top5")),
                 String.format("%.3e", e.lr()), String.format("%.1f", e.imagesPerSecond()), e.peakMemoryMb(),
                 e.skippedSteps(), String.format("%.1f", e.seconds()), e.imgSize());
     }

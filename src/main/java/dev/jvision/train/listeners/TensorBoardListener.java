@@ -36,10 +36,9 @@ public final class TensorBoardListener implements TrainListener, AutoCloseable {
         int step = e.epoch();
         Validation v = e.validation();
         writer.scalar(f + "train_loss", e.trainLoss(), step);
-        writer.scalar(f + "val_loss", v.loss(), step);
-        writer.scalar(f + "val_f1", v.f1(), step);
-        writer.scalar(f + "val_acc", v.accuracy(), step);
-        writer.scalar(f + "val_top5", v.top5(), step);
+        for (var m : v.metrics().entrySet()) {
+            writer.scalar(f + m.getKey(), m.getValue(), step);
+        }
         writer.scalar(f + "img_size", e.imgSize(), step);
         writer.scalar(f + "lr", e.lr(), step);
         writer.scalar(f + "img_per_s", e.imagesPerSecond(), step);
