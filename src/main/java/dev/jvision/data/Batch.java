@@ -14,5 +14,12 @@ import java.util.List;
  * @param size   number of images N
  * @param height image height H
  * @param width  image width W
+ * @param indices the items' indices in the {@link Dataset} the batch was read from, in batch order (what a
+ *               task reads targets by); null when unknown
  */
-public record Batch(byte[] pixels, int[] labels, List<String> ids, int size, int height, int width) {}
+public record Batch(byte[] pixels, int[] labels, List<String> ids, int size, int height, int width, int[] indices) {
+    /** A batch whose dataset indices are not known. */
+    public Batch(byte[] pixels, int[] labels, List<String> ids, int size, int height, int width) {
+        this(pixels, labels, ids, size, height, width, null);
+    }
+}

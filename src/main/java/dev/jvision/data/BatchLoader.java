@@ -310,7 +310,7 @@ public final class BatchLoader implements AutoCloseable, Iterator<Batch> {
             labels[i] = item.label();
             ids.add(id);
         }
-        return new Batch(px, labels, List.copyOf(ids), n, hw, hw);
+        return new Batch(px, labels, List.copyOf(ids), n, hw, hw, java.util.Arrays.copyOfRange(order, from, to));
     }
 
     /** One epoch's batches: at most {@code max(prefetch, workers)} submitted and not yet taken. */

@@ -187,7 +187,7 @@ public final class MemoryPlanner {
                     Fit f;
                     try {
                         f = measure(o, b1, b2);
-                    } catch (OutOfMemoryError e) {
+                    } catch (dev.jvision.runtime.DeviceOutOfMemoryException e) {
                         rows.add(new Row(m, s, a, null, new int[budgets.size()]));
                         continue;
                     }

@@ -6,16 +6,15 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.Models;
 import dev.jvision.optim.Ema;
-import dev.jvision.optim.FusedAdamW;
-import dev.jvision.optim.LossScaler;
-import dev.jvision.optim.ParamGroups;
-import dev.jvision.optim.Sgd;
-import dev.jvision.optim.StepOptimizer;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
 import dev.jvision.train.StepEngine;
+import dev.jvision.train.StepStack;
+import dev.jvision.train.task.ClassificationTask;
+import dev.jvision.runtime.DeviceOutOfMemoryException;
+import dev.jvision.optim.LossScaler;
 import java.util.Collection;
 import java.util.Locale;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -176,9 +175,7 @@ public final class MemoryProfiler {
         Meter meter = Meter.of(o.device());
         boolean train = o.mode() == Mode.TRAIN;
         ImageModel model = null;
-        StepOptimizer opt = null;
-        Ema ema = null;
-        LossScaler scaler = null;
+        StepStack stack = null;
         try {
             // built inside a scope: temporaries of construction (views, moved copies) are freed
             // now rather than by the collector in the middle of a later measurement
@@ -187,21 +184,21 @@ public final class MemoryProfiler {
                 model.to(o.device());
                 if (o.channelsLast()) model.toChannelsLast();
                 model.train(train);
-                opt = train ? optimizer(model, o.optimizer()) : null;
-                ema = train && o.ema() ? new Ema(model, 0.9998, true) : null;
-                scaler = o.amp() == StepEngine.Amp.FP16 && o.device().isCuda()
-                        ? new LossScaler(true, 65536.0, 2.0, 0.5, 2000, o.device()) : LossScaler.disabled(o.device());
+                // the step a fit runs: train:'s defaults with the profiled optimiser and EMA
+                TrainConfig t = trainConfig(o);
+                stack = StepStack.build(model, t, o.amp(), o.device(), 1, ClassificationTask.objective(t, null), null);
             }
+            StepEngine engine = stack.engine();
+            Ema ema = train ? stack.ema() : null;
             long weights = bytes(model.stateDict().values());
             long grads = train ? bytes(model.namedParameters().values().stream().filter(Tensor::requires_grad).toList()) : 0;
             long emaBytes = ema == null ? 0 : weights;
-            StepEngine engine = new StepEngine(model, opt, scaler, ema, TrainConfig.defaults(), o.amp(), o.device(), null);
             Step kept = null;
             for (int s = 0; s < o.warmupSteps() + o.steps(); s++) {
-                Step r = train ? trainStep(engine, scaler, o, meter) : inferStep(engine, o, meter);
+                Step r = train ? trainStep(engine, stack.scaler(), o, meter) : inferStep(engine, o, meter);
                 if (s >= o.warmupSteps() && (kept == null || r.peak > kept.peak)) kept = r;
             }
-            long optBytes = opt == null ? 0 : bytes(opt.state().values());
+            long optBytes = train ? bytes(stack.optimizer().state().values()) : 0;
             long peak = kept.peak - meter.baseline();
             long reserved = kept.reserved - meter.baseline();
             long workspace = peak - (weights + grads + optBytes + emaBytes + kept.input + kept.activations);
@@ -210,27 +207,25 @@ public final class MemoryProfiler {
                     optBytes, emaBytes, kept.activations, workspace, kept.input, peak, reserved, meter.context(),
                     meter.method());
         } catch (RuntimeException e) {
-            if (isOom(e)) {
-                throw new OutOfMemoryError(o.model() + " at " + o.imgSize() + " px, batch " + o.batch() + ": out of memory on "
-                        + o.device() + " (" + firstLine(e.getMessage()) + ")");
+            if (DeviceOutOfMemoryException.detect(e) && !(e instanceof DeviceOutOfMemoryException)) {
+                throw new DeviceOutOfMemoryException(o.model() + " at " + o.imgSize() + " px, batch " + o.batch()
+                        + ": out of memory on " + o.device() + " (" + firstLine(e.getMessage()) + ")",
+                        o.device().toString(), o.batch(), e);
             }
             throw e;
         } finally {
-            if (scaler != null) scaler.close();
-            if (ema != null) ema.close();
-            if (opt != null) opt.close();
+            if (stack != null) stack.close();
             if (model != null) model.close();
             meter.close();
         }
     }
 
-    private record Step(long input, long activations, long peak, long reserved) {}
-
-    private static StepOptimizer optimizer(ImageModel model, String name) {
-        var groups = ParamGroups.of(model, model.classifierName(), 0.05, 1.0);
-        return "sgd".equals(name) ? new Sgd(groups, 0.9, true)
-                : new FusedAdamW(groups, 0.9, 0.999, 1e-8, FusedAdamW.Impl.AUTO);
+    /** {@code train:} at its defaults with the profiled optimiser and EMA switch. */
+    static TrainConfig trainConfig(Options o) {
+        return Experiment.defaults().with("train.optimizer=" + o.optimizer(), "train.ema=" + o.ema()).train();
     }
+
+    private record Step(long input, long activations, long peak, long reserved) {}
 
     private static Tensor randomInput(Options o) {
         var opts = new TensorOptions(torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(o.device().toNative()));
@@ -271,17 +266,6 @@ public final class MemoryProfiler {
             meter.sync();
             return new Step(input, 0, meter.peak(), meter.reservedPeak());
         }
-    }
-
-    static boolean isOom(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String m = t.getMessage();
-            if (m != null && (m.contains("out of memory") || m.contains("CUDA out of memory") || m.contains("OutOfMemory")
-                    || m.contains("DefaultCPUAllocator: can't allocate memory"))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String firstLine(String s) {

@@ -3,12 +3,12 @@ package dev.jvision.pipeline;
 import dev.jvision.config.Experiment;
 import dev.jvision.data.CompetitionData;
 import dev.jvision.data.ImageCache;
-import dev.jvision.runtime.dist.ProcessGroup;
 import dev.jvision.data.Sample;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
 import dev.jvision.train.CrossValidation;
+import dev.jvision.train.RunContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every stage starts with: the process-wide runtime settings of an experiment and its
- * decoded training images. Stateless; not thread-safe (libtorch settings are process-wide).
+ * What every stage starts with: the process-wide runtime settings of an experiment, and the
+ * training images of the stages that only predict (training itself starts from a
+ * {@link RunContext}). Stateless; not thread-safe (libtorch settings are process-wide).
  */
 public final class RunSetup {
     private static final Logger LOG = LoggerFactory.getLogger(RunSetup.class);
@@ -43,69 +44,19 @@ public final class RunSetup {
         return exp.data().cacheDir() == null ? null : Path.of(exp.data().cacheDir());
     }
 
-    /**
-     * The image cache for {@code images} images at {@code size} px: {@code data.cache_dir} when
-     * set, else memory up to {@code data.memory_cache_mb}, else disk under
-     * {@code <data.root>/.jvision_cache}.
-     */
+    /** The image cache for {@code images} images at {@code size} px ({@link RunContext#cache(Experiment, int, int)}). */
     static ImageCache cache(Experiment exp, int size, int images) {
-        return ImageCache.forImages(size, images, cacheDir(exp), Path.of(exp.data().root(), ".jvision_cache"),
-                (long) exp.data().memoryCacheMb() << 20, exp.data().workers(), exp.data().reducedDecode());
+        return RunContext.cache(exp, size, images);
     }
 
-    /**
-     * {@link #cache} for a data-parallel run: when the images go to a disk cache, each rank first
-     * decodes only its share ({@code samples} i with {@code i % ranks == rank}) into the folder, and
-     * after a barrier every rank opens the cache anew and finds all of them: the ranks build one
-     * cache together in 1/ranks of the time, instead of each decoding every image (ranks whose
-     * cache folders are not shared decode the rest in their own preload afterwards, as before).
-     * Memory caches are per process: each rank fills its own. Without a group (or one rank) this is
-     * {@link #cache}.
-     */
-    static ImageCache cache(Experiment exp, int size, List<Sample> samples, ProcessGroup group) {
-        ImageCache cache = cache(exp, size, samples.size());
-        if (group == null || group.worldSize() < 2 || !cache.onDisk()) {
-            return cache;
-        }
-        int rank = group.rank();
-        int world = group.worldSize();
-        List<Sample> share = new java.util.ArrayList<>();
-        for (int i = rank; i < samples.size(); i += world) {
-            share.add(samples.get(i));
-        }
-        try {
-            // failures are reported by the full preload that follows, with every rank's view
-            cache.preload(share, "decode (rank " + rank + "'s share)");
-        } finally {
-            cache.close();
-        }
-        group.barrier();
-        return cache(exp, size, samples.size());
-    }
-
-    /** The labelled training rows whose images decode (by {@code data.on_bad_image}), preloaded into {@code cache}. */
+    /** The labelled training rows whose images decode ({@link RunContext#trainRows}). */
     static List<Sample> trainSamples(CompetitionData data, ImageCache cache, Experiment exp) {
-        return CompetitionData.applyBadImagePolicy(data.train().samples(),
-                cache.preload(data.train().samples(), "decode train"), exp.data().onBadImage(), "train images");
+        return RunContext.trainRows(data, cache, exp);
     }
 
-    /**
-     * The fixed validation rows whose images decode, preloaded into {@code cache}, when the data
-     * has them (image manifests: {@code data.val_manifest} or split {@code val} rows): training is
-     * then one hold-out fit and {@code train.n_folds} / {@code train.folds} are ignored (logged).
-     * Empty in the competition layout (K-fold cross-validation).
-     */
+    /** The fixed validation rows whose images decode, when the data has them ({@link RunContext#validationRows}). */
     static Optional<List<Sample>> validationSamples(CompetitionData data, ImageCache cache, Experiment exp) {
-        if (data.validation().isEmpty()) {
-            return Optional.empty();
-        }
-        List<Sample> val = data.validation().get().samples();
-        LOG.info("validation rows from {} ({}): hold-out training of one model (fold {}); train.n_folds ({}){} not used",
-                exp.data().valManifest() != null ? "data.val_manifest" : "split 'val' of data.train_manifest", val.size(),
-                CrossValidation.HOLDOUT_FOLD, exp.train().nFolds(),
-                exp.train().folds() != null ? " and train.folds " + exp.train().folds() : "");
-        return Optional.of(CompetitionData.applyBadImagePolicy(val, cache.preload(val, "decode validation"),
-                exp.data().onBadImage(), "validation images"));
+        return Optional.ofNullable(RunContext.validationRows(data, cache, exp));
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.jvision.augment.BatchTransform;
 import dev.jvision.config.AugmentConfig;
 import dev.jvision.config.Experiment;
 import dev.jvision.data.CompetitionData;
-import dev.jvision.data.Folds;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Manifest;
 import dev.jvision.data.Sample;
@@ -21,6 +20,7 @@ import dev.jvision.track.OofLogits;
 import dev.jvision.track.RunDir;
 import dev.jvision.train.AutoBatch;
 import dev.jvision.train.CrossValidation;
+import dev.jvision.train.RunContext;
 import dev.jvision.train.Evaluator;
 import dev.jvision.train.FoldResult;
 import java.io.IOException;
@@ -69,32 +69,23 @@ public final class TrainStage {
         Device device = RunSetup.apply(exp);
         ProcessGroup group = Distributed.join(device, exp.experiment().threads(), ProcessGroup.Kind.valueOf(
                 exp.experiment().distributed().backend().toUpperCase(java.util.Locale.ROOT)));
-        CompetitionData data = RunSetup.data(exp);
-        // hold-out: the validation images share the cache with the train images
-        List<Sample> all = new ArrayList<>(data.train().samples());
-        data.validation().ifPresent(m -> all.addAll(m.samples()));
-        ImageCache cache = RunSetup.cache(exp, exp.data().imgSize(), all, group);
-        List<Sample> samples = RunSetup.trainSamples(data, cache, exp);
-        Optional<List<Sample>> holdout = RunSetup.validationSamples(data, cache, exp);
+        RunContext loaded = RunContext.load(exp, device, group);
         // train.auto_batch_size: chosen once, after the image cache is loaded (the CPU budget covers the process),
         // and recorded as the run's batch_size in config.yaml
         AutoBatch.Resolved auto = AutoBatch.resolve(exp, device, MemoryPlanner.forTraining(), group);
-        Experiment resolved = auto.experiment();
-        try (RunDir run = openRunDir(resolved, resumeDir, group)) {
+        RunContext ctx = loaded.with(auto.experiment());
+        try (RunDir run = openRunDir(ctx.experiment(), resumeDir, group)) {
             LOG.info("{} run folder {}", resumeDir == null ? "new" : "resuming", run.dir());
-            if (Distributed.isMain()) {
+            if (ctx.isMain()) {
                 auto.write(run.dir());
             }
-            CrossValidation.Result cv = holdout.isPresent()
-                    ? CrossValidation.holdout(resolved, samples, holdout.get(), cache, device, data.classNames(), run,
-                            resumeDir != null)
-                    : CrossValidation.run(resolved, samples, cache, device, data.classNames(), run, resumeDir != null);
+            CrossValidation.Result cv = CrossValidation.run(ctx, run, resumeDir != null);
             for (FoldResult r : cv.folds()) {
                 LOG.info("fold {}: val macro-F1 {} (accuracy {}, epoch {})", r.fold(), f4(r.bestF1()), f4(r.bestAcc()),
                         r.bestEpoch());
             }
-            if (holdout.isPresent()) {
-                LOG.info("hold-out validation ({} rows): macro-F1 {}, accuracy {}, top-5 {}", holdout.get().size(),
+            if (ctx.holdout()) {
+                LOG.info("hold-out validation ({} rows): macro-F1 {}, accuracy {}, top-5 {}", ctx.validation().size(),
                         f4(cv.oofF1()), f4(cv.oofAcc()), f4(cv.oofTop5()));
             } else {
                 LOG.info("cross-validation: mean fold macro-F1 {}, out-of-fold macro-F1 {}, accuracy {}, top-5 {}",
@@ -189,16 +180,11 @@ public final class TrainStage {
                 val.isPresent() ? val.get().samples().size() : data.train().samples().size());
         Optional<List<Sample>> holdout = RunSetup.validationSamples(data, cache, exp);
         List<Sample> samples = holdout.isPresent() ? List.of() : RunSetup.trainSamples(data, cache, exp);
-        int[] labels = samples.stream().mapToInt(Sample::label).toArray();
-        int[] fold = holdout.isPresent() ? new int[0] : Folds.stratified(labels, exp.train().nFolds(), exp.experiment().seed());
         List<FoldResult> folds = new ArrayList<>();
-        for (int f : holdout.isPresent() ? List.of(CrossValidation.HOLDOUT_FOLD) : CrossValidation.selectedFolds(exp)) {
-            List<Sample> va = new ArrayList<>(holdout.orElse(List.of()));
-            for (int i = 0; i < samples.size(); i++) {
-                if (fold[i] == f) {
-                    va.add(samples.get(i));
-                }
-            }
+        for (RunContext.Split split : RunContext.splits(exp, samples, holdout.orElse(null),
+                CrossValidation.selectedFolds(exp))) {
+            int f = split.fold();
+            List<Sample> va = split.validation();
             Path w = runDir.resolve("fold" + f).resolve("best.safetensors");
             CheckpointInfo info = Checkpoint.readInfo(w);
             if (info.imgSize() != exp.data().imgSize()) {

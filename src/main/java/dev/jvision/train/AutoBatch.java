@@ -5,14 +5,13 @@ import dev.jvision.config.ByteSize;
 import dev.jvision.config.Experiment;
 import dev.jvision.config.TrainConfig;
 import dev.jvision.models.ImageModel;
-import dev.jvision.optim.Ema;
-import dev.jvision.optim.LossScaler;
-import dev.jvision.optim.StepOptimizer;
 import dev.jvision.runtime.AtomicFiles;
 import dev.jvision.runtime.Device;
+import dev.jvision.runtime.DeviceOutOfMemoryException;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.dist.ProcessGroup;
 import dev.jvision.track.MemoryStats;
+import dev.jvision.train.task.ClassificationTask;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -258,7 +257,7 @@ public final class AutoBatch {
             if (device.isCuda()) return blindDecision(arch, t, device, trial, "planner unavailable: " + e.getMessage());
             return new Decision(arch, dev, requested, requested, "kept", budget, budgetFrom, -1, requested, List.of(),
                     "planner unavailable: " + e.getMessage());
-        } catch (OutOfMemoryError e) {
+        } catch (DeviceOutOfMemoryException e) {
             if (!device.isCuda()) throw e;
             p = new BatchSizePlanner.Prediction(0, "the planner's own probes ran out of memory: " + e.getMessage());
         }
@@ -364,11 +363,9 @@ public final class AutoBatch {
         try (ImageModel model = factory.create();
              BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(), device,
                      exp.model().channelsLast());
-             StepOptimizer opt = Trainer.buildOptimizer(model, t);
-             LossScaler scaler = LossScaler.disabled(device);
-             Ema ema = t.ema() ? new Ema(model, t.emaDecay(), t.emaWarmup()) : null) {
-            StepEngine engine = new StepEngine(model, opt, scaler, ema, t.withBatchSize(b),
-                    StepEngine.resolveAmp(t.amp(), device), device, null);
+             StepStack stack = StepStack.build(model, t.withBatchSize(b), StepEngine.resolveAmp(t.amp(), device), device,
+                     1, ClassificationTask.objective(t, null), null)) {
+            StepEngine engine = stack.engine();
             for (int i = 0; i < 2; i++) {
                 try (var scope = Memory.step()) {
                     Tensor raw = torch.randint(255, new long[] {b, size, size, 3},
@@ -384,7 +381,7 @@ public final class AutoBatch {
             dev.jvision.runtime.CudaMemory.synchronize(device);
             return true;
         } catch (RuntimeException e) {
-            if (OutOfMemory.isOom(e)) return false;
+            if (DeviceOutOfMemoryException.detect(e)) return false;
             throw e;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

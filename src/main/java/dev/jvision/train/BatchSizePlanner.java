@@ -21,7 +21,7 @@ public interface BatchSizePlanner {
      * @param budgetBytes the memory the step may use, including what the process already uses outside the
      *                    step (the CUDA context; on the CPU the process's resident set)
      * @return the prediction; its batch is 0 when not even one image fits
-     * @throws OutOfMemoryError when the planner's own measurement ran out of memory
+     * @throws dev.jvision.runtime.DeviceOutOfMemoryException when the planner's own measurement ran out of memory
      * @throws UnsupportedOperationException when the planner cannot measure on this device or platform
      */
     Prediction predict(Experiment exp, String arch, Device device, long budgetBytes);

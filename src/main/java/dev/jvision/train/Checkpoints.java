@@ -99,7 +99,7 @@ public final class Checkpoints {
     }
 
     /** Writes the resumable state: components, CPU RNG, best logits and progress. */
-    void saveLast(FitComponents c, FoldProgress p, float[][] bestLogits) throws IOException {
+    void saveLast(StepStack c, FoldProgress p, float[][] bestLogits) throws IOException {
         Files.createDirectories(dir);
         try (var scope = Memory.step()) {
             Map<String, Tensor> all = c.state();
@@ -126,7 +126,7 @@ public final class Checkpoints {
      *
      * @throws IllegalArgumentException when the file is not a training state of {@code arch}
      */
-    Restored restore(String arch, FitComponents c) throws IOException {
+    Restored restore(String arch, StepStack c) throws IOException {
         Path file = last();
         try (var scope = Memory.step(); SafeTensors.Contents s = SafeTensors.read(file); NoGradGuard ng = new NoGradGuard()) {
             String json = s.metadata().get("progress");

@@ -2,13 +2,10 @@ package dev.jvision.train;
 
 import dev.jvision.config.Experiment;
 import dev.jvision.data.Dataset;
-import dev.jvision.data.Folds;
 import dev.jvision.data.ImageCache;
 import dev.jvision.data.Sample;
 import dev.jvision.metrics.ClassificationMetrics;
 import dev.jvision.runtime.AtomicFiles;
-import dev.jvision.runtime.Device;
-import dev.jvision.runtime.dist.Distributed;
 import dev.jvision.track.MemoryStats;
 import dev.jvision.track.OofLogits;
 import dev.jvision.track.RunDir;
@@ -25,13 +22,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stratified K-fold training on the {@link Trainer}: splits the labelled samples with
- * {@code train.n_folds} and the experiment seed, trains the folds listed in {@code train.folds}
- * (all by default) one after the other into a run folder (checkpoints, {@code metrics.csv},
+ * K-fold training on the {@link Trainer} over a {@link RunContext}: trains the fits of its split
+ * (the folds listed in {@code train.folds}, all by default, of a stratified {@code train.n_folds}
+ * split) one after the other into a run folder (checkpoints, {@code metrics.csv},
  * TensorBoard, {@code fold<k>/result.json}), and scores the out-of-fold predictions. Each fold's
  * model, optimiser and buffers are closed when its fit returns, and the CUDA cache is emptied,
- * so folds do not accumulate native memory. With a fixed validation set ({@link #holdout}) one
- * model is trained instead, as fold 0. Not thread-safe.
+ * so folds do not accumulate native memory. With fixed validation rows one model is trained
+ * instead, as fold 0. Not thread-safe.
  */
 public final class CrossValidation {
     private static final Logger LOG = LoggerFactory.getLogger(CrossValidation.class);
@@ -49,62 +46,30 @@ public final class CrossValidation {
         }
     }
 
-    /** Trains every selected fold; checkpoints and metrics go to {@code run}. */
-    public static Result run(Experiment exp, List<Sample> samples, ImageCache cache, Device device,
-                             List<String> classNames, RunDir run) throws IOException {
-        return run(exp, samples, cache, device, classNames, run, false);
-    }
-
     /**
-     * Trains every selected fold; with {@code resume}, folds whose {@code result.json} exists
-     * are read back instead of trained and an interrupted fold continues from its
-     * {@code last.safetensors}. Writes {@code oof_logits.csv} (out-of-fold logits, for
-     * calibration and ensemble weighting) atomically.
+     * Trains every fit of the run ({@link RunContext#splits()}: the selected folds, or one hold-out
+     * fit with fixed validation rows) into {@code run}: checkpoints, {@code metrics.csv},
+     * TensorBoard, {@code fold<k>/result.json}; with {@code resume}, folds whose {@code result.json}
+     * exists are read back instead of trained and an interrupted fold continues from its
+     * {@code last.safetensors}. Writes {@code oof_logits.csv} (out-of-fold logits; hold-out: the
+     * validation set's at the best epoch, for calibration and ensemble weighting) atomically.
+     * A hold-out fit is fold {@link RunContext#HOLDOUT_FOLD}, so inference, reports and resume
+     * treat it like a one-fold run.
      */
-    public static Result run(Experiment exp, List<Sample> samples, ImageCache cache, Device device,
-                             List<String> classNames, RunDir run, boolean resume) throws IOException {
-        int k = exp.train().nFolds();
-        checkLabels(exp, samples);
-        int[] labels = samples.stream().mapToInt(Sample::label).toArray();
-        int[] fold = Folds.stratified(labels, k, exp.experiment().seed());
-        List<Split> splits = new ArrayList<>();
-        for (int f : selectedFolds(exp)) {
-            List<Sample> tr = new ArrayList<>();
-            List<Sample> va = new ArrayList<>();
-            for (int i = 0; i < samples.size(); i++) {
-                (fold[i] == f ? va : tr).add(samples.get(i));
-            }
-            splits.add(new Split(f, tr, va));
+    public static Result run(RunContext ctx, RunDir run, boolean resume) throws IOException {
+        if (ctx.holdout() && (ctx.samples().isEmpty() || ctx.validation().isEmpty())) {
+            throw new IllegalArgumentException("hold-out training: " + ctx.samples().size() + " train and "
+                    + ctx.validation().size() + " validation images (expected: at least one of each)");
         }
-        return runSplits(exp, splits, cache, device, classNames, run, resume);
-    }
-
-    /**
-     * Hold-out training with a fixed validation set (image manifests with {@code data.val_manifest}
-     * or split {@code val} rows): ONE model is trained on {@code train} and validated on
-     * {@code validation}, as fold {@link #HOLDOUT_FOLD} of the run folder ({@code fold0/}
-     * checkpoints, {@code metrics.csv} rows with fold 0, {@code fold0/result.json}), so
-     * inference, reports and resume treat it like a one-fold run. {@code oof_logits.csv} then
-     * holds the validation set's logits at the best epoch: the temperature is fitted on them.
-     * {@code train.n_folds} and {@code train.folds} are not used. With {@code resume}, a
-     * finished fit is read back and an interrupted one continues from its last checkpoint.
-     */
-    public static Result holdout(Experiment exp, List<Sample> train, List<Sample> validation, ImageCache cache,
-                                 Device device, List<String> classNames, RunDir run, boolean resume) throws IOException {
-        if (train.isEmpty() || validation.isEmpty()) {
-            throw new IllegalArgumentException("hold-out training: " + train.size() + " train and " + validation.size()
-                    + " validation images (expected: at least one of each)");
+        checkLabels(ctx.experiment(), ctx.samples());
+        if (ctx.holdout()) {
+            checkLabels(ctx.experiment(), ctx.validation());
         }
-        checkLabels(exp, train);
-        checkLabels(exp, validation);
-        return runSplits(exp, List.of(new Split(HOLDOUT_FOLD, train, validation)), cache, device, classNames, run, resume);
+        return runSplits(ctx, ctx.splits(), run, resume);
     }
 
     /** The fold number (and {@code fold<k>/} folder) of a hold-out fit. */
-    public static final int HOLDOUT_FOLD = 0;
-
-    /** One fit: its fold number, training and validation samples. */
-    private record Split(int fold, List<Sample> train, List<Sample> validation) {}
+    public static final int HOLDOUT_FOLD = RunContext.HOLDOUT_FOLD;
 
     private static void checkLabels(Experiment exp, List<Sample> samples) {
         int maxLabel = 0;
@@ -117,12 +82,14 @@ public final class CrossValidation {
         }
     }
 
-    private static Result runSplits(Experiment exp, List<Split> splits, ImageCache cache, Device device,
-                                    List<String> classNames, RunDir run, boolean resume) throws IOException {
+    private static Result runSplits(RunContext ctx, List<RunContext.Split> splits, RunDir run, boolean resume)
+            throws IOException {
+        Experiment exp = ctx.experiment();
+        ImageCache cache = ctx.cache();
         List<FoldResult> results = new ArrayList<>();
         try (ProgressListener progress = new ProgressListener();
              TensorBoardListener tb = new TensorBoardListener(run.dir().resolve("tensorboard"))) {
-            for (Split split : splits) {
+            for (RunContext.Split split : splits) {
                 int f = split.fold();
                 List<Sample> tr = split.train();
                 List<Sample> va = split.validation();
@@ -130,23 +97,19 @@ public final class CrossValidation {
                 if (r != null) {
                     LOG.info("fold {}: already finished (result.json), not retrained", f);
                 } else {
-                    Trainer.Builder b = Trainer.builder(exp).device(device).fold(f).classNames(classNames)
-                            .checkpoints(run.foldDir(f)).resume(resume)
-                            .listener(new LoggingListener()).listener(new MetricsCsvListener(run.metrics()))
-                            .listener(progress);
+                    Trainer.Builder b = ctx.trainer(f).checkpoints(run.foldDir(f)).resume(resume)
+                            .callback(new LoggingListener()).callback(new MetricsCsvListener(run.metrics()))
+                            .callback(progress);
                     if (exp.train().tensorboard()) {
-                        b.listener(tb);
-                    }
-                    if (Distributed.current() != null) {
-                        var d = exp.experiment().distributed();
-                        b.distributed(Distributed.current(), (long) d.bucketMb() << 20, d.overlap(), d.syncBn());
+                        b.callback(tb);
                     }
                     String arch = exp.model().modelForFold(f);
-                    FitResult fit = b.build().fit(ModelFactory.of(exp.model(), arch, exp.model().numClasses(), device),
+                    FitResult fit = b.build().fit(ModelFactory.of(exp.model(), arch, exp.model().numClasses(), ctx.device()),
                             Dataset.of(tr, cache), Dataset.of(va, cache));
-                    r = new FoldResult(f, fit.best().epoch(), fit.best().f1(), fit.best().accuracy(), fit.best().loss(),
+                    r = new FoldResult(f, fit.best().epoch(), fit.best().metric("val_f1"), fit.best().metric("val_acc"),
+                            fit.best().metric("val_loss"),
                             fit.bestCheckpoint(), va, fit.bestLogits(), fit.seconds());
-                    if (Distributed.isMain()) {
+                    if (ctx.isMain()) {
                         writeResult(run.foldDir(f).resolve("result.json"), arch, r);
                     }
                     // the fold's natives are closed; hand the allocator's cached blocks back
@@ -172,7 +135,7 @@ public final class CrossValidation {
         int[] pa = preds.stream().mapToInt(Integer::intValue).toArray();
         int[] ta = targets.stream().mapToInt(Integer::intValue).toArray();
         double oof = ClassificationMetrics.macroF1(pa, ta, exp.model().numClasses());
-        if (Distributed.isMain() && results.stream().allMatch(r -> r.oofLogits() != null)) {
+        if (ctx.isMain() && results.stream().allMatch(r -> r.oofLogits() != null)) {
             FoldResult.gatherOof(results).write(run.dir().resolve(OofLogits.FILE));
         }
         double oofAcc = ClassificationMetrics.accuracy(pa, ta);

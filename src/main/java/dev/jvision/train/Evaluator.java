@@ -11,14 +11,15 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
+import dev.jvision.train.task.Task;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Runs a model in evaluation mode over samples and returns its logits in sample order; one
- * native scope per batch. Probabilities and losses of those logits come from
+ * Runs a model in evaluation mode over samples and returns its logits (or, for any task, its
+ * prediction rows) in sample order; one native scope per batch. Probabilities and losses of those logits come from
  * {@link ProbabilityMetrics}. Stateless; the model must not be
  * used by another thread meanwhile.
  */
@@ -29,6 +30,35 @@ public final class Evaluator {
     public static float[][] logits(ImageModel model, BatchTransform transform, List<Sample> samples,
                                    ImageCache cache, int batchSize, int prefetch, Device device) {
         return logits(model, transform, Dataset.of(samples, cache), cache.size(), batchSize, prefetch, device);
+    }
+
+    /**
+     * The task's prediction rows ({@link Task.Session#predict}) for every item of {@code data}
+     * brought to {@code size} pixels, in order: the model in evaluation mode under no-grad, each
+     * batch through {@link Task.Session#evalInput} and {@link Task.Session#forward}.
+     */
+    public static float[][] predict(ImageModel model, Task.Session session, Dataset data, int size, int batchSize,
+                                    int prefetch, Device device) {
+        boolean was = model.isTraining();
+        model.train(false);
+        float[][] out = new float[data.size()][];
+        int row = 0;
+        try (NoGradGuard ng = new NoGradGuard();
+             BatchLoader loader = new BatchLoader(data, size, batchSize, false, 0, false, prefetch)) {
+            while (loader.hasNext()) {
+                dev.jvision.runtime.ShutdownGate.safePoint();
+                Batch b = loader.next();
+                try (var scope = Memory.step()) {
+                    Tensor x = Tensors.fromBytes(b.pixels(), b.size(), b.height(), b.width(), 3).to(device.toNative(), torch.ScalarType.Byte);
+                    for (float[] r : session.predict(session.forward(model, session.evalInput(x)), b.size())) {
+                        out[row++] = r;
+                    }
+                }
+            }
+        } finally {
+            model.train(was);
+        }
+        return out;
     }
 
     /** Logits for every item of {@code data} brought to {@code size} pixels, {@code [items][classes]}. */

@@ -9,12 +9,14 @@ import dev.jvision.optim.StepOptimizer;
 import dev.jvision.runtime.Autocast;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.dist.GradientSync;
+import dev.jvision.train.task.ClassificationTask;
+import dev.jvision.train.task.Objective;
 import java.util.List;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The inner loop of training, without data: forward under autocast, soft-target loss,
+ * The inner loop of training, without data: forward under autocast, the {@link Objective}'s loss,
  * (scaled) backward accumulated over {@code train.accum_steps} micro-batches, then unscale,
  * skip on overflow, clip by global norm, optimiser step, loss-scale update and EMA update.
  * Holds references to (does not own) the model, optimiser, scaler and EMA; the caller runs
@@ -31,25 +33,30 @@ public final class StepEngine {
     private final TrainConfig cfg;
     private final Amp amp;
     private final Device device;
-    private final Tensor classWeights;
+    private final Objective objective;
     private final GradientSync sync;
     private int pending;
 
     /**
+     * An engine minimising the classification loss of {@code cfg} ({@link ClassificationTask#objective}).
+     *
      * @param classWeights per-class weights {@code [C]} on the device, or null; retained by the caller
      */
     public StepEngine(Layer model, StepOptimizer optimizer, LossScaler scaler, Ema ema, TrainConfig cfg, Amp amp,
                       Device device, Tensor classWeights) {
-        this(model, optimizer, scaler, ema, cfg, amp, device, classWeights, null);
+        this(model, optimizer, scaler, ema, cfg, amp, device, cfg == null ? null : ClassificationTask.objective(cfg,
+                classWeights), null);
     }
 
     /**
-     * A data-parallel engine: {@link #step} first averages the gradients over the ranks of
-     * {@code sync} (null: single process), before unscaling and clipping, so every rank takes the
-     * same skip and clipping decision.
+     * An engine minimising {@code objective} (a task session, owned by the caller). With
+     * {@code sync} (null: single process) {@link #step} first averages the gradients over the
+     * ranks, before unscaling and clipping, so every rank takes the same skip and clipping decision.
+     *
+     * @param cfg accumulation steps and gradient clipping of {@code train:}
      */
     public StepEngine(Layer model, StepOptimizer optimizer, LossScaler scaler, Ema ema, TrainConfig cfg, Amp amp,
-                      Device device, Tensor classWeights, GradientSync sync) {
+                      Device device, Objective objective, GradientSync sync) {
         this.sync = sync;
         this.model = model;
         this.optimizer = optimizer;
@@ -58,7 +65,7 @@ public final class StepEngine {
         this.cfg = cfg;
         this.amp = amp;
         this.device = device;
-        this.classWeights = classWeights;
+        this.objective = objective;
     }
 
     /** Resolves {@code train.amp} for {@code device}: auto is bf16 on CUDA and off elsewhere. */
@@ -92,22 +99,24 @@ public final class StepEngine {
         }
     }
 
-    /** The configured loss of {@code logits} against soft {@code targets} (float32 scalar). */
-    public Tensor loss(Tensor logits, Tensor targets) {
-        return switch (cfg.loss()) {
-            case BCE -> Losses.binaryCrossEntropy(logits, targets, cfg.labelSmoothing(), classWeights);
-            case CE -> Losses.softTargetCrossEntropy(logits, targets, cfg.labelSmoothing(), classWeights);
-        };
+    /** The objective's loss of a single-output model's {@code output} against {@code targets} (float32 scalar). */
+    public Tensor loss(Tensor output, Tensor targets) {
+        return objective.loss(List.of(output), targets);
     }
 
     /**
      * Forward and backward of one micro-batch, gradients accumulated (divided by
      * {@code accum_steps}). Returns the micro-batch loss.
      *
+     * @param targets the collated targets the objective expects (soft targets for classification)
      * @throws IllegalStateException when the loss is not finite and no loss scaler can skip it
      */
-    public float accumulate(Tensor x, Tensor softTargets) {
-        Tensor loss = loss(forward(x), softTargets);
+    public float accumulate(Tensor x, Tensor targets) {
+        List<Tensor> outputs;
+        try (Autocast ac = autocast()) {
+            outputs = objective.forward(model, x);
+        }
+        Tensor loss = objective.loss(outputs, targets);
         Tensor scaled = cfg.accumSteps() > 1 ? loss.div(new Scalar((double) cfg.accumSteps())) : loss;
         if (sync != null && pending + 1 >= cfg.accumSteps()) {
             sync.beforeLastBackward(optimizer.parameters());

@@ -19,6 +19,8 @@ import dev.jvision.runtime.Device;
 import dev.jvision.runtime.TorchSettings;
 import dev.jvision.runtime.dist.GradientSync;
 import dev.jvision.runtime.dist.ProcessGroup;
+import dev.jvision.train.task.ClassificationTask;
+import dev.jvision.train.task.Task;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +35,8 @@ import java.util.function.LongSupplier;
  * / plateau schedule per optimiser step, autocast with dynamic loss scaling under fp16,
  * soft-target cross-entropy or BCE with label smoothing and class weights, gradient
  * accumulation and clipping, EMA weights), its {@code augment:} section (device augmentation,
- * Mixup/CutMix), a device, listeners and optionally a checkpoint folder; then
+ * Mixup/CutMix), a {@link dev.jvision.train.task.Task} (default: classification), a device,
+ * {@link Callback}s and optionally a checkpoint folder; then
  * {@link #fit(ImageModel, Dataset, Dataset)} trains a model on one {@link Dataset} and
  * validates it every epoch on another (macro-F1, accuracy, top-5, loss), keeping best / top-k /
  * last checkpoints with early stopping. With a checkpoint folder and {@link Builder#resume},
@@ -43,7 +46,7 @@ import java.util.function.LongSupplier;
  * budget.
  *
  * <pre>{@code
- * Trainer trainer = Trainer.builder(exp).device(Device.CPU).listener(new LoggingListener()).build();
+ * Trainer trainer = Trainer.builder(exp).device(Device.CPU).callback(new LoggingListener()).build();
  * try (ImageModel model = Models.create("resnet18", ModelOptions.of(4))) {
  *     FitResult r = trainer.fit(model, trainSet, valSet);
  * }
@@ -56,28 +59,32 @@ import java.util.function.LongSupplier;
 public final class Trainer {
     private final Experiment exp;
     private final Device device;
-    private final List<TrainListener> listeners;
+    private final List<Callback> callbacks;
     private final Checkpoints checkpoints;
     private final boolean resume;
     private final int fold;
     private final long seed;
     private final List<String> classNames;
     private final GradientSync sync;
+    private final DataParallel parallel;
     private final BatchSizePlanner planner;
     private final LongSupplier clock;
+    private final Task task;
 
     private Trainer(Builder b) {
         this.planner = b.planner;
         this.sync = b.group == null ? null : new GradientSync(b.group, b.bucketBytes, b.overlap, b.syncBn);
         this.exp = b.exp;
         this.device = b.device;
-        this.listeners = List.copyOf(b.listeners);
+        this.callbacks = List.copyOf(b.callbacks);
+        this.parallel = sync == null ? DataParallel.single() : DataParallel.of(sync);
         this.checkpoints = b.checkpointDir == null ? null : new Checkpoints(b.checkpointDir);
         this.resume = b.resume;
         this.fold = b.fold;
         this.seed = b.seed != null ? b.seed : exp.experiment().seed() + 1000L * fold;
         this.classNames = b.classNames == null ? null : List.copyOf(b.classNames);
         this.clock = b.clock;
+        this.task = b.task != null ? b.task : ClassificationTask.of(exp);
     }
 
     /** A trainer for the experiment's {@code train:}, {@code augment:}, {@code data:} and {@code infer:} settings. */
@@ -111,13 +118,7 @@ public final class Trainer {
         TrainConfig t = exp.train();
         if (t.autoBatchSize()) {
             int found = AutoBatch.find(factory, exp.model().modelForFold(fold), exp, t, device, planner).chosen();
-            if (sync != null) {
-                // every rank must run the same steps: the smallest batch any rank found
-                for (float[] r : sync.group().allGatherRows(new float[][] {{found}}, 1)) {
-                    found = Math.min(found, (int) r[0]);
-                }
-            }
-            t = t.withBatchSize(found);
+            t = t.withBatchSize(parallel.smallest(found));
         }
         try (ImageModel model = factory.create()) {
             return new FitLoop(this, t).run(model, model.spec().name(), train, val);
@@ -152,6 +153,11 @@ public final class Trainer {
         };
     }
 
+    /** The task the trainer fits (default {@link ClassificationTask#of} the experiment). */
+    public Task task() {
+        return task;
+    }
+
     Experiment experiment() {
         return exp;
     }
@@ -160,8 +166,12 @@ public final class Trainer {
         return device;
     }
 
-    List<TrainListener> listeners() {
-        return listeners;
+    List<Callback> callbacks() {
+        return callbacks;
+    }
+
+    DataParallel parallel() {
+        return parallel;
     }
 
     /** The gradient synchronisation of a distributed fit, or null for a single process. */
@@ -171,7 +181,7 @@ public final class Trainer {
 
     /** True when this process writes logs and checkpoints: single-process, or rank 0 of a distributed fit. */
     public boolean isMainRank() {
-        return sync == null || sync.group().rank() == 0;
+        return parallel.isMain();
     }
 
     /** The checkpoint folder, or null when the trainer writes none. */
@@ -212,7 +222,7 @@ public final class Trainer {
     public static final class Builder {
         private final Experiment exp;
         private Device device = Device.CPU;
-        private final List<TrainListener> listeners = new ArrayList<>();
+        private final List<Callback> callbacks = new ArrayList<>();
         private Path checkpointDir;
         private boolean resume;
         private int fold;
@@ -224,6 +234,7 @@ public final class Trainer {
         private boolean syncBn;
         private BatchSizePlanner planner;
         private LongSupplier clock = System::nanoTime;
+        private Task task;
 
         private Builder(Experiment exp) {
             this.exp = Objects.requireNonNull(exp, "exp");
@@ -235,9 +246,22 @@ public final class Trainer {
             return this;
         }
 
-        /** Adds a listener; listeners are called in the order added. */
-        public Builder listener(TrainListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener"));
+        /**
+         * What the model learns: targets, loss, batch augmentation, metrics and monitor (default
+         * {@link ClassificationTask#of} the experiment).
+         */
+        public Builder task(Task task) {
+            this.task = Objects.requireNonNull(task, "task");
+            return this;
+        }
+
+        /**
+         * Adds a callback: called in the order added, before the trainer's own (checkpoints, early
+         * stopping); it sees the fit through its {@link FitContext} and may stop it. On a
+         * data-parallel fit only rank 0 calls callbacks.
+         */
+        public Builder callback(Callback callback) {
+            callbacks.add(Objects.requireNonNull(callback, "callback"));
             return this;
         }
 
@@ -300,7 +324,7 @@ public final class Trainer {
          * shard of every epoch with {@code train.batch_size} per rank, gradients are averaged
          * in buckets of at most {@code bucketBytes}, each rank predicts every N-th validation
          * item and the logits are gathered on all ranks (so metrics, best epoch and early
-         * stopping agree everywhere), and only rank 0 calls listeners and writes checkpoints (every rank restores from them).
+         * stopping agree everywhere), and only rank 0 calls callbacks and writes checkpoints (every rank restores from them).
          */
         public Builder distributed(ProcessGroup group, long bucketBytes) {
             return distributed(group, bucketBytes, false, false);

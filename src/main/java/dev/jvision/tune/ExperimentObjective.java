@@ -2,11 +2,7 @@ package dev.jvision.tune;
 
 import dev.jvision.config.Configs;
 import dev.jvision.config.Experiment;
-import dev.jvision.data.CompetitionData;
 import dev.jvision.data.Dataset;
-import dev.jvision.data.Folds;
-import dev.jvision.data.ImageCache;
-import dev.jvision.data.Sample;
 import dev.jvision.memprof.MemoryPlanner;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.NativeRuntime;
@@ -14,6 +10,7 @@ import dev.jvision.runtime.TorchSettings;
 import dev.jvision.track.MemoryStats;
 import dev.jvision.train.FitResult;
 import dev.jvision.train.ModelFactory;
+import dev.jvision.train.RunContext;
 import dev.jvision.train.Trainer;
 import dev.jvision.train.listeners.LoggingListener;
 import java.nio.file.Path;
@@ -21,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,10 +40,7 @@ public final class ExperimentObjective implements Objective {
     private final Path config;
     private final List<String> baseOverrides;
     private final SearchSpace space;
-    private final Map<String, Data> data = new HashMap<>();
-
-    /** Training rows, and the fixed validation rows (null: folds of the training rows). */
-    private record Data(List<Sample> samples, List<Sample> validation, ImageCache cache, List<String> classNames) {}
+    private final Map<String, RunContext> data = new HashMap<>();
 
     /**
      * @param config        the base experiment YAML
@@ -73,34 +68,23 @@ public final class ExperimentObjective implements Objective {
         NativeRuntime.init();
         TorchSettings.setThreads(exp.experiment().threads());
         Device device = Device.parse(exp.experiment().device());
-        Data d = data(exp);
-        int k = exp.train().nFolds();
-        boolean holdout = d.validation() != null;
-        int folds = holdout ? 1 : Math.min(space.folds(), k);
-        int[] labels = d.samples().stream().mapToInt(Sample::label).toArray();
-        int[] fold = holdout ? null : Folds.stratified(labels, k, exp.experiment().seed());
+        RunContext ctx = data(exp, device);
+        int folds = ctx.holdout() ? 1 : Math.min(space.folds(), exp.train().nFolds());
         boolean minimise = exp.train().monitorMinimises();
         double sum = 0;
-        for (int f = 0; f < folds; f++) {
-            List<Sample> tr = new ArrayList<>();
-            List<Sample> va = new ArrayList<>();
-            if (holdout) {
-                tr.addAll(d.samples());
-                va.addAll(d.validation());
-            } else {
-                for (int i = 0; i < d.samples().size(); i++) {
-                    (fold[i] == f ? va : tr).add(d.samples().get(i));
-                }
-            }
+        for (RunContext.Split split : ctx.splits(IntStream.range(0, folds).boxed().toList())) {
+            int f = split.fold();
             PruningListener pruning = new PruningListener(trial, f * exp.train().epochs(), minimise);
-            Trainer trainer = Trainer.builder(exp).device(device).fold(f).classNames(d.classNames())
-                    .batchSizePlanner(MemoryPlanner.forTraining())
-                    .listener(new LoggingListener()).listener(pruning).build();
+            Trainer trainer = ctx.trainer(f).batchSizePlanner(MemoryPlanner.forTraining())
+                    .callback(new LoggingListener()).callback(pruning).build();
             try {
                 FitResult r = trainer.fit(ModelFactory.of(exp.model(), exp.model().modelForFold(f), exp.model().numClasses(),
-                        device), Dataset.of(tr, d.cache()), Dataset.of(va, d.cache()));
+                        device), Dataset.of(split.train(), ctx.cache()), Dataset.of(split.validation(), ctx.cache()));
                 LOG.info("trial {} fold {}: best {} {} in {} s", trial.number(), f, exp.train().monitor(),
                         String.format("%.4f", pruning.best()), String.format("%.0f", r.seconds()));
+                if (pruning.pruned() != null) {
+                    throw pruning.pruned();
+                }
             } finally {
                 MemoryStats.emptyCudaCache();
             }
@@ -109,29 +93,18 @@ public final class ExperimentObjective implements Objective {
         return sum / folds;
     }
 
-    private Data data(Experiment exp) throws java.io.IOException {
+    /** The run data of {@code exp} ({@link RunContext#load}), kept across trials per data section and image size. */
+    private RunContext data(Experiment exp, Device device) throws java.io.IOException {
         String key = exp.data() + "@" + exp.data().imgSize();
-        Data d = data.get(key);
+        RunContext d = data.get(key);
         if (d == null) {
-            CompetitionData cd = CompetitionData.open(exp.data(), exp.experiment().seed());
-            ImageCache cache = ImageCache.forImages(exp.data().imgSize(), cd.train().samples().size()
-                    + cd.validation().map(m -> m.samples().size()).orElse(0),
-                    exp.data().cacheDir() == null ? null : Path.of(exp.data().cacheDir()),
-                    Path.of(exp.data().root(), ".jvision_cache"), (long) exp.data().memoryCacheMb() << 20,
-                    exp.data().workers(), exp.data().reducedDecode());
-            List<Sample> samples = CompetitionData.applyBadImagePolicy(cd.train().samples(),
-                    cache.preload(cd.train().samples(), "decode train"), exp.data().onBadImage(), "train images");
-            List<Sample> validation = null;
-            if (cd.validation().isPresent()) {
-                List<Sample> v = cd.validation().get().samples();
-                validation = CompetitionData.applyBadImagePolicy(v, cache.preload(v, "decode validation"),
-                        exp.data().onBadImage(), "validation images");
+            d = RunContext.load(exp, device, null);
+            if (d.holdout()) {
                 LOG.info("validation rows ({}): every trial trains one model on the train rows and scores it on them "
-                        + "(objective.folds and train.n_folds are not used)", validation.size());
+                        + "(objective.folds and train.n_folds are not used)", d.validation().size());
             }
-            d = new Data(samples, validation, cache, cd.classNames());
             data.put(key, d);
         }
-        return d;
+        return d.with(exp);
     }
 }

@@ -213,7 +213,7 @@ class AutoBatchTest {
     @Test
     void decide_cudaPlannerOutOfMemory_searchesUpFromOne() {
         BatchSizePlanner p = (e, a, dev, budget) -> {
-            throw new OutOfMemoryError("batch 4: out of memory");
+            throw new dev.jvision.runtime.DeviceOutOfMemoryException("batch 4: out of memory", "cuda:0", 4, null);
         };
         Oracle o = new Oracle(3);
         AutoBatch.Decision d = decide(exp(), Device.cuda(0), p, o);

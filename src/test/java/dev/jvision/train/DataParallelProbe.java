@@ -167,7 +167,8 @@ public final class DataParallelProbe {
             model.train(true);
             try (StepOptimizer opt = Trainer.buildOptimizer(model, t);
                  LossScaler scaler = LossScaler.disabled(cpu)) {
-                StepEngine engine = new StepEngine(model, opt, scaler, null, t, StepEngine.Amp.OFF, cpu, null, sync);
+                StepEngine engine = new StepEngine(model, opt, scaler, null, t, StepEngine.Amp.OFF, cpu,
+                        dev.jvision.train.task.ClassificationTask.objective(t, null), sync);
                 int perEpoch = TRAIN / global;
                 LrSchedule schedule = Trainer.buildSchedule(t, perEpoch);
                 for (int step = 0; step < steps; step++) {

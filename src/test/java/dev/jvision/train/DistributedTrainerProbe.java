@@ -28,7 +28,7 @@ public final class DistributedTrainerProbe {
         try (ProcessGroup group = ProcessGroup.open(env, Device.CPU, Duration.ofSeconds(120), Duration.ofSeconds(60))) {
             TrainerTest.Recorder rec = new TrainerTest.Recorder();
             Trainer trainer = Trainer.builder(TrainerTest.exp("train.epochs=2")).checkpoints(Path.of(args[0]))
-                    .listener(rec).seed(5).distributed(group, 1 << 10).build();
+                    .callback(rec).seed(5).distributed(group, 1 << 10).build();
             TorchSettings.seed(9 + env.rank());
             try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
                 FitResult r = trainer.fit(model, TrainerTest.shapes(32, 3), TrainerTest.shapes(8, 4));

@@ -1,5 +1,6 @@
 package dev.jvision.train;
 
+import dev.jvision.train.task.Losses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

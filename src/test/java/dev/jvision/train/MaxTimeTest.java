@@ -26,7 +26,7 @@ class MaxTimeTest extends NativeTestFixture {
     private static final long SECOND = 1_000_000_000L;
 
     /** The clock, advanced by training steps; optionally fails the step after {@code crashAfter} steps. */
-    static final class StepClock implements TrainListener {
+    static final class StepClock implements Callback {
         long now;
         int started;
         final int crashAfter;
@@ -42,7 +42,7 @@ class MaxTimeTest extends NativeTestFixture {
         }
 
         @Override
-        public void onStepStart(Fit fit, int epoch, int batch) {
+        public void onStepStart(FitContext fit) {
             if (started == crashAfter) {
                 throw new IllegalStateException("simulated crash before step " + started);
             }
@@ -51,7 +51,7 @@ class MaxTimeTest extends NativeTestFixture {
         }
 
         @Override
-        public void onStepEnd(Fit fit, Step step) {
+        public void onStepEnd(FitContext fit, Step step) {
             steps.add(step);
         }
     }
@@ -81,15 +81,15 @@ class MaxTimeTest extends NativeTestFixture {
         StepClock clock = new StepClock(777 * SECOND, -1);
         TrainerTest.Recorder rec = new TrainerTest.Recorder();
         Path dir = tmp.resolve("ckpt");
-        FitResult r = fit(Trainer.builder(exp).clock(clock::nanos).listener(clock).listener(rec).checkpoints(dir)
+        FitResult r = fit(Trainer.builder(exp).clock(clock::nanos).callback(clock).callback(rec).checkpoints(dir)
                 .build());
 
         // (a) 6 steps of 1 s: epoch 1 whole, then 2 of epoch 2's 4 batches, validated as epoch 2
-        List<String> expected = new ArrayList<>(List.of("fit tiny_cnn 32/16 x4", "epoch 0"));
+        List<String> expected = new ArrayList<>(List.of("fit tiny_cnn 32/16 x4", "epoch 1"));
         for (int b = 0; b < 4; b++) {
-            expected.addAll(List.of("step " + b, "/step " + b));
+            expected.addAll(List.of("step " + b, "/step " + (b + 1)));
         }
-        expected.addAll(List.of("val 1", "/epoch 1", "epoch 1", "step 0", "/step 0", "step 1", "/step 1", "val 2",
+        expected.addAll(List.of("val 1", "/epoch 1", "epoch 2", "step 0", "/step 1", "step 1", "/step 2", "val 2",
                 "/epoch 2", "/fit"));
         assertEquals(expected, rec.events);
         assertEquals(2, rec.epochs.size());
@@ -100,7 +100,7 @@ class MaxTimeTest extends NativeTestFixture {
         // (b) the schedule follows the clock: step k runs at (k+1) s of 6, i.e. at step 2(k+1) of 12,
         // and the last step, at 6 s, uses the cosine's end value
         LrSchedule schedule = Trainer.buildSchedule(exp.train(), 4);
-        List<Double> lrs = clock.steps.stream().map(TrainListener.Step::lr).toList();
+        List<Double> lrs = clock.steps.stream().map(Callback.Step::lr).toList();
         List<Double> want = new ArrayList<>();
         for (int k = 0; k < 6; k++) {
             want.add(schedule.at(2L * (k + 1)));
@@ -118,24 +118,24 @@ class MaxTimeTest extends NativeTestFixture {
     void resume_continuesTheRemainingBudget_toTheUninterruptedResult() throws IOException {
         Experiment exp = exp();
         StepClock whole = new StepClock(0, -1);
-        FitResult uninterrupted = fit(Trainer.builder(exp).clock(whole::nanos).listener(whole)
+        FitResult uninterrupted = fit(Trainer.builder(exp).clock(whole::nanos).callback(whole)
                 .checkpoints(tmp.resolve("whole")).build());
 
         Path dir = tmp.resolve("resumed");
         StepClock first = new StepClock(0, 3);
         assertThrows(IllegalStateException.class,
-                () -> fit(Trainer.builder(exp).clock(first::nanos).listener(first).checkpoints(dir).build()));
+                () -> fit(Trainer.builder(exp).clock(first::nanos).callback(first).checkpoints(dir).build()));
         assertTrue(Files.readString(dir.resolve("last.json")).contains("\"trainNanos\" : 3000000000"));
 
         // a new process: its clock reads anything; 3 s of the 6 s are left, so 3 more steps
         StepClock second = new StepClock(-5_000 * SECOND, -1);
         TrainerTest.Recorder rec = new TrainerTest.Recorder();
-        FitResult resumed = fit(Trainer.builder(exp).clock(second::nanos).listener(second).listener(rec)
+        FitResult resumed = fit(Trainer.builder(exp).clock(second::nanos).callback(second).callback(rec)
                 .checkpoints(dir).resume(true).build());
-        assertEquals(List.of("fit tiny_cnn 32/16 x4", "epoch 0", "step 3", "/step 3", "val 1", "/epoch 1", "epoch 1",
-                "step 0", "/step 0", "step 1", "/step 1", "val 2", "/epoch 2", "/fit"), rec.events);
-        assertEquals(whole.steps.subList(3, 6).stream().map(TrainListener.Step::lr).toList(),
-                second.steps.stream().map(TrainListener.Step::lr).toList());
+        assertEquals(List.of("fit tiny_cnn 32/16 x4", "epoch 1", "step 3", "/step 4", "val 1", "/epoch 1", "epoch 2",
+                "step 0", "/step 1", "step 1", "/step 2", "val 2", "/epoch 2", "/fit"), rec.events);
+        assertEquals(whole.steps.subList(3, 6).stream().map(Callback.Step::lr).toList(),
+                second.steps.stream().map(Callback.Step::lr).toList());
         assertEquals(uninterrupted.best(), resumed.best());
         for (int i = 0; i < uninterrupted.bestLogits().length; i++) {
             assertArrayEquals(uninterrupted.bestLogits()[i], resumed.bestLogits()[i]);
@@ -143,7 +143,7 @@ class MaxTimeTest extends NativeTestFixture {
 
         // resuming a fit whose budget is spent trains nothing more
         StepClock third = new StepClock(0, 0);
-        FitResult again = fit(Trainer.builder(exp).clock(third::nanos).listener(third).checkpoints(dir).resume(true)
+        FitResult again = fit(Trainer.builder(exp).clock(third::nanos).callback(third).checkpoints(dir).resume(true)
                 .build());
         assertEquals(0, third.started);
         assertEquals(resumed.best(), again.best());

@@ -31,12 +31,12 @@ class ProgressiveResizeTest extends NativeTestFixture {
     void schedule_batchesFollowTheEpochsSize_validationAtTheFinalSize() throws IOException {
         TrainerTest.Recorder rec = new TrainerTest.Recorder();
         Path dir = tmp.resolve("ckpt");
-        Trainer trainer = Trainer.builder(exp()).device(Device.CPU).checkpoints(dir).listener(rec).build();
+        Trainer trainer = Trainer.builder(exp()).device(Device.CPU).checkpoints(dir).callback(rec).build();
         TorchSettings.seed(1);
         try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
             trainer.fit(model, TrainerTest.shapes(16, 1), TrainerTest.shapes(8, 2));
         }
-        assertEquals(List.of(16, 24, 32), rec.epochs.stream().map(TrainListener.Epoch::imgSize).toList(),
+        assertEquals(List.of(16, 24, 32), rec.epochs.stream().map(Callback.Epoch::imgSize).toList(),
                 "the side of each epoch's training batches");
         String best = Files.readString(dir.resolve("best.json"));
         assertTrue(best.replace(" ", "").contains("\"imgSize\":32"), "checkpoints record the final size: " + best);
@@ -45,31 +45,31 @@ class ProgressiveResizeTest extends NativeTestFixture {
     @Test
     void resume_picksTheSizeOfTheEpochItResumesAt() throws IOException {
         Path dir = tmp.resolve("resume");
-        TrainListener killer = new TrainListener() {
+        Callback killer = new Callback() {
             @Override
-            public void onEpochStart(Fit fit, int epoch, int firstBatch) {
-                if (epoch == 2) {
+            public void onEpochStart(FitContext fit) {
+                if (fit.epoch() == 3) {
                     throw new IllegalStateException("killed before epoch 2");
                 }
             }
         };
-        Trainer first = Trainer.builder(exp()).device(Device.CPU).checkpoints(dir).listener(killer).build();
+        Trainer first = Trainer.builder(exp()).device(Device.CPU).checkpoints(dir).callback(killer).build();
         TorchSettings.seed(3);
         try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
             assertThrows(IllegalStateException.class,
                     () -> first.fit(model, TrainerTest.shapes(16, 1), TrainerTest.shapes(8, 2)));
         }
         TrainerTest.Recorder rec = new TrainerTest.Recorder();
-        Trainer again = Trainer.builder(exp()).device(Device.CPU).checkpoints(dir).resume(true).listener(rec).build();
+        Trainer again = Trainer.builder(exp()).device(Device.CPU).checkpoints(dir).resume(true).callback(rec).build();
         try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
             again.fit(model, TrainerTest.shapes(16, 1), TrainerTest.shapes(8, 2));
         }
-        assertEquals(List.of("epoch 2"), rec.events.stream().filter(e -> e.startsWith("epoch ")).toList());
-        assertEquals(List.of(32), rec.epochs.stream().map(TrainListener.Epoch::imgSize).toList());
+        assertEquals(List.of("epoch 3"), rec.events.stream().filter(e -> e.startsWith("epoch ")).toList());
+        assertEquals(List.of(32), rec.epochs.stream().map(Callback.Epoch::imgSize).toList());
     }
 
     /** Steps seen per epoch (and each step's learning rate), and the images of each step's batch. */
-    private static final class StepLog implements TrainListener {
+    private static final class StepLog implements Callback {
         final List<List<Double>> lrs = new ArrayList<>();
         final int crashAt;
         int started;
@@ -79,18 +79,18 @@ class ProgressiveResizeTest extends NativeTestFixture {
         }
 
         @Override
-        public void onEpochStart(Fit fit, int epoch, int firstBatch) {
-            while (lrs.size() <= epoch) lrs.add(new ArrayList<>());
+        public void onEpochStart(FitContext fit) {
+            while (lrs.size() < fit.epoch()) lrs.add(new ArrayList<>());
         }
 
         @Override
-        public void onStepStart(Fit fit, int epoch, int batch) {
+        public void onStepStart(FitContext fit) {
             if (started++ == crashAt) throw new IllegalStateException("killed before step " + crashAt);
         }
 
         @Override
-        public void onStepEnd(Fit fit, Step step) {
-            lrs.get(step.epoch()).add(step.lr());
+        public void onStepEnd(FitContext fit, Step step) {
+            lrs.get(step.epoch() - 1).add(step.lr());
         }
     }
 
@@ -112,7 +112,7 @@ class ProgressiveResizeTest extends NativeTestFixture {
         StepLog log = new StepLog(-1);
         TorchSettings.seed(5);
         try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
-            Trainer.builder(exp).device(Device.CPU).listener(log).build().fit(model, TrainerTest.shapes(48, 1),
+            Trainer.builder(exp).device(Device.CPU).callback(log).build().fit(model, TrainerTest.shapes(48, 1),
                     TrainerTest.shapes(8, 2));
         }
         assertEquals(List.of(3, 3, 12, 12), log.lrs.stream().map(List::size).toList());
@@ -126,7 +126,7 @@ class ProgressiveResizeTest extends NativeTestFixture {
         StepLog fixed = new StepLog(-1);
         TorchSettings.seed(5);
         try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
-            Trainer.builder(follow("data.batch_follows_size=false")).device(Device.CPU).listener(fixed).build()
+            Trainer.builder(follow("data.batch_follows_size=false")).device(Device.CPU).callback(fixed).build()
                     .fit(model, TrainerTest.shapes(48, 1), TrainerTest.shapes(8, 2));
         }
         assertEquals(List.of(12, 12, 12, 12), fixed.lrs.stream().map(List::size).toList());
@@ -134,7 +134,7 @@ class ProgressiveResizeTest extends NativeTestFixture {
         StepLog named = new StepLog(-1);
         TorchSettings.seed(5);
         try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
-            Trainer.builder(follow("data.img_size=[[0, 16, 6], [2, 32]]")).device(Device.CPU).listener(named).build()
+            Trainer.builder(follow("data.img_size=[[0, 16, 6], [2, 32]]")).device(Device.CPU).callback(named).build()
                     .fit(model, TrainerTest.shapes(48, 1), TrainerTest.shapes(8, 2));
         }
         assertEquals(List.of(8, 8, 12, 12), named.lrs.stream().map(List::size).toList());
@@ -150,20 +150,20 @@ class ProgressiveResizeTest extends NativeTestFixture {
         FitResult uninterrupted;
         TorchSettings.seed(5);
         try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
-            uninterrupted = Trainer.builder(exp).device(Device.CPU).listener(whole).checkpoints(tmp.resolve("whole"))
+            uninterrupted = Trainer.builder(exp).device(Device.CPU).callback(whole).checkpoints(tmp.resolve("whole"))
                     .build().fit(model, train, val);
         }
         Path dir = tmp.resolve("killed");
         StepLog first = new StepLog(4); // epoch 1's second step
         TorchSettings.seed(5);
         try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
-            assertThrows(IllegalStateException.class, () -> Trainer.builder(exp).device(Device.CPU).listener(first)
+            assertThrows(IllegalStateException.class, () -> Trainer.builder(exp).device(Device.CPU).callback(first)
                     .checkpoints(dir).build().fit(model, train, val));
         }
         StepLog second = new StepLog(-1);
         FitResult resumed;
         try (TrainerTest.TinyCnn model = new TrainerTest.TinyCnn()) {
-            resumed = Trainer.builder(exp).device(Device.CPU).listener(second).checkpoints(dir).resume(true).build()
+            resumed = Trainer.builder(exp).device(Device.CPU).callback(second).checkpoints(dir).resume(true).build()
                     .fit(model, train, val);
         }
         assertEquals(List.of(2, 12, 12), second.lrs.subList(1, 4).stream().map(List::size).toList());

@@ -123,49 +123,49 @@ class TrainerTest extends NativeTestFixture {
     }
 
     /** Records event names and epoch summaries. */
-    static final class Recorder implements TrainListener {
+    static final class Recorder implements Callback {
         final List<String> events = new ArrayList<>();
         final List<Epoch> epochs = new ArrayList<>();
         final List<Checkpoint> checkpoints = new ArrayList<>();
 
         @Override
-        public void onFitStart(Fit fit) {
-            events.add("fit " + fit.model() + " " + fit.trainSize() + "/" + fit.valSize() + " x" + fit.batchesPerEpoch());
+        public void onFitStart(FitContext fit) {
+            events.add("fit " + fit.modelName() + " " + fit.trainSize() + "/" + fit.valSize() + " x" + fit.batchesAt(fit.startEpoch()));
         }
 
         @Override
-        public void onEpochStart(Fit fit, int epoch, int firstBatch) {
-            events.add("epoch " + epoch);
+        public void onEpochStart(FitContext fit) {
+            events.add("epoch " + fit.epoch());
         }
 
         @Override
-        public void onStepStart(Fit fit, int epoch, int batch) {
-            events.add("step " + batch);
+        public void onStepStart(FitContext fit) {
+            events.add("step " + fit.batch());
         }
 
         @Override
-        public void onStepEnd(Fit fit, Step step) {
+        public void onStepEnd(FitContext fit, Step step) {
             events.add("/step " + step.batch());
         }
 
         @Override
-        public void onValidation(Fit fit, Validation v) {
+        public void onValidation(FitContext fit, Validation v) {
             events.add("val " + v.epoch());
         }
 
         @Override
-        public void onEpochEnd(Fit fit, Epoch e) {
+        public void onEpochEnd(FitContext fit, Epoch e) {
             events.add("/epoch " + e.epoch());
             epochs.add(e);
         }
 
         @Override
-        public void onCheckpoint(Fit fit, Checkpoint c) {
+        public void onCheckpoint(FitContext fit, Checkpoint c) {
             checkpoints.add(c);
         }
 
         @Override
-        public void onFitEnd(Fit fit, FitResult r) {
+        public void onFitEnd(FitContext fit, FitResult r) {
             events.add("/fit");
         }
     }
@@ -173,7 +173,7 @@ class TrainerTest extends NativeTestFixture {
     @Test
     void fit_ownModelOnImagesMadeInJava_learnsAndCallsListenersInOrder() throws IOException {
         Recorder rec = new Recorder();
-        Trainer trainer = Trainer.builder(exp()).device(Device.CPU).listener(rec).build();
+        Trainer trainer = Trainer.builder(exp()).device(Device.CPU).callback(rec).build();
         FitResult r;
         TorchSettings.seed(1);
         try (TinyCnn model = new TinyCnn()) {
@@ -181,10 +181,10 @@ class TrainerTest extends NativeTestFixture {
         }
         List<String> expected = new ArrayList<>(List.of("fit tiny_cnn 32/16 x4"));
         for (int e = 0; e < 3; e++) {
-            expected.add("epoch " + e);
+            expected.add("epoch " + (e + 1));
             for (int b = 0; b < 4; b++) {
                 expected.add("step " + b);
-                expected.add("/step " + b);
+                expected.add("/step " + (b + 1));
             }
             expected.add("val " + (e + 1));
             expected.add("/epoch " + (e + 1));
@@ -196,7 +196,7 @@ class TrainerTest extends NativeTestFixture {
         assertEquals("tiny_cnn", r.model());
         assertEquals(16, r.bestLogits().length);
         assertTrue(rec.epochs.get(2).trainLoss() < rec.epochs.get(0).trainLoss(), rec.epochs.toString());
-        assertTrue(r.best().accuracy() > 0.5, "better than chance on an easy task: " + r.best());
+        assertTrue(r.best().metric("val_acc") > 0.5, "better than chance on an easy task: " + r.best());
     }
 
     @Test
@@ -220,7 +220,7 @@ class TrainerTest extends NativeTestFixture {
     void fit_withCheckpointFolder_writesBestTopKAndLast() throws IOException {
         Recorder rec = new Recorder();
         Path dir = tmp.resolve("ckpt");
-        Trainer trainer = Trainer.builder(exp("train.save_top_k=1")).checkpoints(dir).listener(rec).fold(2)
+        Trainer trainer = Trainer.builder(exp("train.save_top_k=1")).checkpoints(dir).callback(rec).fold(2)
                 .classNames(List.of("square", "bar")).build();
         TorchSettings.seed(2);
         FitResult r;
@@ -231,12 +231,12 @@ class TrainerTest extends NativeTestFixture {
         assertTrue(Files.isRegularFile(dir.resolve("best.json")));
         assertTrue(Files.readString(dir.resolve("best.json")).contains("\"square\""));
         assertTrue(Files.isRegularFile(dir.resolve("last.safetensors")));
-        assertEquals(3, rec.checkpoints.stream().filter(c -> c.kind() == TrainListener.Kind.LAST).count(),
+        assertEquals(3, rec.checkpoints.stream().filter(c -> c.kind() == Callback.Kind.LAST).count(),
                 "one resumable state per epoch");
         try (var top = Files.list(dir.resolve("top"))) {
             assertEquals(2, top.count(), "save_top_k 1: one weights file and its sidecar");
         }
-        assertTrue(rec.checkpoints.stream().anyMatch(c -> c.kind() == TrainListener.Kind.BEST
+        assertTrue(rec.checkpoints.stream().anyMatch(c -> c.kind() == Callback.Kind.BEST
                 && c.epoch() == r.best().epoch()));
         assertEquals(2, r.fold());
     }

@@ -64,7 +64,8 @@ public final class DataParallelBench {
                  Tensor x = torch.randn(batch, 3, size, size);
                  Tensor labels = Fixtures.randomLabels(batch, dev)) {
                 Tensor y = torch.one_hot(labels, Fixtures.NUM_CLASSES).to(torch.ScalarType.Float);
-                StepEngine engine = new StepEngine(net, opt, scaler, null, t, StepEngine.Amp.OFF, dev, null, sync);
+                StepEngine engine = new StepEngine(net, opt, scaler, null, t, StepEngine.Amp.OFF, dev,
+                        dev.jvision.train.task.ClassificationTask.objective(t, null), sync);
                 long start = 0;
                 for (int s = 0; s < warmup + steps; s++) {
                     if (s == warmup) {

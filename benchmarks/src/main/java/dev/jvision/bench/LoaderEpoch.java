@@ -12,7 +12,8 @@ import dev.jvision.runtime.Device;
 import dev.jvision.runtime.NativeRuntime;
 import dev.jvision.runtime.TorchSettings;
 import dev.jvision.train.FitResult;
-import dev.jvision.train.TrainListener;
+import dev.jvision.train.Callback;
+import dev.jvision.train.FitContext;
 import dev.jvision.train.Trainer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -82,12 +83,12 @@ public final class LoaderEpoch {
                 "train.n_folds=2");
         Device device = Device.parse(o.getOrDefault("device", "cpu"));
         long t1 = System.nanoTime();
-        Trainer trainer = Trainer.builder(exp).device(device).seed(1).listener(new TrainListener() {
+        Trainer trainer = Trainer.builder(exp).device(device).seed(1).callback(new Callback() {
             @Override
-            public void onStepEnd(Fit fit, Step step) {
+            public void onStepEnd(FitContext fit, Step step) {
                 if (step.batch() % 200 == 0) {
                     System.out.printf("epoch %d batch %d/%d loss %.3f %.0f img/s; RSS %d MiB (peak %d MiB)%n", step.epoch(),
-                            step.batch(), fit.batchesPerEpoch(), step.loss(), step.imagesPerSecond(), rssMiB("VmRSS"),
+                            step.batch(), fit.batchesAt(step.epoch()), step.loss(), step.imagesPerSecond(), rssMiB("VmRSS"),
                             peakRssMiB());
                 }
             }
@@ -97,7 +98,7 @@ public final class LoaderEpoch {
             r = trainer.fit(model, Dataset.of(train, cache), Dataset.of(val, cache));
         }
         System.out.printf("trained %d images x %s epochs in %.1f s (best val macro-F1 %.4f); peak RSS %d MiB%n", train.size(),
-                o.getOrDefault("epochs", "1"), (System.nanoTime() - t1) / 1e9, r.best().f1(), peakRssMiB());
+                o.getOrDefault("epochs", "1"), (System.nanoTime() - t1) / 1e9, r.best().metric("val_f1"), peakRssMiB());
         cache.close();
     }
 

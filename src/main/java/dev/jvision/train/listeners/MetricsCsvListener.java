@@ -1,7 +1,8 @@
 package dev.jvision.train.listeners;
 
 import dev.jvision.track.MetricsLog;
-import dev.jvision.train.TrainListener;
+import dev.jvision.train.Callback;
+import dev.jvision.train.FitContext;
 import java.io.IOException;
 
 /**
@@ -9,7 +10,7 @@ import java.io.IOException;
  * resumes, first drops the rows of the epochs it will repeat. Thread-safe as the log is; holds
  * no resources.
  */
-public final class MetricsCsvListener implements TrainListener {
+public final class MetricsCsvListener implements Callback {
     private final MetricsLog log;
 
     /** Rows go to {@code log} (a run folder's {@code metrics()}). */
@@ -18,16 +19,17 @@ public final class MetricsCsvListener implements TrainListener {
     }
 
     @Override
-    public void onFitStart(Fit fit) throws IOException {
+    public void onFitStart(FitContext fit) throws IOException {
         if (fit.resumed()) {
-            log.truncate(fit.fold(), fit.startEpoch());
+            log.truncate(fit.fold(), fit.startEpoch() - 1);
         }
     }
 
     @Override
-    public void onEpochEnd(Fit fit, Epoch e) throws IOException {
+    public void onEpochEnd(FitContext fit, Epoch e) throws IOException {
         Validation v = e.validation();
-        log.append(fit.fold(), e.epoch(), f4(e.trainLoss()), f4(v.loss()), f4(v.f1()), f4(v.accuracy()), f4(v.top5()),
+        log.append(fit.fold(), e.epoch(), f4(e.trainLoss()), f4(v.metric("val_loss")), f4(v.metric("val_f1")),
+                f4(v.metric("val_acc")), f4(v.metric("val_top5")),
                 String.format("%.3e", e.lr()), String.format("%.1f", e.imagesPerSecond()), e.peakMemoryMb(),
                 e.skippedSteps(), String.format("%.1f", e.seconds()), e.imgSize());
     }

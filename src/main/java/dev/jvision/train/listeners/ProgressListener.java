@@ -1,36 +1,37 @@
 package dev.jvision.train.listeners;
 
 import dev.jvision.track.Progress;
-import dev.jvision.train.TrainListener;
+import dev.jvision.train.Callback;
+import dev.jvision.train.FitContext;
 
 /**
  * A progress bar per training epoch (loss, learning rate, images/s) on a terminal, else a log
  * line every quarter epoch. Owns the open bar: {@link #close()} ends it (done when the epoch's
  * last batch is trained). Not thread-safe.
  */
-public final class ProgressListener implements TrainListener, AutoCloseable {
+public final class ProgressListener implements Callback, AutoCloseable {
     private Progress bar;
 
     @Override
-    public void onEpochStart(Fit fit, int epoch, int firstBatch) {
+    public void onEpochStart(FitContext fit) {
         close();
-        bar = Progress.start(String.format("fold %d epoch %d/%d", fit.fold(), epoch + 1, fit.epochs()),
-                fit.batchesAt(epoch) - firstBatch);
+        bar = Progress.start(String.format("fold %d epoch %d/%d", fit.fold(), fit.epoch(), fit.epochs()),
+                fit.batchesAt(fit.epoch()) - fit.batch());
     }
 
     @Override
-    public void onStepEnd(Fit fit, Step s) {
+    public void onStepEnd(FitContext fit, Step s) {
         if (bar == null) {
             return;
         }
         bar.step(1, String.format("loss %.4f lr %.2e %.1f img/s", s.meanLoss(), s.lr(), s.imagesPerSecond()));
-        if (s.batch() + 1 == fit.batchesAt(s.epoch())) {
+        if (s.batch() == fit.batchesAt(s.epoch())) {
             close();
         }
     }
 
     @Override
-    public void onEpochEnd(Fit fit, Epoch e) {
+    public void onEpochEnd(FitContext fit, Epoch e) {
         close();
     }
 

@@ -2,7 +2,8 @@ package dev.jvision.train.listeners;
 
 import dev.jvision.track.TensorBoardWriter;
 import dev.jvision.train.FitResult;
-import dev.jvision.train.TrainListener;
+import dev.jvision.train.Callback;
+import dev.jvision.train.FitContext;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -12,7 +13,7 @@ import java.nio.file.Path;
  * one event file per fit in {@code dir}. Owns the open event file: {@link #close()} (also done
  * at the end of each fit) flushes and closes it. Not thread-safe.
  */
-public final class TensorBoardListener implements TrainListener, AutoCloseable {
+public final class TensorBoardListener implements Callback, AutoCloseable {
     private final Path dir;
     private TensorBoardWriter writer;
 
@@ -22,13 +23,13 @@ public final class TensorBoardListener implements TrainListener, AutoCloseable {
     }
 
     @Override
-    public void onFitStart(Fit fit) throws IOException {
+    public void onFitStart(FitContext fit) throws IOException {
         close();
         writer = new TensorBoardWriter(dir);
     }
 
     @Override
-    public void onEpochEnd(Fit fit, Epoch e) throws IOException {
+    public void onEpochEnd(FitContext fit, Epoch e) throws IOException {
         if (writer == null) {
             return;
         }
@@ -36,10 +37,9 @@ public final class TensorBoardListener implements TrainListener, AutoCloseable {
         int step = e.epoch();
         Validation v = e.validation();
         writer.scalar(f + "train_loss", e.trainLoss(), step);
-        writer.scalar(f + "val_loss", v.loss(), step);
-        writer.scalar(f + "val_f1", v.f1(), step);
-        writer.scalar(f + "val_acc", v.accuracy(), step);
-        writer.scalar(f + "val_top5", v.top5(), step);
+        for (var m : v.metrics().entrySet()) {
+            writer.scalar(f + m.getKey(), m.getValue(), step);
+        }
         writer.scalar(f + "img_size", e.imgSize(), step);
         writer.scalar(f + "lr", e.lr(), step);
         writer.scalar(f + "img_per_s", e.imagesPerSecond(), step);
@@ -48,7 +48,7 @@ public final class TensorBoardListener implements TrainListener, AutoCloseable {
     }
 
     @Override
-    public void onFitEnd(Fit fit, FitResult result) throws IOException {
+    public void onFitEnd(FitContext fit, FitResult result) throws IOException {
         close();
     }
 

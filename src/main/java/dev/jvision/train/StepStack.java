@@ -8,9 +8,12 @@ import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.LrSchedule;
 import dev.jvision.optim.StepOptimizer;
 import dev.jvision.runtime.Device;
+import dev.jvision.runtime.DeviceOutOfMemoryException;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.dist.GradientSync;
+import dev.jvision.train.task.Objective;
+import dev.jvision.track.MemoryStats;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,23 +22,39 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The optimiser side of one fit: optimiser, loss scaler, EMA, class weights, schedule and the
- * step engine over them, built from {@code train:} for a model. Owns the optimiser, scaler, EMA
- * and class-weight tensor (not the model) and frees them in {@link #close()}. Also what a
- * resumable checkpoint holds of them: {@link #state()} and {@link #load}. Not thread-safe.
+ * The step stack of one model: optimiser, loss scaler, EMA, learning-rate
+ * schedule and the {@link StepEngine} over them, built from {@code train:} by the one factory
+ * {@link #build}. A fit, {@code train.auto_batch_size}'s trial steps and {@code jvision memprof}
+ * all build their steps here, so they run the same step. Owns the optimiser, scaler and EMA
+ * (not the model, nor the objective) and frees them in {@link #close()} (idempotent). Also what a
+ * resumable checkpoint holds of them ({@code state()} / {@code load}). Not thread-safe.
  */
-final class FitComponents implements AutoCloseable {
-    final ImageModel model;
-    final StepOptimizer optimizer;
-    final LossScaler scaler;
-    final Ema ema;
-    final LrSchedule schedule;
-    final StepEngine engine;
-    private final Tensor classWeights;
+public final class StepStack implements AutoCloseable {
+    private final ImageModel model;
+    private final StepOptimizer optimizer;
+    private final LossScaler scaler;
+    private final Ema ema;
+    private final LrSchedule schedule;
+    private final StepEngine engine;
+    private boolean closed;
 
-    FitComponents(ImageModel model, TrainConfig t, Device device, long stepsPerEpoch, GradientSync sync) {
+    /**
+     * Builds the stack for {@code model} (already on {@code device}; the caller keeps it).
+     *
+     * @param t             the {@code train:} section: optimiser, loss scale, EMA, class weights, schedule
+     * @param amp           the resolved precision ({@link StepEngine#resolveAmp})
+     * @param stepsPerEpoch optimiser steps per epoch the schedule is built for
+     * @param objective     what the steps minimise: the fit's task session (owned by the caller)
+     * @param sync          gradient synchronisation of a data-parallel fit, or null
+     */
+    public static StepStack build(ImageModel model, TrainConfig t, StepEngine.Amp amp, Device device,
+                                  long stepsPerEpoch, Objective objective, GradientSync sync) {
+        return new StepStack(model, t, amp, device, stepsPerEpoch, objective, sync);
+    }
+
+    private StepStack(ImageModel model, TrainConfig t, StepEngine.Amp amp, Device device, long stepsPerEpoch,
+                      Objective objective, GradientSync sync) {
         this.model = model;
-        StepEngine.Amp amp = StepEngine.resolveAmp(t.amp(), device);
         StepOptimizer opt = null;
         LossScaler sc = null;
         Ema e = null;
@@ -45,7 +64,6 @@ final class FitComponents implements AutoCloseable {
                     ? new LossScaler(true, t.lossScaleInit(), 2.0, 0.5, t.lossScaleGrowthInterval(), device)
                     : LossScaler.disabled(device);
             e = t.ema() ? new Ema(model, t.emaDecay(), t.emaWarmup()) : null;
-            this.classWeights = classWeights(t.classWeights(), device);
         } catch (RuntimeException ex) {
             closeAll(opt, sc, e);
             throw ex;
@@ -54,21 +72,50 @@ final class FitComponents implements AutoCloseable {
         this.scaler = sc;
         this.ema = e;
         this.schedule = Trainer.buildSchedule(t, stepsPerEpoch);
-        this.engine = new StepEngine(model, optimizer, scaler, ema, t, amp, device, classWeights, sync);
+        this.engine = new StepEngine(model, optimizer, scaler, ema, t, amp, device, objective, sync);
     }
 
-    /** Per-class loss weights on the device (retained), or null. */
-    private static Tensor classWeights(List<Double> w, Device device) {
-        if (w == null) {
-            return null;
+    /** The model the stack trains (not owned). */
+    public ImageModel model() {
+        return model;
+    }
+
+    /** The optimiser. */
+    public StepOptimizer optimizer() {
+        return optimizer;
+    }
+
+    /** The loss scaler (disabled unless fp16). */
+    public LossScaler scaler() {
+        return scaler;
+    }
+
+    /** The EMA of the weights, or null when {@code train.ema} is off. */
+    public Ema ema() {
+        return ema;
+    }
+
+    /** The learning-rate schedule. */
+    public LrSchedule schedule() {
+        return schedule;
+    }
+
+    /** The step engine over the stack. */
+    public StepEngine engine() {
+        return engine;
+    }
+
+    /**
+     * {@code e} as a {@link DeviceOutOfMemoryException} when libtorch ran out of memory (with the
+     * device's peak; the CUDA cache is emptied), else {@code e} unchanged.
+     */
+    static RuntimeException outOfMemory(RuntimeException e, String what, int batchSize, Device device) {
+        if (!DeviceOutOfMemoryException.detect(e) || e instanceof DeviceOutOfMemoryException) {
+            return e;
         }
-        float[] f = new float[w.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = w.get(i).floatValue();
-        }
-        try (var step = Memory.step()) {
-            return step.keep(Tensors.fromFloats(f, f.length).to(device.toNative(), torch.ScalarType.Float));
-        }
+        long peak = MemoryStats.peakBytes(device);
+        MemoryStats.emptyCudaCache();
+        return DeviceOutOfMemoryException.of(e, what, batchSize, device, peak);
     }
 
     /** {@code "amp off, adamw (fused)"}: precision and optimiser, for logs. */
@@ -150,9 +197,10 @@ final class FitComponents implements AutoCloseable {
 
     @Override
     public void close() {
-        if (classWeights != null && classWeights.referenceCount() > 0) {
-            classWeights.releaseReference();
+        if (closed) {
+            return;
         }
+        closed = true;
         closeAll(ema, scaler, optimizer);
     }
 }

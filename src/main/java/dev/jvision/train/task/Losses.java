@@ -1,4 +1,4 @@
-package dev.jvision.train;
+package dev.jvision.train.task;
 
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Tensors;
