@@ -1,0 +1,68 @@
+package dev.jvision.models;
+
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.T_TensorTensor_T;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Patch-whitening initialisation of a first convolution (airbench, arXiv 2404.00498, after
+ * Coates and Ng): the filters become the eigenvectors of the training patches' covariance,
+ * each scaled by {@code 1 / sqrt(eigenvalue + eps)} (largest eigenvalue first), followed by
+ * their negations, so that the layer's outputs start decorrelated with unit variance and the
+ * GELU after it sees both signs. Statistics are computed in float64 on the host's device of the
+ * images. Stateless and thread-safe; the tensors it creates belong to the caller's scope.
+ */
+public final class Whitening {
+    private Whitening() {}
+
+    /**
+     * Overwrites {@code weight} [out, c, k, k] (and {@code bias} [out] when not null) with the
+     * whitening filters of the k x k patches of {@code images} [N, c, H, W].
+     *
+     * @throws IllegalArgumentException when {@code out} is odd or above {@code 2 c k k}, or the
+     *     images' channels differ from the weight's
+     */
+    public static void initialise(Tensor weight, Tensor bias, Tensor images, double eps) {
+        if (weight.dim() != 4 || weight.size(2) != weight.size(3)) {
+            throw new IllegalArgumentException("whitening: weight of " + weight.dim() + " dims (expected: a square conv kernel)");
+        }
+        long out = weight.size(0);
+        long c = weight.size(1);
+        long k = weight.size(2);
+        long d = c * k * k;
+        if (out % 2 != 0 || out > 2 * d) {
+            throw new IllegalArgumentException("whitening: " + out + " filters (expected: even and <= 2 x " + d
+                    + ", the patch dimension)");
+        }
+        if (images.dim() != 4 || images.size(1) != c || images.size(2) < k || images.size(3) < k) {
+            throw new IllegalArgumentException("whitening: images " + java.util.Arrays.toString(images.sizes().vec().get())
+                    + " (expected: [N, " + c + ", >= " + k + ", >= " + k + "])");
+        }
+        if (!(eps > 0)) {
+            throw new IllegalArgumentException("whitening: eps " + eps + " (expected: > 0)");
+        }
+        try (NoGradGuard ng = new NoGradGuard()) {
+            Tensor x = images.detach().to(torch.ScalarType.Double).contiguous();
+            // [N, d, L] -> [N * L, d]
+            Tensor patches = torch.im2col(x, new long[] {k, k}, new long[] {1, 1}, new long[] {0, 0}, new long[] {1, 1})
+                    .transpose(1, 2).reshape(-1, d);
+            Tensor mean = patches.mean(new long[] {0}, false, new ScalarTypeOptional());
+            Tensor centred = patches.sub(mean);
+            Tensor cov = centred.t().matmul(centred).div(new Scalar((double) centred.size(0)));
+            T_TensorTensor_T eig = torch.linalg_eigh(cov);
+            Tensor vals = eig.get0().flip(0);
+            Tensor vecs = eig.get1().flip(1);
+            long half = out / 2;
+            Tensor scale = vals.narrow(0, 0, half).add(new Scalar(eps)).rsqrt();
+            Tensor filters = vecs.narrow(1, 0, half).t().mul(scale.unsqueeze(1)); // [half, d]
+            Tensor all = torch.cat(new org.bytedeco.pytorch.TensorVector(filters, filters.neg())); // [out, d]
+            weight.detach().copy_(all.reshape(out, c, k, k).to(weight.scalar_type()));
+            if (bias != null) {
+                bias.detach().copy_(all.matmul(mean).neg().to(bias.scalar_type()));
+            }
+        }
+    }
+}
