@@ -4,6 +4,7 @@ import dev.jvision.config.TrainConfig;
 import dev.jvision.models.ImageModel;
 import dev.jvision.optim.Ema;
 import dev.jvision.optim.FusedAdamW;
+import dev.jvision.optim.Lookahead;
 import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.LrSchedule;
 import dev.jvision.optim.StepOptimizer;
@@ -31,6 +32,9 @@ final class FitComponents implements AutoCloseable {
     final Ema ema;
     final LrSchedule schedule;
     final StepEngine engine;
+    /** {@code train.lookahead}, or null when off. */
+    final Lookahead lookahead;
+    private final long scheduleSteps;
     private final Tensor classWeights;
 
     FitComponents(ImageModel model, TrainConfig t, Device device, long stepsPerEpoch, GradientSync sync) {
@@ -39,22 +43,42 @@ final class FitComponents implements AutoCloseable {
         StepOptimizer opt = null;
         LossScaler sc = null;
         Ema e = null;
+        Lookahead la = null;
+        if (t.batchNorm().changesModel()) {
+            dev.jvision.nn.BatchNorm2d.configure(model, t.batchNorm().momentum(), t.batchNorm().frozenScale());
+        }
         try {
             opt = Trainer.buildOptimizer(model, t);
             sc = amp == StepEngine.Amp.FP16
                     ? new LossScaler(true, t.lossScaleInit(), 2.0, 0.5, t.lossScaleGrowthInterval(), device)
                     : LossScaler.disabled(device);
             e = t.ema() ? new Ema(model, t.emaDecay(), t.emaWarmup()) : null;
+            la = t.lookahead().enabled()
+                    ? new Lookahead(model, t.lookahead().every(), t.lookahead().decay(), t.lookahead().power()) : null;
             this.classWeights = classWeights(t.classWeights(), device);
         } catch (RuntimeException ex) {
-            closeAll(opt, sc, e);
+            closeAll(opt, sc, e, la);
             throw ex;
         }
+        this.lookahead = la;
+        this.scheduleSteps = Math.max(1, stepsPerEpoch * t.epochs());
         this.optimizer = opt;
         this.scaler = sc;
         this.ema = e;
         this.schedule = Trainer.buildSchedule(t, stepsPerEpoch);
         this.engine = new StepEngine(model, optimizer, scaler, ema, t, amp, device, classWeights, sync);
+    }
+
+    /**
+     * After optimiser step {@code steps} (1-based), read at schedule step {@code scheduleStep}:
+     * the lookahead synchronisation when it is on (its decay follows the schedule's progress).
+     */
+    void afterStep(long steps, long scheduleStep) {
+        if (lookahead != null) {
+            try (var scope = dev.jvision.runtime.Memory.step()) {
+                lookahead.afterStep(steps, Math.min(1.0, scheduleStep / (double) scheduleSteps));
+            }
+        }
     }
 
     /** Per-class loss weights on the device (retained), or null. */
@@ -98,6 +122,9 @@ final class FitComponents implements AutoCloseable {
             ema.state().forEach((k, v) -> all.put("ema." + k, v));
         }
         scaler.state().forEach((k, v) -> all.put("scaler." + k, v));
+        if (lookahead != null) {
+            lookahead.state().forEach((k, v) -> all.put("lookahead." + k, v));
+        }
         return all;
     }
 
@@ -123,6 +150,9 @@ final class FitComponents implements AutoCloseable {
             ema.load(es, p.components().emaUpdates());
         }
         scaler.load(strip(tensors, "scaler."), p.components().skippedSteps());
+        if (lookahead != null) {
+            lookahead.load(strip(tensors, "lookahead."));
+        }
         schedule.restore(p.components().schedule());
     }
 
@@ -153,6 +183,6 @@ final class FitComponents implements AutoCloseable {
         if (classWeights != null && classWeights.referenceCount() > 0) {
             classWeights.releaseReference();
         }
-        closeAll(ema, scaler, optimizer);
+        closeAll(lookahead, ema, scaler, optimizer);
     }
 }

@@ -119,6 +119,9 @@ final class FitLoop {
             if (!exp.data().imgSizes().isFixed()) {
                 LOG.info("fold {}: progressive resize {}", fold, plan.describe());
             }
+            if (t.whitening().enabled() && !resuming) {
+                WhiteningInit.apply(model, t.whitening(), train, exp.data().imgSize(), augmenter, upload);
+            }
             try (FitComponents c = new FitComponents(model, t, device, plan.referenceStepsPerEpoch(), sync)) {
                 FoldProgress p = FoldProgress.start(fold, arch);
                 if (resuming) {
@@ -282,7 +285,7 @@ final class FitLoop {
                 Tensor labels = Tensors.fromInts(b.labels()).to(device.toNative(), torch.ScalarType.Long);
                 // images augmented on the device; soft targets carry Mixup/CutMix weights
                 Augmenter.Augmented a = augmenter.train(raw, labels, epoch, t.epochs(),
-                        (seed + 104_729L * rank) * 1_000_003L + (long) epoch * batches + batch);
+                        (seed + 104_729L * rank) * 1_000_003L + (long) epoch * batches + batch, b.ids());
                 loss = c.engine.accumulate(a.images(), a.targets());
             } catch (RuntimeException e) {
                 throw OutOfMemory.explain(e, plan.batchSize(epoch), device);
@@ -293,12 +296,14 @@ final class FitLoop {
             imagesHere += b.size();
             if (c.engine.readyToStep() || batch == batches) {
                 long spent = spentNanos();
-                lr = c.schedule.at(plan.scheduleStep(budget.scheduleStep(steps, Math.max(1, plan.totalSteps()), spent)));
+                long at = plan.scheduleStep(budget.scheduleStep(steps, Math.max(1, plan.totalSteps()), spent));
+                lr = c.schedule.at(at);
                 timeUp = budget.spent(spent);
                 try (var scope = Memory.step()) {
                     c.engine.step(lr);
                 }
                 steps++;
+                c.afterStep(steps, at);
                 if (writes && t.checkpointEverySteps() > 0 && steps % t.checkpointEverySteps() == 0
                         && batch < batches) {
                     checkpoints.saveLast(c, progress(c), bestLogits);
