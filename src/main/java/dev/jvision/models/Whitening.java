@@ -12,10 +12,13 @@ import org.bytedeco.pytorch.global.torch;
  * Coates and Ng): the filters become the eigenvectors of the training patches' covariance,
  * each scaled by {@code 1 / sqrt(eigenvalue + eps)} (largest eigenvalue first), followed by
  * their negations, so that the layer's outputs start decorrelated with unit variance and the
- * GELU after it sees both signs. Statistics are computed in float64 on the host's device of the
- * images. Stateless and thread-safe; the tensors it creates belong to the caller's scope.
+ * GELU after it sees both signs. Statistics are accumulated in float64 on the CPU, over chunks
+ * of images (the patches are never all in memory). Stateless and thread-safe; the tensors it creates belong to the caller's scope.
  */
 public final class Whitening {
+    /** Images per chunk of the patch statistics. */
+    private static final long CHUNK = 256;
+
     private Whitening() {}
 
     /**
@@ -45,13 +48,21 @@ public final class Whitening {
             throw new IllegalArgumentException("whitening: eps " + eps + " (expected: > 0)");
         }
         try (NoGradGuard ng = new NoGradGuard()) {
-            Tensor x = images.detach().to(torch.ScalarType.Double).contiguous();
-            // [N, d, L] -> [N * L, d]
-            Tensor patches = torch.im2col(x, new long[] {k, k}, new long[] {1, 1}, new long[] {0, 0}, new long[] {1, 1})
-                    .transpose(1, 2).reshape(-1, d);
-            Tensor mean = patches.mean(new long[] {0}, false, new ScalarTypeOptional());
-            Tensor centred = patches.sub(mean);
-            Tensor cov = centred.t().matmul(centred).div(new Scalar((double) centred.size(0)));
+            // sums over chunks of images, so that the patches ([N x L, d]) are never all in memory
+            Tensor sum = torch.zeros(new long[] {d}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double));
+            Tensor outer = torch.zeros(new long[] {d, d}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double));
+            long rows = 0;
+            for (long start = 0; start < images.size(0); start += CHUNK) {
+                long len = Math.min(CHUNK, images.size(0) - start);
+                Tensor x = images.narrow(0, start, len).detach().to(torch.ScalarType.Double).contiguous().cpu();
+                Tensor patches = torch.im2col(x, new long[] {k, k}, new long[] {1, 1}, new long[] {0, 0},
+                        new long[] {1, 1}).transpose(1, 2).reshape(-1, d);
+                sum.add_(patches.sum(new long[] {0}, false, new ScalarTypeOptional()));
+                outer.add_(patches.t().matmul(patches));
+                rows += patches.size(0);
+            }
+            Tensor mean = sum.div(new Scalar((double) rows));
+            Tensor cov = outer.div(new Scalar((double) rows)).sub(torch.outer(mean, mean));
             T_TensorTensor_T eig = torch.linalg_eigh(cov);
             Tensor vals = eig.get0().flip(0);
             Tensor vecs = eig.get1().flip(1);
@@ -59,9 +70,9 @@ public final class Whitening {
             Tensor scale = vals.narrow(0, 0, half).add(new Scalar(eps)).rsqrt();
             Tensor filters = vecs.narrow(1, 0, half).t().mul(scale.unsqueeze(1)); // [half, d]
             Tensor all = torch.cat(new org.bytedeco.pytorch.TensorVector(filters, filters.neg())); // [out, d]
-            weight.detach().copy_(all.reshape(out, c, k, k).to(weight.scalar_type()));
+            weight.detach().copy_(all.reshape(out, c, k, k).to(weight.device(), weight.scalar_type()));
             if (bias != null) {
-                bias.detach().copy_(all.matmul(mean).neg().to(bias.scalar_type()));
+                bias.detach().copy_(all.matmul(mean).neg().to(bias.device(), bias.scalar_type()));
             }
         }
     }
