@@ -55,8 +55,8 @@ public final class Whitening {
             for (long start = 0; start < images.size(0); start += CHUNK) {
                 long len = Math.min(CHUNK, images.size(0) - start);
                 Tensor x = images.narrow(0, start, len).detach().to(torch.ScalarType.Double).contiguous().cpu();
-                Tensor patches = torch.im2col(x, new long[] {k, k}, new long[] {1, 1}, new long[] {0, 0},
-                        new long[] {1, 1}).transpose(1, 2).reshape(-1, d);
+                // [n, c, h', w', k, k] views -> rows (c, dy, dx) per position, one copy
+                Tensor patches = x.unfold(2, k, 1).unfold(3, k, 1).permute(0, 2, 3, 1, 4, 5).reshape(-1, d);
                 sum.add_(patches.sum(new long[] {0}, false, new ScalarTypeOptional()));
                 outer.add_(patches.t().matmul(patches));
                 rows += patches.size(0);
