@@ -119,8 +119,8 @@ final class FitLoop {
             if (!exp.data().imgSizes().isFixed()) {
                 LOG.info("fold {}: progressive resize {}", fold, plan.describe());
             }
-            if (t.whitening().enabled() && !resuming) {
-                WhiteningInit.apply(model, t.whitening(), train, exp.data().imgSize(), augmenter, upload);
+            if (t.whitening().enabled()) {
+                WhiteningInit.apply(model, t.whitening(), train, exp.data().imgSize(), augmenter, upload, resuming);
             }
             try (FitComponents c = new FitComponents(model, t, device, plan.referenceStepsPerEpoch(), sync)) {
                 FoldProgress p = FoldProgress.start(fold, arch);

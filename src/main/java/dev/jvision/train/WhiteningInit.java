@@ -24,13 +24,20 @@ final class WhiteningInit {
     private WhiteningInit() {}
 
     /**
+     * @param resuming the weights come from a checkpoint: only the freeze is applied again
      * @throws IllegalArgumentException when the model has no whitening stem
      */
     static void apply(ImageModel model, TrainConfig.Whitening w, Dataset train, int imgSize, Augmenter augmenter,
-                      BatchUploader upload) {
+                      BatchUploader upload, boolean resuming) {
         if (!(model instanceof QuickNet q)) {
             throw new IllegalArgumentException("train.whitening.enabled: true, but model '" + model.spec().name()
                     + "' has no whitening stem (expected: a quicknet_* model)");
+        }
+        if (resuming) {
+            if (w.freeze()) {
+                model.namedParameters().get("stem.weight").requires_grad_(false);
+            }
+            return;
         }
         int n = Math.min(w.images(), train.size());
         long t0 = System.nanoTime();
