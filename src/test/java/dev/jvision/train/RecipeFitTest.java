@@ -48,6 +48,40 @@ class RecipeFitTest extends NativeTestFixture {
     }
 
     @Test
+    void resume_withEveryTrick_givesTheUninterruptedResult() throws IOException {
+        long second = 1_000_000_000L;
+        Experiment e = exp("train.max_time=6s", "train.checkpoint_every_steps=1", "train.epochs=3",
+                "train.whitening.enabled=true", "train.whitening.images=20", "train.batch_norm.frozen_scale=true",
+                "train.batch_norm.momentum=0.4", "train.batch_norm.bias_lr_scale=8", "train.lookahead.every=2",
+                "train.lookahead.power=1.0");
+        Dataset train = TrainerTest.shapes(32, 1);
+        Dataset val = TrainerTest.shapes(16, 2);
+        MaxTimeTest.StepClock whole = new MaxTimeTest.StepClock(0, -1);
+        FitResult uninterrupted = fitQuick(Trainer.builder(e).clock(whole::nanos).listener(whole)
+                .checkpoints(tmp.resolve("whole")).build(), train, val);
+
+        java.nio.file.Path dir = tmp.resolve("resumed");
+        MaxTimeTest.StepClock first = new MaxTimeTest.StepClock(0, 3);
+        assertThrows(IllegalStateException.class, () -> fitQuick(Trainer.builder(e).clock(first::nanos).listener(first)
+                .checkpoints(dir).build(), train, val));
+        MaxTimeTest.StepClock rest = new MaxTimeTest.StepClock(-50 * second, -1);
+        FitResult resumed = fitQuick(Trainer.builder(e).clock(rest::nanos).listener(rest).checkpoints(dir).resume(true)
+                .build(), train, val);
+        assertEquals(3, rest.started, "the 3 steps left of the 6 s budget");
+        assertEquals(uninterrupted.best(), resumed.best());
+        for (int i = 0; i < uninterrupted.bestLogits().length; i++) {
+            assertArrayEquals(uninterrupted.bestLogits()[i], resumed.bestLogits()[i], "validation item " + i);
+        }
+    }
+
+    private static FitResult fitQuick(Trainer trainer, Dataset train, Dataset val) throws IOException {
+        TorchSettings.seed(5);
+        try (ImageModel m = Models.create("quicknet_s", ModelOptions.of(2))) {
+            return trainer.fit(m, train, val);
+        }
+    }
+
+    @Test
     void whitening_onAModelWithoutAWhiteningStem_isAClearError() throws IOException {
         Experiment e = exp("train.whitening.enabled=true");
         try (TrainerTest.TinyCnn m = new TrainerTest.TinyCnn()) {
