@@ -14,7 +14,10 @@ import picocli.CommandLine.Command;
         description = "Train and serve image models from Java over libtorch.",
         subcommands = {PipelineCommand.class, TrainCommand.class, InferCommand.class, DemoDataCommand.class,
                 ValidateDataCommand.class, ValidateSubmissionCommand.class, ModelsCommand.class, AugmentPreviewCommand.class, SelfCheckCommand.class, TuneCommand.class,
-                MemprofCommand.class, ReportCommand.class, ImportIdxCommand.class,
+                MemprofCommand.class, ReportCommand.class,
+                DetectEvalCommand.class,
+                WeightsCommand.class,
+                ImportIdxCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input. */
@@ -37,7 +40,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             if (isBadInput(ex)) {
-                cmd.getErr().println("error: " + message(ex));
+                cmd.getErr().println("error: " + message(ex, args));
                 return BAD_INPUT;
             }
             if (unwrap(ex) instanceof dev.jvision.runtime.dist.DistributedException) {
@@ -63,6 +66,27 @@ public final class Main implements Runnable {
             t = t.getCause();
         }
         return t;
+    }
+
+    /** As {@link #message(Throwable)}; a config error in an override the user typed names {@code --set}. */
+    static String message(Throwable ex, String... args) {
+        if (unwrap(ex) instanceof dev.jvision.config.ConfigException ce) {
+            return ce.messageNaming("--set", setValues(args));
+        }
+        return message(ex);
+    }
+
+    /** The values of {@code --set} options in {@code args} ({@code --set k=v} and {@code --set=k=v}). */
+    static java.util.List<String> setValues(String... args) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--set") && i + 1 < args.length) {
+                out.add(args[++i]);
+            } else if (args[i].startsWith("--set=")) {
+                out.add(args[i].substring("--set=".length()));
+            }
+        }
+        return out;
     }
 
     static String message(Throwable ex) {

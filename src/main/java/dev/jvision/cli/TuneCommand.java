@@ -149,7 +149,8 @@ final class TuneCommand implements Callable<Integer> {
 
     /** The options {@code tune} and {@code pipeline --optimize} share. */
     static final class TuneOptions {
-        @Option(names = "--space", paramLabel = "YAML", description = "search space (see configs/tune.yaml)")
+        @Option(names = "--space", paramLabel = "YAML", description = "search space (see configs/tune.yaml; default: "
+                + "jvision's space for the model's family: resnet, efficientnetv2, convnext, swin; see docs/tuning.md)")
         Path space;
 
         @Option(names = "--study", paramLabel = "NAME", description = "study name (default: <experiment.name>_tune)")
@@ -186,9 +187,6 @@ final class TuneCommand implements Callable<Integer> {
         boolean requeueFailed;
 
         Tuning.Options options(ConfigOptions c) {
-            if (space == null) {
-                throw new IllegalArgumentException("--space: missing (expected: a search space YAML, e.g. configs/tune.yaml)");
-            }
             if (sampler != null && !List.of("tpe", "random", "grid").contains(sampler)) {
                 throw new IllegalArgumentException("--sampler: " + sampler + " (expected: tpe, random or grid)");
             }

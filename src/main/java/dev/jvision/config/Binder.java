@@ -40,7 +40,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 final class Binder {
 
-    /** A {@code --set key=value} override and the key path it sets. */
+    /** A {@code key=value} override and the key path it sets. */
     private record Override(String text, String path) {}
 
     private static final Pattern INDEXED = Pattern.compile("([A-Za-z0-9_]+)\\[(\\d+)]");
@@ -93,13 +93,13 @@ final class Binder {
     // ------------------------------------------------------------------ overrides
 
     private void applyOverride(MappingNode root, String text) {
-        if (text == null) throw new ConfigException("--set null: expected key=value");
+        if (text == null) throw ConfigException.inOverride("null", "expected key=value", null);
         int eq = text.indexOf('=');
         String key = eq < 0 ? "" : text.substring(0, eq).trim();
         String[] segs = key.split("\\.", -1);
         boolean bad = key.isEmpty();
         for (String s : segs) bad |= s.isEmpty() || s.chars().anyMatch(Character::isWhitespace);
-        if (bad) throw new ConfigException("--set " + text + ": expected key=value");
+        if (bad) throw ConfigException.inOverride(text, "expected key=value", null);
 
         // check the key path against the record types
         Class<?> type = Experiment.class;
@@ -109,17 +109,17 @@ final class Binder {
             if (prefix.length() > 0) prefix.append('.');
             prefix.append(seg);
             if (!type.isRecord()) {
-                throw new ConfigException("--set " + text + ": unknown key " + prefix + " (" + parent
-                        + " is a value, not a section)");
+                throw ConfigException.inOverride(text, "unknown key " + prefix + " (" + parent
+                        + " is a value, not a section)", null);
             }
             RecordComponent rc = component(type, seg);
             if (rc == null) {
                 List<String> keys = keysOf(type);
                 String guess = Suggest.closest(seg, keys);
                 String pp = parent.isEmpty() ? "" : parent + ".";
-                throw new ConfigException("--set " + text + ": unknown key " + prefix
+                throw ConfigException.inOverride(text, "unknown key " + prefix
                         + (guess != null ? " (did you mean " + pp + guess + "?)"
-                                : " (expected one of: " + pp + String.join(", " + pp, keys) + ")"));
+                                : " (expected one of: " + pp + String.join(", " + pp, keys) + ")"), null);
             }
             type = rc.getType();
         }
@@ -132,7 +132,7 @@ final class Binder {
         } catch (YAMLException e) {
             String problem = e instanceof MarkedYAMLException me && me.getProblem() != null
                     ? me.getProblem() : e.getMessage();
-            throw new ConfigException("--set " + text + ": malformed value (" + problem + ")", e);
+            throw ConfigException.inOverride(text, "malformed value (" + problem + ")", e);
         }
         if (value == null) value = new ScalarNode(Tag.NULL, "", null, null, DumperOptions.ScalarStyle.PLAIN);
         mark(value, origin);
@@ -383,8 +383,8 @@ final class Binder {
     private ConfigException error(Node node, String path, String detail) {
         Override o = node == null ? null : overrideOrigin.get(node);
         if (o != null) {
-            return new ConfigException("--set " + o.text() + ": "
-                    + (path.equals(o.path()) ? "" : (path.isEmpty() ? "" : path + ": ")) + detail);
+            return ConfigException.inOverride(o.text(),
+                    (path.equals(o.path()) ? "" : (path.isEmpty() ? "" : path + ": ")) + detail, null);
         }
         Mark m = node == null ? null : node.getStartMark();
         String where = m == null ? source : source + ":" + (m.getLine() + 1);

@@ -2,7 +2,7 @@
  * Experiment configuration: YAML files bound onto immutable, validated records.
  *
  * <p>{@link dev.jvision.config.Configs#load} reads a YAML file (SnakeYAML safe loading), applies
- * {@code --set}-style overrides, and binds it onto {@link dev.jvision.config.Experiment} and its
+ * {@code key=value} overrides (the CLI's {@code --set}), and binds it onto {@link dev.jvision.config.Experiment} and its
  * section records. YAML keys are the snake_case of the record component names; every key is
  * optional and defaults to the record's {@code defaults()}; unknown keys, wrong types and
  * out-of-range values fail with a {@link dev.jvision.config.ConfigException} whose message names

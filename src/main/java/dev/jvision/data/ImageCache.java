@@ -1,5 +1,6 @@
 package dev.jvision.data;
 
+import dev.jvision.track.ConsoleBar;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,9 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,13 +147,11 @@ public final class ImageCache implements AutoCloseable {
         String[] errors = new String[n];
         AtomicInteger done = new AtomicInteger();
         boolean quiet = label == null;
-        boolean tty = !quiet && System.console() != null;
         int every = Math.max(1, n / 4);
-        ProgressBar pb = tty ? new ProgressBarBuilder().setTaskName(label).setInitialMax(n)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null;
+        ConsoleBar pb = quiet ? null : ConsoleBar.open(label, n, false);
         Runnable step = () -> {
             int d = done.incrementAndGet();
-            if (pb != null) pb.step();
+            if (pb != null) pb.step(1);
             else if (!quiet && (d % every == 0 || d == n)) log.info("{}: {}/{} images", label, d, n);
         };
         ExecutorService pool = Executors.newFixedThreadPool(threads(n), r -> {

@@ -403,7 +403,7 @@ public final class EnsemblePredictor {
     /** Half the memory free on {@code device}: CUDA free device memory, CPU MemAvailable (unbounded when unknown). */
     private static long residentBudget(Device device) {
         if (device.isCuda()) {
-            return torch.getMemoryInfo((byte) Math.max(0, device.index())).first() / 2;
+            return dev.jvision.runtime.CudaMemory.freeBytes(device) / 2;
         }
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {

@@ -1,8 +1,8 @@
 package dev.jvision.memprof;
 
+import dev.jvision.runtime.CudaMemory;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.HostMemory;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Reads "bytes in use now" and "peak since the last mark" on one device: the CUDA caching
@@ -54,43 +54,43 @@ abstract class Meter implements AutoCloseable {
     }
 
     static Meter of(Device device) {
-        return device.isCuda() ? new Cuda((byte) device.index()) : new Host();
+        return device.isCuda() ? new Cuda(device) : new Host();
     }
 
     /** The CUDA caching allocator: allocated bytes (current/peak) and reserved bytes, exact. */
     static final class Cuda extends Meter {
-        private final byte index;
+        private final Device device;
         private final long baseline;
         private final long baselineReserved;
 
-        Cuda(byte index) {
-            this.index = index;
+        Cuda(Device device) {
+            this.device = device;
             releaseUnreachable();
-            torch.synchronizeDevice(index);
-            torch.emptyCache();
-            this.baseline = torch.getDeviceStats(index).allocated_bytes().current();
-            this.baselineReserved = torch.getDeviceStats(index).reserved_bytes().current();
+            CudaMemory.synchronize(device);
+            CudaMemory.emptyCache();
+            this.baseline = CudaMemory.allocatedBytes(device);
+            this.baselineReserved = CudaMemory.reservedBytes(device);
         }
 
         @Override
         long current() {
-            return torch.getDeviceStats(index).allocated_bytes().current();
+            return CudaMemory.allocatedBytes(device);
         }
 
         @Override
         void mark() {
             sync();
-            torch.resetPeakStats(index);
+            CudaMemory.resetPeak(device);
         }
 
         @Override
         long peak() {
-            return torch.getDeviceStats(index).allocated_bytes().peak();
+            return CudaMemory.peakAllocatedBytes(device);
         }
 
         @Override
         long reservedPeak() {
-            return torch.getDeviceStats(index).reserved_bytes().peak() - baselineReserved + baseline;
+            return CudaMemory.peakReservedBytes(device) - baselineReserved + baseline;
         }
 
         @Override
@@ -100,14 +100,13 @@ abstract class Meter implements AutoCloseable {
 
         @Override
         long context() {
-            var info = torch.getMemoryInfo(index);
-            long used = info.second() - info.first();
-            return Math.max(0, used - torch.getDeviceStats(index).reserved_bytes().current());
+            long used = CudaMemory.totalBytes(device) - CudaMemory.freeBytes(device);
+            return Math.max(0, used - CudaMemory.reservedBytes(device));
         }
 
         @Override
         void sync() {
-            torch.synchronizeDevice(index);
+            CudaMemory.synchronize(device);
         }
 
         @Override

@@ -3,7 +3,9 @@ package dev.jvision.metrics;
 /**
  * Classification scores from predicted and true class ids: macro-F1 (the competition metric,
  * classes absent from both predictions and targets are left out of the mean), accuracy and the
- * confusion matrix. Stateless and thread-safe.
+ * confusion matrix, and top-k accuracy: the one implementation in jvision (training, cross-validation,
+ * inference reports and streaming scores all call it), ties ranked by the lower class index.
+ * Stateless and thread-safe.
  */
 public final class ClassificationMetrics {
     /**

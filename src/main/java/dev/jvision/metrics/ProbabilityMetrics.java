@@ -11,7 +11,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Scores of class probabilities, computed with libtorch on the device the tensors live on: the
  * temperature-scaled softmax, the negative log-likelihood (of logits or of probabilities), the
- * expected calibration error and the top-k classes. jvision computes these nowhere else: the
+ * expected calibration error and the top-k classes (top-k accuracy, with its tie rule, is
+ * {@link ClassificationMetrics#topKAccuracy}). jvision computes these nowhere else: the
  * trainer's validation loss, temperature scaling, ensembles and the serving {@code Classifier}
  * all call this class.
  *
@@ -178,33 +179,6 @@ public final class ProbabilityMetrics {
                 }
             }
             return new TopK(ids, s);
-        }
-    }
-
-    /** Fraction of rows whose target is among the {@code k} highest scores; 0 for no rows. */
-    public static double topKAccuracy(Tensor scores, Tensor targets, int k) {
-        long c = scores.size(1);
-        if (k < 1 || k > c) {
-            throw new IllegalArgumentException("top-k: " + k + " (expected: 1.." + c + ", the number of classes)");
-        }
-        long n = scores.size(0);
-        if (n == 0) {
-            return 0;
-        }
-        try (var scope = Memory.step()) {
-            Tensor hit = scores.topk(k, 1, true, true).get1().eq(targets.view(-1, 1)).any(1);
-            return hit.to(torch.ScalarType.Double).sum().item_double() / n;
-        }
-    }
-
-    /** As {@link #topKAccuracy(Tensor, Tensor, int)} for host arrays. */
-    public static double topKAccuracy(float[][] scores, int[] targets, int k) {
-        checkRows(scores.length, targets);
-        if (scores.length == 0) {
-            return 0;
-        }
-        try (var scope = Memory.step()) {
-            return topKAccuracy(matrix(scores), labels(targets), k);
         }
     }
 

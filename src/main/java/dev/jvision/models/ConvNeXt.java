@@ -343,8 +343,6 @@ public final class ConvNeXt extends ImageModel {
                 Tensor w = fresh.namedParameters().get("weight");
                 truncNormal(w, INIT_STD);
                 fresh.namedParameters().get("bias").zero_();
-                Tensor ref = old.namedParameters().get("weight");
-                fresh.to(dev.jvision.runtime.Device.of(ref.device()));
             }
             fc = fresh;
             replaceChild("fc", fc);

@@ -527,10 +527,6 @@ public final class SwinTransformer extends ImageModel {
             Linear old = fc;
             Linear fresh = new Linear(features, numClasses);
             initWeights(fresh);
-            dev.jvision.runtime.Device at = dev.jvision.runtime.Device.of(old.stateDict().get("weight").device());
-            if (!at.equals(dev.jvision.runtime.Device.of(fresh.stateDict().get("weight").device()))) {
-                fresh.to(at);
-            }
             fc = fresh;
             replaceChild("fc", fresh);
             old.close();

@@ -57,13 +57,37 @@ public abstract class Layer implements AutoCloseable {
         return child;
     }
 
-    /** Replaces the child registered as {@code name} (keeping its position); the caller closes the old one. */
+    /**
+     * Replaces the child registered as {@code name} (keeping its position); the caller closes the
+     * old one. The new child takes the old one's place in every sense: its training mode, and its
+     * tensors move to the device and floating-point dtype of the old child's (so a head reset
+     * after {@code model.to(cuda)} or a dtype conversion is where the rest of the model is).
+     */
     protected final void replaceChild(String name, Layer child) {
-        if (!children.containsKey(name)) {
+        Layer old = children.get(name);
+        if (old == null) {
             throw new IllegalArgumentException("no child layer '" + name + "'");
+        }
+        Tensor ref = old.stateDict().values().stream().filter(Tensor::is_floating_point).findFirst().orElse(null);
+        if (ref != null) {
+            child.placeLike(ref);
         }
         children.put(name, child);
         child.train(training);
+    }
+
+    /** Moves every tensor to {@code ref}'s device, and floating-point ones to its dtype, keeping identities. */
+    private void placeLike(Tensor ref) {
+        Device device = Device.of(ref.device());
+        for (Tensor t : stateDict().values()) {
+            torch.ScalarType dtype = t.is_floating_point() ? ref.scalar_type() : t.scalar_type();
+            if (dtype.value == t.scalar_type().value && device.equals(Device.of(t.device()))) {
+                continue;
+            }
+            try (Tensor moved = t.to(device.toNative(), dtype)) {
+                t.set_data(moved);
+            }
+        }
     }
 
     /** Parameters by dotted name, in registration order. */

@@ -81,12 +81,12 @@ public final class HostMemory {
 
     /** Resident set size (VmRSS) in bytes, or -1 where /proc is not available. */
     public static long residentBytes() {
-        return status("VmRSS:");
+        return ProcStatus.residentBytes();
     }
 
     /** Peak resident set size (VmHWM) since start or the last {@link #resetPeakResident()}, or -1. */
     public static long peakResidentBytes() {
-        return status("VmHWM:");
+        return ProcStatus.peakResidentBytes();
     }
 
     /** Resets the peak resident set to the current one (Linux 4.0+); false when not possible. */
@@ -97,18 +97,5 @@ public final class HostMemory {
         } catch (IOException | RuntimeException e) {
             return false;
         }
-    }
-
-    private static long status(String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(key)) {
-                    return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]) * 1024L;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
     }
 }

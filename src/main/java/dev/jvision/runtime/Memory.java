@@ -25,17 +25,7 @@ public final class Memory {
 
     /** Resident set size of this process in bytes, or -1 where /proc is not available. */
     public static long residentBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    String[] parts = line.trim().split("\\s+");
-                    return Long.parseLong(parts[1]) * 1024L;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        return ProcStatus.residentBytes();
     }
 
     /** Bytes JavaCPP currently tracks as allocated through its own deallocators. */

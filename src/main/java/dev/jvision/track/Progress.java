@@ -1,20 +1,18 @@
 package dev.jvision.track;
 
 import java.time.Duration;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Progress of a long loop: a console bar (with ETA and a message such as loss, lr, img/s) when
- * standard error is a terminal, otherwise a log line every quarter of the work, so that logs and
+ * standard error is a terminal (and the optional progress-bar library is present, see
+ * {@link ConsoleBar}), otherwise a log line every quarter of the work, so that logs and
  * CI output stay readable. Not thread-safe.
  */
 public final class Progress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
-    private final ProgressBar bar;
+    private final ConsoleBar bar;
     private final String task;
     private final long total;
     private final long start = System.nanoTime();
@@ -26,8 +24,7 @@ public final class Progress implements AutoCloseable {
         this.task = task;
         this.total = total;
         this.nextLog = Math.max(1, total / 4);
-        this.bar = console ? new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setMaxRenderedLength(120).build() : null;
+        this.bar = console ? ConsoleBar.open(task, total, true) : null;
     }
 
     /** Starts tracking {@code total} units of {@code task}. */
@@ -41,8 +38,8 @@ public final class Progress implements AutoCloseable {
         done += n;
         message = msg;
         if (bar != null) {
-            bar.stepBy(n);
-            bar.setExtraMessage(" " + msg);
+            bar.step(n);
+            bar.message(" " + msg);
         } else if (done >= nextLog || done == total) {
             LOG.info("{} {}/{} {} (eta {})", task, done, total, msg, eta());
             nextLog = done + Math.max(1, total / 4);

@@ -1,9 +1,5 @@
 package dev.jvision.track;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.core.FileAppender;
 import dev.jvision.config.Configs;
 import dev.jvision.config.Experiment;
 import java.io.IOException;
@@ -11,18 +7,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import org.slf4j.LoggerFactory;
 
 /**
  * One run's folder, {@code <output_dir>/<yyyyMMdd-HHmmss>-<name>/}: the effective
  * {@code config.yaml}, {@code run.log}, {@code metrics.csv}, per-fold checkpoints and the
- * submission. Closing it detaches the log file. Not thread-safe.
+ * submission. {@code run.log} is written when logback is the SLF4J backend (the launcher's
+ * case; a host application's own backend is left alone). Closing it detaches the log file.
+ * Not thread-safe.
  */
 public final class RunDir implements AutoCloseable {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
     private final Path dir;
     private final MetricsLog metrics;
-    private FileAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender;
+    private RunLogFile log;
 
     private RunDir(Path dir) throws IOException {
         this(dir, true);
@@ -87,30 +84,16 @@ public final class RunDir implements AutoCloseable {
     }
 
     private void attachLog() {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
-            return;
+        if (RunLogFile.available()) {
+            log = RunLogFile.attach(dir.resolve("run.log"), "run-" + dir.getFileName());
         }
-        PatternLayoutEncoder enc = new PatternLayoutEncoder();
-        enc.setContext(ctx);
-        enc.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level %logger{0} - %msg%n");
-        enc.start();
-        appender = new FileAppender<>();
-        appender.setContext(ctx);
-        appender.setName("run-" + dir.getFileName());
-        appender.setFile(dir.resolve("run.log").toString());
-        appender.setEncoder(enc);
-        appender.setAppend(true);
-        appender.start();
-        ctx.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(appender);
     }
 
     @Override
     public void close() {
-        if (appender != null) {
-            LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-            ctx.getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(appender);
-            appender.stop();
-            appender = null;
+        if (log != null) {
+            log.close();
+            log = null;
         }
     }
 }

@@ -355,7 +355,7 @@ public final class AutoBatch {
     }
 
     private static long deviceBytes(Device device) {
-        return torch.getMemoryInfo((byte) Math.max(0, device.index())).second();
+        return dev.jvision.runtime.CudaMemory.totalBytes(device);
     }
 
     /** One trial: two real training steps at batch {@code b}; false when they run out of memory. */
@@ -381,7 +381,7 @@ public final class AutoBatch {
                     engine.step(t.lr());
                 }
             }
-            torch.synchronizeDevice((byte) Math.max(0, device.index()));
+            dev.jvision.runtime.CudaMemory.synchronize(device);
             return true;
         } catch (RuntimeException e) {
             if (OutOfMemory.isOom(e)) return false;

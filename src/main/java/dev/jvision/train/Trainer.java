@@ -159,27 +159,6 @@ public final class Trainer {
         };
     }
 
-    /** Fraction of rows whose target is among the {@code k} largest scores. */
-    static double topKAccuracy(float[][] scores, int[] targets, int k) {
-        if (scores.length == 0) {
-            return 0;
-        }
-        int hit = 0;
-        for (int i = 0; i < scores.length; i++) {
-            float v = scores[i][targets[i]];
-            int above = 0;
-            for (float s : scores[i]) {
-                if (s > v) {
-                    above++;
-                }
-            }
-            if (above < k) {
-                hit++;
-            }
-        }
-        return (double) hit / scores.length;
-    }
-
     Experiment experiment() {
         return exp;
     }

@@ -102,6 +102,7 @@ public final class JdbcStorage implements StudyStorage {
             p.setProperty("journal_mode", "WAL");
             p.setProperty("busy_timeout", "60000");
             p.setProperty("synchronous", "NORMAL");
+            requireDriver("org.sqlite.JDBC", "org.xerial:sqlite-jdbc", "sqlite:" + file);
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, p);
             c.setAutoCommit(true);
             return new JdbcStorage(c, Dialect.SQLITE, "sqlite:" + file);
@@ -112,6 +113,7 @@ public final class JdbcStorage implements StudyStorage {
 
     /** A PostgreSQL database ({@code jdbc:postgresql://...}; user/password in {@code props} or the URL). */
     public static JdbcStorage postgres(String jdbcUrl, Properties props) {
+        requireDriver("org.postgresql.Driver", "org.postgresql:postgresql", jdbcUrl);
         try {
             Connection c = DriverManager.getConnection(jdbcUrl, props);
             c.setAutoCommit(true);
@@ -125,6 +127,19 @@ public final class JdbcStorage implements StudyStorage {
     @Override
     public String toString() {
         return description;
+    }
+
+    /**
+     * The JDBC drivers are optional dependencies of the library (the {@code jvision} launcher has
+     * both): an application that stores studies in a database adds the driver it uses.
+     */
+    private static void requireDriver(String driverClass, String artifact, String storage) {
+        try {
+            Class.forName(driverClass, true, JdbcStorage.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("storage " + storage + ": JDBC driver " + driverClass
+                    + " is not on the class path (expected: add the dependency " + artifact + ")", e);
+        }
     }
 
     // ---- transactions -------------------------------------------------------------------------

@@ -41,9 +41,32 @@ public interface Sampler {
      */
     record Context(Direction direction, List<FrozenTrial> history, int number, Map<String, Double> current) {}
 
-    /** A random stream for (seed, trial number, key). */
+    /**
+     * A random stream for (seed, trial number, key): the three are mixed through SplitMix64's
+     * finalizer one after another, so neighbouring seeds or trial numbers give unrelated streams.
+     * (Seeding with {@code seed * 0x9E3779B97F4A7C15} would not: that constant is
+     * {@link SplittableRandom}'s own step, so seed s+1 would be seed s's stream one draw later.)
+     */
     static SplittableRandom random(long seed, int number, String key) {
-        long h = seed * 0x9E3779B97F4A7C15L + number * 0xBF58476D1CE4E5B9L + key.hashCode() * 0x94D049BB133111EBL;
+        long h = mix64(seed);
+        h = mix64(h ^ number);
+        h = mix64(h ^ fnv64(key));
         return new SplittableRandom(h);
+    }
+
+    /** SplitMix64's finalizer (Stafford's variant 13): a bijective 64-bit hash. */
+    private static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** 64-bit FNV-1a over the key's UTF-8 bytes (stable across JVMs, unlike a 32-bit hashCode). */
+    private static long fnv64(String key) {
+        long h = 0xCBF29CE484222325L;
+        for (byte b : key.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            h = (h ^ (b & 0xFF)) * 0x100000001B3L;
+        }
+        return h;
     }
 }

@@ -205,6 +205,25 @@ public record SearchSpace(String source, List<Param> params, SamplerSpec sampler
         return true;
     }
 
+    /**
+     * The config key of a study parameter name: a conditional variant is stored in the study as
+     * {@code key|cond=value,...} (its own history for the sampler); users see it as {@code key}.
+     */
+    public static String configKey(String paramName) {
+        int i = paramName.indexOf('|');
+        return i < 0 ? paramName : paramName.substring(0, i);
+    }
+
+    /**
+     * Parameter values under their config keys, for logs and reports (a trial uses one variant
+     * per key, so no two names map to the same key).
+     */
+    public static Map<String, Object> byConfigKey(Map<String, Object> params) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> out.put(configKey(k), v));
+        return out;
+    }
+
     /** Every study parameter's distribution (for a grid). */
     public Map<String, Distribution> gridDistributions() {
         Map<String, Distribution> out = new LinkedHashMap<>();

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * FrozenTrial best = study.bestTrial().orElseThrow();
  * }</pre>
  *
+ * <p>Log lines show a search space's conditional parameter ({@code key|cond=value}) under its
+ * config key ({@link SearchSpace#configKey}).
+ *
  * <p>A study object does not own its storage (close that yourself). {@link #optimize} runs one
  * trial at a time on the calling thread; several threads may each call it on the same study.
  */
@@ -268,11 +271,11 @@ public final class Study {
             case COMPLETE -> {
                 Optional<FrozenTrial> best = bestTrial();
                 LOG.info("Trial {} finished with value {} and parameters {}. Best is trial {} with value {}.", number,
-                        value, trial.params(), best.map(FrozenTrial::number).orElse(-1),
+                        value, SearchSpace.byConfigKey(trial.params()), best.map(FrozenTrial::number).orElse(-1),
                         best.map(FrozenTrial::value).orElse(null));
             }
             case PRUNED -> LOG.info("Trial {} pruned at step {} (value {}).", number, trial.lastStep(), value);
-            default -> LOG.warn("Trial {} failed with parameters {}: {}", number, trial.params(),
+            default -> LOG.warn("Trial {} failed with parameters {}: {}", number, SearchSpace.byConfigKey(trial.params()),
                     failure == null ? "?" : failure.toString());
         }
     }

@@ -123,17 +123,19 @@ public final class StudyReport {
         trials.forEach(t -> counts.merge(t.state(), 1, Integer::sum));
         b.append("study ").append(study).append(" (").append(direction.name().toLowerCase(Locale.ROOT)).append("): ")
                 .append(trials.size()).append(" trials ").append(counts).append('\n');
-        List<String> names = paramNames(trials);
+        // one column per config key: a conditional parameter's variants (key|cond) share their key's column
+        Map<String, List<String>> columns = new LinkedHashMap<>();
+        paramNames(trials).forEach(n -> columns.computeIfAbsent(SearchSpace.configKey(n), k -> new ArrayList<>()).add(n));
         b.append(String.format(Locale.ROOT, "%6s %-9s %10s %8s %5s", "trial", "state", "value", "seconds", "steps"));
-        names.forEach(n -> b.append("  ").append(n));
+        columns.keySet().forEach(n -> b.append("  ").append(n));
         b.append('\n');
         for (FrozenTrial t : trials) {
             b.append(String.format(Locale.ROOT, "%6d %-9s %10s %8s %5s", t.number(), t.state(),
                     t.value() == null ? "-" : String.format(Locale.ROOT, "%.4f", t.value()),
                     Double.isNaN(t.seconds()) ? "-" : String.format(Locale.ROOT, "%.0f", t.seconds()),
                     t.lastStep() < 0 ? "-" : String.valueOf(t.lastStep())));
-            for (String n : names) {
-                Object v = t.param(n);
+            for (List<String> variants : columns.values()) {
+                Object v = variants.stream().map(t::param).filter(java.util.Objects::nonNull).findFirst().orElse(null);
                 b.append("  ").append(v instanceof Double x ? String.format(Locale.ROOT, "%.4g", x) : v == null ? "-" : v);
             }
             b.append('\n');
@@ -143,7 +145,7 @@ public final class StudyReport {
             b.append("best: none (no complete trial)\n");
         } else {
             b.append(String.format(Locale.ROOT, "best: trial %d, value %.4f%n", best.number(), best.value()));
-            best.externalParams().forEach((k, v) -> b.append("  ").append(k).append(": ").append(v).append('\n'));
+            SearchSpace.byConfigKey(best.externalParams()).forEach((k, v) -> b.append("  ").append(k).append(": ").append(v).append('\n'));
         }
         Map<String, Double> imp = importance(trials);
         if (!imp.isEmpty()) {

@@ -35,7 +35,8 @@ public final class Tuning {
      *
      * @param config           base experiment YAML
      * @param overrides        user {@code --set} overrides
-     * @param spaceFile        search space YAML
+     * @param spaceFile        search space YAML; null for the default space of the model's family
+     *                         ({@link DefaultSearchSpaces#forModel})
      * @param study            study name, or null for {@code <experiment.name>_tune}
      * @param storage          storage spec, or null for {@code sqlite:<output_dir>/tune/<study>.db}
      * @param nTrials          trials of the study (counted over all workers)
@@ -84,7 +85,8 @@ public final class Tuning {
      */
     public static Result run(Options o, AfterTrials afterTrials) throws IOException {
         Experiment base = Configs.load(o.config(), o.overrides());
-        SearchSpace space = SearchSpace.load(o.spaceFile());
+        SearchSpace space = o.spaceFile() != null ? SearchSpace.load(o.spaceFile())
+                : DefaultSearchSpaces.forModel(base.model().name());
         String studyName = studyName(o, base);
         Path tuneDir = Path.of(base.experiment().outputDir(), "tune");
         String storageSpec = storageSpec(o, base);
@@ -113,7 +115,7 @@ public final class Tuning {
             Study study = Study.builder(studyName).storage(storage).direction(direction).sampler(ss.create(space))
                     .pruner(ps.create(steps)).heartbeat(hbInterval, hbTimeout).requeueFailed(o.requeueFailed()).build();
             storage.setStudyAttr(study.id(), "config", o.config().toString());
-            storage.setStudyAttr(study.id(), "space", o.spaceFile().toString());
+            storage.setStudyAttr(study.id(), "space", o.spaceFile() != null ? o.spaceFile().toString() : space.source());
             study.optimize(objective, o.nTrials(), o.timeout());
             afterTrials.await();
             List<FrozenTrial> trials = study.trials();
@@ -124,7 +126,7 @@ public final class Tuning {
             if (best != null) {
                 Experiment e = Configs.load(o.config(), concat(o.overrides(),
                         SearchSpace.overrides(space.configValues(best))));
-                bestYaml = header(studyName, best, base) + Configs.toYaml(e);
+                bestYaml = header(studyName, best, base, space.configValues(best)) + Configs.toYaml(e);
                 bestFile = out.resolve("best.yaml");
                 String text = bestYaml;
                 AtomicFiles.writeText(bestFile, w -> w.write(text));
@@ -154,9 +156,10 @@ public final class Tuning {
         StudyReport.writePlots(out.resolve("plots"), direction, trials);
     }
 
-    private static String header(String study, FrozenTrial best, Experiment base) {
+    /** best.yaml's comment header: the parameters under their config keys. */
+    static String header(String study, FrozenTrial best, Experiment base, Map<String, Object> values) {
         return String.format(Locale.ROOT, "# jvision tune: study %s, trial %d, %s %.6f%n# parameters: %s%n", study,
-                best.number(), base.train().monitor().toString().toLowerCase(Locale.ROOT), best.value(), best.externalParams());
+                best.number(), base.train().monitor().toString().toLowerCase(Locale.ROOT), best.value(), values);
     }
 
     /**
@@ -186,11 +189,8 @@ public final class Tuning {
                     try {
                         objective.experiment(one);
                     } catch (ConfigException e) {
-                        String msg = e.getMessage();
-                        int i = msg.indexOf(": ");
                         throw new ConfigException(space.source() + ":" + v.line() + " params." + p.key() + ": value "
-                                + SearchSpace.yamlScalar(value) + " rejected by the config: "
-                                + (msg.startsWith("--set") && i > 0 ? msg.substring(i + 2) : msg), e);
+                                + SearchSpace.yamlScalar(value) + " rejected by the config: " + e.detail(), e);
                     }
                 }
             }

@@ -121,6 +121,7 @@ class MainTest {
         assertEquals(1, r.errLines().size(), r.err());
         assertTrue(r.err().contains("train.epochs"), r.err());
         assertTrue(r.err().contains("zero"), r.err());
+        assertTrue(r.err().contains("error: --set train.epochs=zero: "), "the CLI names its flag: " + r.err());
     }
 
     @Test

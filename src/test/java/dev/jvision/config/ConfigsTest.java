@@ -87,7 +87,7 @@ class ConfigsTest {
                 "(expected: a duration like 90s");
         assertContainsAll(fails("train:\n  max_time: 0s\n", "t.yaml").getMessage(), "t.yaml:2 train.max_time: '0s'",
                 "(expected: a duration > 0");
-        assertContainsAll(fails("", "o.yaml", "train.max_time=1h30").getMessage(), "--set train.max_time=1h30: '1h30'",
+        assertContainsAll(fails("", "o.yaml", "train.max_time=1h30").getMessage(), "override train.max_time=1h30: '1h30'",
                 "(expected: a duration like");
     }
 
@@ -237,22 +237,33 @@ class ConfigsTest {
     }
 
     @Test
-    void badOverride_namesTheOverride() {
+    void overrideError_fromJava_namesNoCommandLineFlag() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Experiment.defaults().with("train.epochs=zero"));
+        assertEquals("override train.epochs=zero: 'zero' (expected: integer)", e.getMessage());
+        assertEquals("train.epochs=zero", e.override());
         assertEquals("--set train.epochs=zero: 'zero' (expected: integer)",
+                e.messageNaming("--set", java.util.List.of("train.epochs=zero")), "the CLI's wording for its own flag");
+        assertEquals(e.getMessage(), e.messageNaming("--set", java.util.List.of()), "not typed on the command line");
+    }
+
+    @Test
+    void badOverride_namesTheOverride() {
+        assertEquals("override train.epochs=zero: 'zero' (expected: integer)",
                 fails("", "o.yaml", "train.epochs=zero").getMessage());
-        assertEquals("--set train.epochz=3: unknown key train.epochz (did you mean train.epochs?)",
+        assertEquals("override train.epochz=3: unknown key train.epochz (did you mean train.epochs?)",
                 fails("", "o.yaml", "train.epochz=3").getMessage());
-        assertEquals("--set foo: expected key=value", fails("", "o.yaml", "foo").getMessage());
-        assertEquals("--set train.batch_size=0: 0 (expected: >= 1)",
+        assertEquals("override foo: expected key=value", fails("", "o.yaml", "foo").getMessage());
+        assertEquals("override train.batch_size=0: 0 (expected: >= 1)",
                 fails("train:\n  epochs: 2\n", "o.yaml", "train.batch_size=0").getMessage());
-        assertEquals("--set train.folds=[0,7]: train.folds[1]: 7 (expected: in [0, 5) since n_folds is 5)",
+        assertEquals("override train.folds=[0,7]: train.folds[1]: 7 (expected: in [0, 5) since n_folds is 5)",
                 fails("", "o.yaml", "train.folds=[0,7]").getMessage());
         assertContainsAll(fails("", "o.yaml", "trian.epochs=3").getMessage(),
-                "--set trian.epochs=3: unknown key trian (did you mean train?)");
+                "override trian.epochs=3: unknown key trian (did you mean train?)");
         assertContainsAll(fails("", "o.yaml", "train.folds=[0,1").getMessage(),
-                "--set train.folds=[0,1: malformed value");
+                "override train.folds=[0,1: malformed value");
         assertContainsAll(fails("", "o.yaml", "train.epochs.x=1").getMessage(),
-                "--set train.epochs.x=1: unknown key train.epochs.x");
+                "override train.epochs.x=1: unknown key train.epochs.x");
     }
 
     @Test
@@ -359,7 +370,7 @@ class ConfigsTest {
     void sectionOverride_withFlowMapping() {
         Experiment e = Configs.fromYaml("", "o.yaml", List.of("infer={batch_size: 8, tta: true}"));
         assertEquals(new InferConfig(8, false, true), e.infer());
-        assertEquals("--set infer={batch_sise: 8}: infer.batch_sise: unknown key (expected one of: "
+        assertEquals("override infer={batch_sise: 8}: infer.batch_sise: unknown key (expected one of: "
                 + "batch_size, save_probs, tta, tta_views, tta_num_augments, use_calibration, confidence_threshold; "
                 + "did you mean 'batch_size'?)",
                 fails("", "o.yaml", "infer={batch_sise: 8}").getMessage());

@@ -92,7 +92,7 @@ class ProgressiveConfigTest {
         assertTrue(fails("data:\n  img_size: large\n").startsWith("p.yaml:2 data.img_size: 'large' (expected: a size "
                 + "such as 224, or a list of [epoch, size] pairs"));
         assertEquals("p.yaml:2 data.img_size: 8 (expected: in [16, 2048])", fails("data:\n  img_size: 8\n"));
-        assertEquals("--set data.img_size=[[1, 64]]: data.img_size[0]: [1, 64] (expected: the first pair starts at "
+        assertEquals("override data.img_size=[[1, 64]]: data.img_size[0]: [1, 64] (expected: the first pair starts at "
                 + "epoch 0, e.g. [[0, 160], [10, 224]])", fails("", "data.img_size=[[1, 64]]"));
         assertEquals("p.yaml:2 data.img_size: [] (expected: a size, or a non-empty list of [epoch, size] pairs)",
                 fails("data:\n  img_size: []\n"));

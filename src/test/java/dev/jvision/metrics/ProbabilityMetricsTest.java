@@ -133,10 +133,10 @@ class ProbabilityMetricsTest {
             assertArrayEquals(new int[] {0, 2}, k.ids()[1]);
             assertArrayEquals(new float[] {0.6f, 0.3f}, k.scores()[0]);
             assertThrows(IllegalArgumentException.class, () -> ProbabilityMetrics.topK(t, 4));
-            Tensor y = Tensors.fromInts(new int[] {2, 1});
-            assertEquals(0.0, ProbabilityMetrics.topKAccuracy(t, y, 1));
-            assertEquals(0.5, ProbabilityMetrics.topKAccuracy(t, y, 2));
-            assertEquals(1.0, ProbabilityMetrics.topKAccuracy(t, y, 3));
+            int[] y = {2, 1};
+            assertEquals(0.0, ClassificationMetrics.topKAccuracy(p, y, 1));
+            assertEquals(0.5, ClassificationMetrics.topKAccuracy(p, y, 2));
+            assertEquals(1.0, ClassificationMetrics.topKAccuracy(p, y, 3));
         }
     }
 }

@@ -37,6 +37,19 @@ class RunDirTest {
     }
 
     @Test
+    void create_withLogbackBackend_writesRunLogUntilClosed() throws IOException {
+        Path dir;
+        try (RunDir run = RunDir.create(experiment())) {
+            dir = run.dir();
+            org.slf4j.LoggerFactory.getLogger(RunDirTest.class).info("inside the run");
+        }
+        org.slf4j.LoggerFactory.getLogger(RunDirTest.class).info("after the run");
+        String log = Files.readString(dir.resolve("run.log"));
+        assertTrue(log.contains("RunDirTest - inside the run"), log);
+        assertTrue(!log.contains("after the run"), "detached on close: " + log);
+    }
+
+    @Test
     void create_twiceGivesDistinctFolders() throws IOException {
         Experiment exp = experiment();
         try (RunDir a = RunDir.create(exp); RunDir b = RunDir.create(exp)) {

@@ -198,7 +198,7 @@ class EngineTest {
     @Test
     void topKAccuracy_countsTargetsAmongLargestScores() {
         float[][] s = {{0.1f, 0.9f, 0.5f}, {0.8f, 0.1f, 0.2f}};
-        assertEquals(0.5, Trainer.topKAccuracy(s, new int[] {1, 2}, 1));
-        assertEquals(1.0, Trainer.topKAccuracy(s, new int[] {2, 2}, 2));
+        assertEquals(0.5, dev.jvision.metrics.ClassificationMetrics.topKAccuracy(s, new int[] {1, 2}, 1));
+        assertEquals(1.0, dev.jvision.metrics.ClassificationMetrics.topKAccuracy(s, new int[] {2, 2}, 2));
     }
 }

@@ -52,6 +52,21 @@ class TuningTest {
     }
 
     @Test
+    void tune_withoutSpaceFile_usesTheModelFamilysDefaultSpace_andBestYamlNamesConfigKeys() throws Exception {
+        Path config = tinyConfig();
+        Tuning.Result r = Tuning.run(new Tuning.Options(config, List.of("train.epochs=1"), null, null, null, 2, null, null,
+                null, 1, null, false));
+        assertEquals(2, r.trials().size());
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        r.trials().forEach(t -> keys.addAll(SearchSpace.byConfigKey(t.externalParams()).keySet()));
+        assertTrue(keys.containsAll(List.of("train.lr", "train.weight_decay", "train.label_smoothing", "augment.mixup.enabled")),
+                "resnet's default space: " + keys);
+        String header = r.bestConfigYaml().lines().filter(l -> l.startsWith("# parameters:")).findFirst().orElseThrow();
+        assertTrue(header.contains("train.lr="), header);
+        assertTrue(!header.contains("|"), "config keys, not internal conditional names: " + header);
+    }
+
+    @Test
     void tune_tinyDemo_runsTrials_writesOutputs_andReports() throws Exception {
         Path config = tinyConfig();
         Path space = tmp.resolve("space.yaml");

@@ -2,6 +2,7 @@ package dev.jvision.track.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvision.track.OofLogits;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -84,8 +85,8 @@ public record RunData(Path dir, String name, Map<String, String> config, List<Ep
         }
         Map<String, String> config = flatConfig(dir.resolve("config.yaml"));
         List<Epoch> epochs = readMetrics(dir.resolve("metrics.csv"));
-        Optional<Oof> oof = Files.isRegularFile(dir.resolve("oof_logits.csv"))
-                ? Optional.of(readOof(dir.resolve("oof_logits.csv"))) : Optional.empty();
+        Optional<Oof> oof = Files.isRegularFile(dir.resolve(OofLogits.FILE))
+                ? Optional.of(readOof(dir.resolve(OofLogits.FILE))) : Optional.empty();
         Optional<Calibration> cal = Optional.empty();
         Path calFile = dir.resolve("calibration.json");
         if (Files.isRegularFile(calFile)) {
@@ -182,33 +183,8 @@ public record RunData(Path dir, String name, Map<String, String> config, List<Ep
     }
 
     static Oof readOof(Path file) throws IOException {
-        List<Integer> fs = new ArrayList<>();
-        List<Integer> ts = new ArrayList<>();
-        List<float[]> ls = new ArrayList<>();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            var parser = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build().parse(r);
-            List<String> h = parser.getHeaderNames();
-            if (h.size() < 4 || !h.get(1).equals("fold") || !h.get(2).equals("target")) {
-                throw new IllegalArgumentException(file + ":1 header " + h + " (expected: ID,fold,target,l0,...)");
-            }
-            int c = h.size() - 3;
-            for (CSVRecord rec : parser) {
-                try {
-                    fs.add(Integer.parseInt(rec.get(1)));
-                    int t = Integer.parseInt(rec.get(2));
-                    if (t < 0 || t >= c) throw new NumberFormatException("target " + t + " out of 0.." + (c - 1));
-                    ts.add(t);
-                    float[] l = new float[c];
-                    for (int k = 0; k < c; k++) l[k] = Float.parseFloat(rec.get(k + 3));
-                    ls.add(l);
-                } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-                    throw new IllegalArgumentException(file + ":" + rec.getParser().getCurrentLineNumber() + " "
-                            + e.getMessage() + " (expected: ID, fold, target in 0.." + (c - 1) + ", " + c + " logits)", e);
-                }
-            }
-        }
-        return new Oof(fs.stream().mapToInt(Integer::intValue).toArray(), ts.stream().mapToInt(Integer::intValue).toArray(),
-                ls.toArray(new float[0][]));
+        OofLogits o = OofLogits.read(file);
+        return new Oof(o.folds(), o.targets(), o.logits());
     }
 
     /** Class names from the first checkpoint sidecar that has them ({@code fold<k>/best.json}). */
