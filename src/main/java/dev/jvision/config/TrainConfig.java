@@ -14,6 +14,10 @@ import java.util.Set;
  * <p>Immutable and thread-safe; values are validated in the constructor and {@code folds} is
  * copied into an unmodifiable list.
  *
+ * <p>Length: the flat keys of the foundation keep their positional constructors for existing
+ * callers; newer concerns are small nested sections ({@link OneCycle}, {@link Lookahead},
+ * {@link BatchNorm}, {@link Whitening}) kept here so that the whole {@code train:} schema reads in one file.
+ *
  * @param epochs training epochs, &gt;= 1 (default 10)
  * @param batchSize training batch size, &gt;= 1 (default 32)
  * @param lr peak learning rate, &gt; 0 (default 1e-3)
