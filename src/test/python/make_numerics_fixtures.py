@@ -50,7 +50,12 @@ i.e. no worse than twice PyTorch's own bf16 error on the same logits, plus a flo
 a bf16 ulp at the logits' magnitude (ulp = 2**-5 in [4, 8)) for hosts whose kernels round
 differently.
 
-Run: /work/venv/bin/python src/test/python/make_numerics_fixtures.py [model ...] [--out DIR]
+Models without a timm counterpart (reference_model): `quicknet_*` come from the PyTorch twin in
+benchmarks/python/quicknet.py, `<resnet>_cifar` are timm's ResNet with conv1 replaced by a 3x3
+stride-1 convolution and the max-pool removed; both at 32 px. `--keys` also writes their
+src/test/resources/models/<name>.keys.txt (ModelsTest), as make_resnet_fixtures.py does for timm's.
+
+Run: /work/venv/bin/python src/test/python/make_numerics_fixtures.py [model ...] [--out DIR] [--keys]
 (timm 1.0.29, torch 2.13 CPU, 2 threads; about 3-5 minutes a family on 2 busy cores).
 """
 import argparse
@@ -78,6 +83,8 @@ GRAD_FLOOR = 1e-7  # class of image 0 and 1 for the training step
 FAMILIES = ["resnet18", "resnet50", "convnext_atto", "convnext_tiny", "swin_tiny_patch4_window7_224",
             "tf_efficientnetv2_b0", "efficientnetv2_rw_t"]
 OUT_DIR = pathlib.Path(__file__).resolve().parents[1] / "resources" / "numerics"
+KEYS_DIR = pathlib.Path(__file__).resolve().parents[1] / "resources" / "models"
+REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
 def fnv1a64(text: str) -> int:
@@ -200,10 +207,35 @@ def checksum(a: np.ndarray) -> str:
     return f"{int(s):016x}"
 
 
+def reference_model(name: str, num_classes: int) -> torch.nn.Module:
+    """timm's `name`, or the PyTorch twin of a jvision variant that timm does not have."""
+    if name.startswith("quicknet_"):
+        import sys
+        sys.path.insert(0, str(REPO / "benchmarks" / "python"))
+        import quicknet
+        return quicknet.create(name, num_classes=num_classes)
+    if name.endswith("_cifar"):
+        m = timm.create_model(name[:-len("_cifar")], pretrained=False, num_classes=num_classes, drop_rate=0.0,
+                              drop_path_rate=0.0)
+        m.conv1 = torch.nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        m.maxpool = torch.nn.Identity()
+        m.pretrained_cfg = dict(m.pretrained_cfg, input_size=(3, 32, 32), crop_pct=1.0)
+        return m
+    return timm.create_model(name, pretrained=False, num_classes=num_classes, drop_rate=0.0, drop_path_rate=0.0)
+
+
+def write_keys(name: str, out_dir: pathlib.Path) -> None:
+    """`name dtype shape` per state_dict entry (num_classes=17), as ModelsTest reads them."""
+    dtypes = {torch.float32: "F32", torch.int64: "I64"}
+    m = reference_model(name, 17)
+    lines = [f"{k} {dtypes[v.dtype]} [{','.join(str(d) for d in v.shape)}]" for k, v in m.state_dict().items()]
+    (out_dir / f"{name}.keys.txt").write_text("\n".join(lines) + "\n")
+
+
 def seeded_model(name: str):
     """timm's `name` with seeded weights and BatchNorm statistics calibrated on the seeded images;
     returns (model in eval mode, input batch, bn_var_log2)."""
-    m = timm.create_model(name, pretrained=False, num_classes=NUM_CLASSES, drop_rate=0.0, drop_path_rate=0.0)
+    m = reference_model(name, NUM_CLASSES)
     cfg = m.pretrained_cfg
     x = torch.from_numpy(images(cfg["input_size"][1], cfg["mean"], cfg["std"]))
     fill(m, cfg["classifier"], {})
@@ -332,11 +364,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("models", nargs="*", default=FAMILIES)
     ap.add_argument("--out", default=str(OUT_DIR))
+    ap.add_argument("--keys", action="store_true", help="also write the ModelsTest keys fixture of each model")
     a = ap.parse_args()
     out = pathlib.Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(2)
     for n in a.models:
+        if a.keys:
+            write_keys(n, KEYS_DIR)
         make(n, out)
 
 

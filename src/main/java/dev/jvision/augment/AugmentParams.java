@@ -39,6 +39,11 @@ final class AugmentParams {
     final double[] targetLambda;
     /** Bit mask of {@link AugmentOp}s applied, per sample. */
     final long[] ops;
+    /** {@code augment.translate}: whole-pixel shift per sample (right/down positive), reflect-padded. */
+    final int[] shiftX;
+    final int[] shiftY;
+    /** {@code augment.flip_mode: alternate}: horizontal flip per sample, before the geometric step. */
+    final boolean[] flipX;
 
     AugmentParams(int n, int inH, int inW, int outH, int outW, int eraseSlots) {
         this.n = n;
@@ -70,6 +75,15 @@ final class AugmentParams {
         this.cutBox = new int[n * 4];
         this.targetLambda = filled(n, 1);
         this.ops = new long[n];
+        this.shiftX = new int[n];
+        this.shiftY = new int[n];
+        this.flipX = new boolean[n];
+    }
+
+    /** Whether any sample is shifted or flipped by the small-image pre-step. */
+    boolean anyFlipShift() {
+        for (int i = 0; i < n; i++) if (shiftX[i] != 0 || shiftY[i] != 0 || flipX[i]) return true;
+        return false;
     }
 
     private static double[] filled(int n, double v) {

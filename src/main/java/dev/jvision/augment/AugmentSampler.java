@@ -99,7 +99,29 @@ final class AugmentSampler {
             p.ops[i] |= d.ops;
         }
         if (mix && cfg.mixes() && n > 1) drawMix(p, master, outH, outW);
+        if (!policy.equals("none")) drawFlipShift(p, seed);
         return p;
+    }
+
+    /**
+     * {@code augment.translate} and {@code flip_mode: alternate} (random flips here; the trainer
+     * replaces them by the per-image alternation when it knows the images' IDs), from a stream of
+     * their own so that the other draws stay as they were without these keys.
+     */
+    private void drawFlipShift(AugmentParams p, long seed) {
+        int t = cfg.translate();
+        boolean alternate = cfg.alternateFlip();
+        if (t == 0 && !alternate) return;
+        SplittableRandom rng = new SplittableRandom(seed ^ 0x7472616E736C6174L);
+        for (int i = 0; i < p.n; i++) {
+            if (t > 0) {
+                p.shiftX[i] = rng.nextInt(2 * t + 1) - t;
+                p.shiftY[i] = rng.nextInt(2 * t + 1) - t;
+            }
+            if (alternate) {
+                p.flipX[i] = rng.nextBoolean();
+            }
+        }
     }
 
     private static double uniform(SplittableRandom rng, double lo, double hi) {
@@ -112,7 +134,7 @@ final class AugmentSampler {
 
     private void drawBasic(Draw d, SplittableRandom rng, int inH, int inW, int outH, int outW) {
         AugmentConfig c = cfg;
-        if (c.hflip() > 0 && rng.nextDouble() < c.hflip()) {
+        if (c.hflip() > 0 && !c.alternateFlip() && rng.nextDouble() < c.hflip()) {
             d.fx = -1;
             d.mark(AugmentOp.HFLIP);
         }

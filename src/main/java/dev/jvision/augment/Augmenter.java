@@ -80,7 +80,7 @@ public final class Augmenter implements AutoCloseable {
         this.channelsLast = channelsLast;
         this.sampler = new AugmentSampler(cfg);
         this.evalSampler = new AugmentSampler(new AugmentConfig("none", 0, 0, 0, 0, 1, 1, 0, 0, null, cfg.resize(),
-                cfg.outputSize(), cfg.padMode(), cfg.padValue(), null, null, null, null, null, null));
+                cfg.outputSize(), cfg.padMode(), cfg.padValue(), null, null, null, null, null, null, "random", 0));
         this.mean = constant(mean);
         this.std = constant(std);
     }
@@ -102,6 +102,16 @@ public final class Augmenter implements AutoCloseable {
      *     (one-hot unless Mixup/CutMix mixed the sample; label smoothing is not applied here)
      */
     public Augmented train(Tensor uint8Nhwc, Tensor labels, int epoch, int totalEpochs, long seed) {
+        return train(uint8Nhwc, labels, epoch, totalEpochs, seed, null);
+    }
+
+    /**
+     * As {@link #train(Tensor, Tensor, int, int, long)}; with {@code augment.flip_mode: alternate}
+     * the flip of each image follows its ID ({@link FlipShift#alternateFlip}): every image is seen
+     * flipped in exactly one of two consecutive epochs. {@code ids} null: flips drawn from the seed.
+     */
+    public Augmented train(Tensor uint8Nhwc, Tensor labels, int epoch, int totalEpochs, long seed,
+                           java.util.List<String> ids) {
         ensureOpen();
         checkBatch(uint8Nhwc);
         int n = (int) uint8Nhwc.size(0);
@@ -111,6 +121,10 @@ public final class Augmenter implements AutoCloseable {
         }
         AugmentParams p = sampler.sample(n, (int) uint8Nhwc.size(1), (int) uint8Nhwc.size(2), epoch, totalEpochs,
                 seed, true);
+        if (ids != null && cfg.alternateFlip() && !cfg.policy().equals("none")) {
+            if (ids.size() != n) throw new IllegalArgumentException("ids: " + ids.size() + " (expected: " + n + ")");
+            for (int i = 0; i < n; i++) p.flipX[i] = FlipShift.alternateFlip(ids.get(i), epoch);
+        }
         Tensor x = apply(uint8Nhwc, p, seed);
         Tensor y = labels.to(device.toNative(), torch.ScalarType.Long);
         Tensor oneHot = torch.one_hot(y, numClasses).to(torch.ScalarType.Float);
@@ -158,6 +172,7 @@ public final class Augmenter implements AutoCloseable {
         Tensor x = uint8Nhwc.to(device.toNative(), torch.ScalarType.Float).permute(0, 3, 1, 2).contiguous();
         x.mul_(scalar(1.0 / 255.0));
         Generator gen = null;
+        if (p.anyFlipShift()) x = FlipShift.apply(x, p.shiftX, p.shiftY, p.flipX, device);
         x = geometric(x, p);
         x = colour(x, p);
         x = gammaOp(x, p);

@@ -10,7 +10,9 @@ import org.bytedeco.pytorch.global.torch;
  * Deterministic test-time augmentation views. A view is a sequence of steps written with
  * {@code +}, applied left to right: {@code identity}, {@code hflip}, {@code vflip},
  * {@code rot90}, {@code rot180}, {@code rot270} (counter-clockwise, as {@code torch.rot90}),
- * {@code transpose} ({@code rot90+hflip}), {@code scale0.9} (bilinear resize by that factor).
+ * {@code transpose} ({@code rot90+hflip}), {@code scale0.9} (bilinear resize by that factor),
+ * {@code right1}, {@code left1}, {@code down1}, {@code up1} (a whole-pixel shift by 1 to 8 pixels,
+ * reflecting at the edges; see {@link FlipShift#shift}).
  * Flips and turns act on uint8 NHWC batches before the evaluation transform
  * ({@link #applyPixels}) or on float NCHW batches ({@link #applyFloat}); scales act only on
  * float NCHW batches ({@link #applyScale}), after normalisation. The eight dihedral views come
@@ -24,10 +26,17 @@ public final class Tta {
     public static final List<String> DEFAULT_VIEWS = List.of("identity", "hflip", "vflip", "rot90", "rot180", "rot270",
             "transpose", "rot90+vflip", "scale0.9", "scale1.1");
 
+    /**
+     * The small-image views (airbench's TTA): the image and its mirror, each also shifted by one
+     * pixel up-left and down-right.
+     */
+    public static final List<String> SMALL_IMAGE_VIEWS = List.of("identity", "hflip", "left1+up1", "right1+down1",
+            "hflip+left1+up1", "hflip+right1+down1");
+
     private Tta() {}
 
     /** One step of a view. */
-    public enum Kind { HFLIP, VFLIP, ROT90, ROT180, ROT270, SCALE }
+    public enum Kind { HFLIP, VFLIP, ROT90, ROT180, ROT270, SCALE, RIGHT, LEFT, DOWN, UP }
 
     /** One step with its argument (the factor of a scale step, else 1). */
     public record Step(Kind kind, double factor) {}
@@ -67,6 +76,10 @@ public final class Tta {
                 switch (s.kind) {
                     case ROT90 -> inv.add(new Step(Kind.ROT270, 1));
                     case ROT270 -> inv.add(new Step(Kind.ROT90, 1));
+                    case RIGHT -> inv.add(new Step(Kind.LEFT, s.factor));
+                    case LEFT -> inv.add(new Step(Kind.RIGHT, s.factor));
+                    case DOWN -> inv.add(new Step(Kind.UP, s.factor));
+                    case UP -> inv.add(new Step(Kind.DOWN, s.factor));
                     case SCALE -> { }
                     default -> inv.add(s);
                 }
@@ -118,6 +131,11 @@ public final class Tta {
                     steps.add(new Step(Kind.HFLIP, 1));
                 }
                 default -> {
+                    Step shift = shiftStep(t);
+                    if (shift != null) {
+                        steps.add(shift);
+                        continue;
+                    }
                     double f = Double.NaN;
                     if (t.startsWith("scale")) {
                         try {
@@ -128,14 +146,25 @@ public final class Tta {
                     }
                     if (!(f > 0.1 && f <= 4)) {
                         throw new IllegalArgumentException("tta view '" + name + "': step '" + raw.trim() + "' (expected: "
-                                + "identity, hflip, vflip, rot90, rot180, rot270, transpose or scaleF with F in (0.1, 4], "
-                                + "joined with +)");
+                                + "identity, hflip, vflip, rot90, rot180, rot270, transpose, scaleF with F in (0.1, 4] or "
+                                + "right/left/down/upN with N in 1..8, joined with +)");
                     }
                     steps.add(new Step(Kind.SCALE, f));
                 }
             }
         }
         return new View(name.trim(), steps);
+    }
+
+    /** {@code right3} and the like as a step, or null. */
+    private static Step shiftStep(String t) {
+        for (Kind k : new Kind[] {Kind.RIGHT, Kind.LEFT, Kind.DOWN, Kind.UP}) {
+            String p = k.name().toLowerCase(Locale.ROOT);
+            if (t.startsWith(p) && t.length() == p.length() + 1 && t.charAt(p.length()) >= '1' && t.charAt(p.length()) <= '8') {
+                return new Step(k, t.charAt(p.length()) - '0');
+            }
+        }
+        return null;
     }
 
     /** Applies the flips and turns of {@code view} to a uint8 {@code [N, H, W, C]} batch (scales are ignored). */
@@ -171,6 +200,10 @@ public final class Tta {
                 case ROT90 -> torch.rot90(y, 1, hDim, wDim);
                 case ROT180 -> torch.rot90(y, 2, hDim, wDim);
                 case ROT270 -> torch.rot90(y, 3, hDim, wDim);
+                case RIGHT -> FlipShift.shift(y, hDim, wDim, (int) s.factor, 0);
+                case LEFT -> FlipShift.shift(y, hDim, wDim, -(int) s.factor, 0);
+                case DOWN -> FlipShift.shift(y, hDim, wDim, 0, (int) s.factor);
+                case UP -> FlipShift.shift(y, hDim, wDim, 0, -(int) s.factor);
                 case SCALE -> y;
             };
         }

@@ -37,6 +37,12 @@ package dev.jvision.config;
  * @param hardAugmentation the hard-augmentation probability ramp (default: off)
  * @param mixup Mixup (default: off)
  * @param cutmix CutMix (default: off)
+ * @param flipMode {@code random} (each image flipped with probability {@code hflip}) or {@code alternate}
+ *     (airbench's alternating flip: each image's flip is chosen once and inverted every epoch, so every
+ *     image is seen flipped in exactly one of any two consecutive epochs; {@code hflip} is then unused)
+ *     (default {@code random})
+ * @param translate random whole-pixel translation of up to this many pixels in x and y, with reflect
+ *     padding (the small-image recipes' crop), in [0, 16]; 0 = off (default 0)
  */
 public record AugmentConfig(
         String policy,
@@ -58,7 +64,9 @@ public record AugmentConfig(
         Erasing erasing,
         HardAugmentation hardAugmentation,
         Mixup mixup,
-        Cutmix cutmix) {
+        Cutmix cutmix,
+        String flipMode,
+        int translate) {
 
     public AugmentConfig {
         Checks.oneOf("policy", policy, "none", "basic", "advanced", "randaugment", "trivialaugment");
@@ -75,6 +83,9 @@ public record AugmentConfig(
         Checks.between("output_size", outputSize, 0, 8192);
         Checks.oneOf("pad_mode", padMode, "edge", "constant", "reflect");
         Checks.probability("pad_value", padValue);
+        if (flipMode == null) flipMode = "random";
+        Checks.oneOf("flip_mode", flipMode, "random", "alternate");
+        Checks.between("translate", translate, 0, 16);
         if (crop == null) crop = Crop.defaults();
         if (advanced == null) advanced = Advanced.defaults();
         if (randAugment == null) randAugment = RandAugment.defaults();
@@ -84,10 +95,24 @@ public record AugmentConfig(
         if (cutmix == null) cutmix = Cutmix.defaults();
     }
 
+    /** The form without {@code flip_mode} and {@code translate} (random flips, no translation). */
+    public AugmentConfig(String policy, double hflip, double vflip, double rot90, double rotateDegrees, double scaleMin,
+                         double scaleMax, double brightness, double contrast, Crop crop, String resize, int outputSize,
+                         String padMode, double padValue, Advanced advanced, RandAugment randAugment, Erasing erasing,
+                         HardAugmentation hardAugmentation, Mixup mixup, Cutmix cutmix) {
+        this(policy, hflip, vflip, rot90, rotateDegrees, scaleMin, scaleMax, brightness, contrast, crop, resize,
+                outputSize, padMode, padValue, advanced, randAugment, erasing, hardAugmentation, mixup, cutmix, "random", 0);
+    }
+
     /** @return the section with every field at its default */
     public static AugmentConfig defaults() {
         return new AugmentConfig("basic", 0.5, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0,
-                null, "stretch", 0, "edge", 1.0, null, null, null, null, null, null);
+                null, "stretch", 0, "edge", 1.0, null, null, null, null, null, null, "random", 0);
+    }
+
+    /** True for {@code flip_mode: alternate}. */
+    public boolean alternateFlip() {
+        return "alternate".equals(flipMode);
     }
 
     /** @return whether Mixup or CutMix is enabled */

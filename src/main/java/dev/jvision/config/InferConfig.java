@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * @param batchSize inference batch size, &gt;= 1 (default 64)
  * @param saveProbs also write per-class probabilities (default false)
  * @param tta test-time augmentation (default false)
- * @param ttaViews the TTA views in order (see {@code dev.jvision.augment.Tta}); default: the eight
+ * @param ttaViews the TTA views in order (see {@code dev.jvision.augment.Tta}; the small-image recipes use
+ *                 flips and 1-pixel shifts: identity, hflip, left1+up1, right1+down1, ...); default: the eight
  *                 dihedral views (identity, hflip, vflip, rot90, rot180, rot270, transpose,
  *                 rot90+vflip) then scale0.9, scale1.1
  * @param ttaNumAugments how many of {@code ttaViews} to use, from the front; 0 = all (default 0)
@@ -22,9 +23,9 @@ import java.util.regex.Pattern;
  */
 public record InferConfig(int batchSize, boolean saveProbs, boolean tta, List<String> ttaViews, int ttaNumAugments,
                           boolean useCalibration, double confidenceThreshold) {
-    private static final Pattern VIEW = Pattern.compile(
-            "(identity|none|hflip|vflip|rot90|rot180|rot270|transpose|scale[0-9]*\\.?[0-9]+)(\\+(identity|none|hflip|vflip"
-                    + "|rot90|rot180|rot270|transpose|scale[0-9]*\\.?[0-9]+))*");
+    private static final String STEP = "identity|none|hflip|vflip|rot90|rot180|rot270|transpose|scale[0-9]*\\.?[0-9]+"
+            + "|(right|left|down|up)[1-8]";
+    private static final Pattern VIEW = Pattern.compile("(" + STEP + ")(\\+(" + STEP + "))*");
 
     /** The default TTA views (kept in step with {@code dev.jvision.augment.Tta.DEFAULT_VIEWS}). */
     public static final List<String> DEFAULT_TTA_VIEWS = List.of("identity", "hflip", "vflip", "rot90", "rot180",
@@ -37,7 +38,8 @@ public record InferConfig(int batchSize, boolean saveProbs, boolean tta, List<St
         }
         for (int i = 0; i < ttaViews.size(); i++) {
             Checks.matches("tta_views[" + i + "]", ttaViews.get(i), VIEW,
-                    "identity, hflip, vflip, rot90, rot180, rot270, transpose or scaleF, joined with +");
+                    "identity, hflip, vflip, rot90, rot180, rot270, transpose, scaleF or right/left/down/upN (N in 1..8), "
+                            + "joined with +");
         }
         ttaViews = List.copyOf(ttaViews);
         Checks.between("tta_num_augments", ttaNumAugments, 0, ttaViews.size());

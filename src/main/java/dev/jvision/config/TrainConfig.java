@@ -14,6 +14,10 @@ import java.util.Set;
  * <p>Immutable and thread-safe; values are validated in the constructor and {@code folds} is
  * copied into an unmodifiable list.
  *
+ * <p>Length: the flat keys of the foundation keep their positional constructors for existing
+ * callers; newer concerns are small nested sections ({@link OneCycle}, {@link Lookahead},
+ * {@link BatchNorm}, {@link Whitening}) kept here so that the whole {@code train:} schema reads in one file.
+ *
  * @param epochs training epochs, &gt;= 1 (default 10)
  * @param batchSize training batch size, &gt;= 1 (default 32)
  * @param lr peak learning rate, &gt; 0 (default 1e-3)
@@ -34,7 +38,9 @@ import java.util.Set;
  * @param momentum SGD momentum, in [0, 1) (default 0.9)
  * @param nesterov SGD Nesterov momentum (default true)
  * @param headLrScale learning-rate multiplier of the classifier head relative to the backbone, &gt; 0 (default 1.0)
- * @param schedule {@code cosine} (warmup + cosine to min_lr), {@code step} or {@code plateau} (default cosine)
+ * @param schedule {@code cosine} (warmup + cosine to min_lr), {@code step}, {@code plateau} or {@code onecycle}
+ *     (triangular: up from {@code lr x one_cycle.start_factor} to {@code lr} at {@code one_cycle.peak} of training,
+ *     then down to {@code min_lr}; with {@code max_time} it follows the clock) (default cosine)
  * @param stepEpochs step schedule: epochs between decays, &gt; 0 (default 30.0)
  * @param stepGamma step schedule: decay factor, in (0, 1] (default 0.1)
  * @param plateauFactor plateau schedule: decay factor, in (0, 1) (default 0.1)
@@ -71,6 +77,10 @@ import java.util.Set;
  * @param memoryBudget what {@code auto_batch_size} may use, e.g. {@code 8GB} (binary units, see {@link ByteSize});
  *     nullable (default null = on CUDA the whole device less what is used outside this run's allocator; on the
  *     CPU none, so the batch size is kept)
+ * @param oneCycle the {@code onecycle} schedule's shape (default: start at 0.2 x lr, peak at 0.25)
+ * @param lookahead lookahead-style averaging of the weights (default: off)
+ * @param batchNorm BatchNorm options applied to the model before training (default: none)
+ * @param whitening patch-whitening initialisation of the first convolution (default: off)
  */
 public record TrainConfig(
         int epochs,
@@ -117,7 +127,11 @@ public record TrainConfig(
         String maxTime,
         double layerDecay,
         Map<String, Double> lrMultipliers,
-        String memoryBudget) {
+        String memoryBudget,
+        OneCycle oneCycle,
+        Lookahead lookahead,
+        BatchNorm batchNorm,
+        Whitening whitening) {
 
     public TrainConfig {
         Checks.atLeast("epochs", epochs, 1);
@@ -191,6 +205,122 @@ public record TrainConfig(
         }
         if (maxTime != null) Checks.duration("max_time", maxTime);
         if (memoryBudget != null) ByteSize.parse("memory_budget", memoryBudget);
+        if (oneCycle == null) oneCycle = OneCycle.defaults();
+        if (lookahead == null) lookahead = Lookahead.defaults();
+        if (batchNorm == null) batchNorm = BatchNorm.defaults();
+        if (whitening == null) whitening = Whitening.defaults();
+    }
+
+    /** The form without {@code one_cycle}, {@code lookahead}, {@code batch_norm} and {@code whitening} (all off). */
+    public TrainConfig(int epochs, int batchSize, double lr, double weightDecay, double warmupEpochs, double minLr,
+                       double labelSmoothing, int nFolds, List<Integer> folds, int earlyStoppingPatience,
+                       double gradClip, int logEvery, Optimizer optimizer, OptimizerImpl optimizerImpl, double beta1,
+                       double beta2, double eps, double momentum, boolean nesterov, double headLrScale,
+                       Schedule schedule, double stepEpochs, double stepGamma, double plateauFactor,
+                       int plateauPatience, Loss loss, List<Double> classWeights, int accumSteps, boolean ema,
+                       double emaDecay, boolean emaWarmup, boolean emaEval, Amp amp, double lossScaleInit,
+                       int lossScaleGrowthInterval, Monitor monitor, double minDelta, int saveTopK,
+                       int checkpointEverySteps, boolean autoBatchSize, boolean tensorboard, String maxTime,
+                       double layerDecay, Map<String, Double> lrMultipliers, String memoryBudget) {
+        this(epochs, batchSize, lr, weightDecay, warmupEpochs, minLr, labelSmoothing, nFolds, folds,
+                earlyStoppingPatience, gradClip, logEvery, optimizer, optimizerImpl, beta1, beta2, eps, momentum,
+                nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
+                classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
+                lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, autoBatchSize, tensorboard,
+                maxTime, layerDecay, lrMultipliers, memoryBudget, null, null, null, null);
+    }
+
+    /**
+     * {@code train.one_cycle:} the shape of {@code schedule: onecycle}.
+     *
+     * @param startFactor the first step's learning rate as a fraction of {@code lr}, in [0, 1] (default 0.2)
+     * @param peak where the peak sits, as a fraction of training (steps or {@code max_time}), in [0, 1) (default 0.25)
+     */
+    public record OneCycle(double startFactor, double peak) {
+        public OneCycle {
+            Checks.closed("start_factor", startFactor, 0.0, 1.0);
+            Checks.halfOpen("peak", peak, 0.0, 1.0);
+        }
+
+        /** @return the defaults */
+        public static OneCycle defaults() {
+            return new OneCycle(0.2, 0.25);
+        }
+    }
+
+    /**
+     * {@code train.lookahead:} every {@code every} optimiser steps the slow weights move towards the
+     * live ones with decay {@code decay x progress^power} and training continues from them
+     * ({@code dev.jvision.optim.Lookahead}).
+     *
+     * @param every steps between synchronisations, &gt;= 0; 0 = off (default 0)
+     * @param decay the decay at the end of training, in [0, 1] (default 0.7738, i.e. 0.95^5)
+     * @param power exponent of the progress ramp, &gt;= 0 (default 3.0)
+     */
+    public record Lookahead(int every, double decay, double power) {
+        public Lookahead {
+            Checks.atLeast("every", every, 0);
+            Checks.closed("decay", decay, 0.0, 1.0);
+            Checks.nonNegative("power", power);
+        }
+
+        /** @return the defaults (off) */
+        public static Lookahead defaults() {
+            return new Lookahead(0, 0.7738, 3.0);
+        }
+
+        /** True when on. */
+        public boolean enabled() {
+            return every > 0;
+        }
+    }
+
+    /**
+     * {@code train.batch_norm:} options for every BatchNorm of the model, applied before training.
+     *
+     * @param momentum running-statistics momentum in PyTorch's convention (weight of the new batch), in (0, 1];
+     *     nullable (default null = the model's, 0.1)
+     * @param frozenScale fix every BatchNorm scale at 1 and do not train it (default false)
+     * @param biasLrScale learning-rate multiplier of the BatchNorm biases, &gt; 0 (default 1.0)
+     */
+    public record BatchNorm(Double momentum, boolean frozenScale, double biasLrScale) {
+        public BatchNorm {
+            if (momentum != null && !(momentum > 0 && momentum <= 1)) throw Checks.fail("momentum", momentum, "in (0, 1], or null");
+            Checks.positive("bias_lr_scale", biasLrScale);
+        }
+
+        /** @return the defaults (no change to the model) */
+        public static BatchNorm defaults() {
+            return new BatchNorm(null, false, 1.0);
+        }
+
+        /** True when any option differs from the defaults. */
+        public boolean changesModel() {
+            return momentum != null || frozenScale;
+        }
+    }
+
+    /**
+     * {@code train.whitening:} sets the first convolution from the covariance of 2x2 patches of
+     * training images before training ({@code dev.jvision.models.Whitening}); for models with a
+     * whitening stem ({@code quicknet_*}).
+     *
+     * @param enabled on or off (default false)
+     * @param images how many training images (the first ones of the first epoch's order) to compute it on, &gt;= 1
+     *     (default 5000)
+     * @param eps added to each eigenvalue, &gt; 0 (default 5e-4)
+     * @param freeze keep the whitening filters fixed (the stem's bias still trains) (default true)
+     */
+    public record Whitening(boolean enabled, int images, double eps, boolean freeze) {
+        public Whitening {
+            Checks.atLeast("images", images, 1);
+            Checks.positive("eps", eps);
+        }
+
+        /** @return the defaults (off) */
+        public static Whitening defaults() {
+            return new Whitening(false, 5000, 5e-4, true);
+        }
     }
 
     /** The form without {@code max_time}, {@code layer_decay}, {@code lr_multipliers} and {@code memory_budget}. */
@@ -254,7 +384,7 @@ public record TrainConfig(
 
     /** {@code train.schedule}: learning rate per optimiser step after the warm-up. */
     public enum Schedule {
-        COSINE, STEP, PLATEAU;
+        COSINE, STEP, PLATEAU, ONECYCLE;
 
         @Override
         public String toString() {
@@ -322,7 +452,7 @@ public record TrainConfig(
                 nesterov, headLrScale, schedule, stepEpochs, stepGamma, plateauFactor, plateauPatience, loss,
                 classWeights, accumSteps, ema, emaDecay, emaWarmup, emaEval, amp, lossScaleInit,
                 lossScaleGrowthInterval, monitor, minDelta, saveTopK, checkpointEverySteps, auto, tensorboard,
-                maxTime, layerDecay, lrMultipliers, memoryBudget);
+                maxTime, layerDecay, lrMultipliers, memoryBudget, oneCycle, lookahead, batchNorm, whitening);
     }
 
     /** {@code memory_budget} in bytes, or 0 when it is not set. */

@@ -20,6 +20,7 @@ public final class Models {
         EfficientNetV2.register(REGISTRY);
         ConvNeXt.register(REGISTRY);
         SwinTransformer.register(REGISTRY);
+        QuickNet.register(REGISTRY);
     }
 
     private Models() {}

@@ -13,11 +13,17 @@ import org.bytedeco.pytorch.Tensor;
  * ResNet (He et al. 2015) with timm's parameter names and initialisation: stem
  * {@code conv1/bn1}, stages {@code layer1..layer4} of {@link Basic} or {@link Bottleneck}
  * blocks, {@code fc}. The last norm of every residual branch starts at zero, as in timm.
- * Not thread-safe.
+ *
+ * <p>Stem option ({@link Stem}): the {@code *_cifar} variants replace timm's 7x7 stride-2 stem
+ * and its max-pool by one 3x3 stride-1 convolution (same names {@code conv1/bn1}), the usual
+ * ResNet for 32 px images: the first stage sees the full resolution instead of a quarter of it.
+ * Their PyTorch twin is timm's model with {@code conv1} replaced and {@code maxpool} removed
+ * ({@code src/test/python/make_numerics_fixtures.py}). Not thread-safe.
  */
 public final class ResNet extends ImageModel {
     private final Conv2d conv1;
     private final BatchNorm2d bn1;
+    private final Stem stem;
     private final Sequential[] stages = new Sequential[4];
     private final int numFeatures;
     private final double dropRate;
@@ -29,19 +35,44 @@ public final class ResNet extends ImageModel {
         add(registry, "resnet34", false, 3, 4, 6, 3);
         add(registry, "resnet50", true, 3, 4, 6, 3);
         add(registry, "resnet101", true, 3, 4, 23, 3);
+        addSmall(registry, "resnet18_cifar", false, 2, 2, 2, 2);
+        addSmall(registry, "resnet34_cifar", false, 3, 4, 6, 3);
+        addSmall(registry, "resnet50_cifar", true, 3, 4, 6, 3);
+    }
+
+    /** The stem: timm's ImageNet stem, or one that keeps the resolution of small inputs. */
+    public enum Stem {
+        /** conv 7x7 stride 2, BatchNorm, ReLU, max-pool 3x3 stride 2 (timm's default). */
+        IMAGENET,
+        /** conv 3x3 stride 1, BatchNorm, ReLU, no max-pool (for 32 px inputs). */
+        SMALL
     }
 
     private static void add(Map<String, ModelSpec> registry, String name, boolean bottleneck, int... depths) {
         ModelSpec[] self = new ModelSpec[1];
         self[0] = new ModelSpec(name, "resnet", 224, ModelSpec.IMAGENET_MEAN, ModelSpec.IMAGENET_STD, 0.95, "bicubic",
-                o -> new ResNet(self[0], bottleneck, depths, o));
+                o -> new ResNet(self[0], bottleneck, depths, Stem.IMAGENET, o));
         registry.put(name, self[0]);
     }
 
-    private ResNet(ModelSpec spec, boolean bottleneck, int[] depths, ModelOptions o) {
+    private static void addSmall(Map<String, ModelSpec> registry, String name, boolean bottleneck, int... depths) {
+        ModelSpec[] self = new ModelSpec[1];
+        self[0] = new ModelSpec(name, "resnet", 32, ModelSpec.IMAGENET_MEAN, ModelSpec.IMAGENET_STD, 1.0, "bilinear",
+                o -> new ResNet(self[0], bottleneck, depths, Stem.SMALL, o));
+        registry.put(name, self[0]);
+    }
+
+    /** The stem this model was built with. */
+    public Stem stem() {
+        return stem;
+    }
+
+    private ResNet(ModelSpec spec, boolean bottleneck, int[] depths, Stem stem, ModelOptions o) {
         super(spec);
         this.dropRate = o.dropRate();
-        conv1 = registerChild("conv1", new Conv2d(3, 64, 7, 2, 3, false));
+        this.stem = stem;
+        conv1 = registerChild("conv1", stem == Stem.SMALL ? new Conv2d(3, 64, 3, 1, 1, false)
+                : new Conv2d(3, 64, 7, 2, 3, false));
         bn1 = registerChild("bn1", new BatchNorm2d(64));
         int expansion = bottleneck ? 4 : 1;
         int inplanes = 64;
@@ -86,7 +117,9 @@ public final class ResNet extends ImageModel {
     public Tensor forwardFeatures(Tensor x) {
         checkOpen();
         Tensor y = Ops.reluInPlace(bn1.forward(conv1.forward(x)));
-        y = Ops.maxPool(y, 3, 2, 1);
+        if (stem == Stem.IMAGENET) {
+            y = Ops.maxPool(y, 3, 2, 1);
+        }
         for (Sequential s : stages) {
             y = s.forward(y);
         }

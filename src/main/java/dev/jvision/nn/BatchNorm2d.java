@@ -37,7 +37,7 @@ public final class BatchNorm2d extends Layer {
     private final Tensor runningMean;
     private final Tensor runningVar;
     private final Tensor numBatchesTracked;
-    private final double momentum;
+    private double momentum;
     private final double eps;
     private ProcessGroup group;
     private GradientAllReduce hook;
@@ -77,6 +77,55 @@ public final class BatchNorm2d extends Layer {
     /** True when training statistics are computed over the ranks of a process group. */
     public boolean synchronizedAcrossRanks() {
         return group != null;
+    }
+
+    /**
+     * Applies the small-image recipes' BatchNorm options to every BatchNorm2d under {@code model}
+     * (itself included): {@code momentum} (PyTorch's convention: the weight of the new batch in
+     * the running statistics; null keeps each layer's) and, with {@code frozenScale}, the scale
+     * fixed at 1 and no longer trained (airbench's BatchNorm without a learnt weight). Returns
+     * how many layers it changed.
+     */
+    public static int configure(Layer model, Double momentum, boolean frozenScale) {
+        if (momentum != null && !(momentum > 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("batch_norm.momentum: " + momentum + " (expected: in (0, 1])");
+        }
+        int n = 0;
+        if (model instanceof BatchNorm2d bn) {
+            if (momentum != null) {
+                bn.momentum = momentum;
+            }
+            if (frozenScale) {
+                try (var ng = new org.bytedeco.pytorch.NoGradGuard(); Scalar one = new Scalar(1)) {
+                    bn.weight.fill_(one);
+                }
+                bn.weight.requires_grad_(false);
+            }
+            n++;
+        }
+        for (Layer child : model.children().values()) {
+            n += configure(child, momentum, frozenScale);
+        }
+        return n;
+    }
+
+    /** The dotted names of the {@code bias} of every BatchNorm2d under {@code model} (itself: {@code bias}). */
+    public static java.util.Set<String> biasNames(Layer model) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        collectBiases(model, "", out);
+        return out;
+    }
+
+    private static void collectBiases(Layer layer, String prefix, java.util.Set<String> out) {
+        if (layer instanceof BatchNorm2d) {
+            out.add(prefix + "bias");
+        }
+        layer.children().forEach((k, v) -> collectBiases(v, prefix + k + ".", out));
+    }
+
+    /** The running-statistics momentum (PyTorch's convention). */
+    public double momentum() {
+        return momentum;
     }
 
     /** Sets the scale to zero (timm's zero-init of the last norm in a residual branch). */

@@ -108,4 +108,36 @@ public final class ParamGroups {
         }
         return out;
     }
+
+    /**
+     * Splits every group holding some of {@code names} in two: the rest keeps the group, the
+     * named parameters move to {@code <group>_<suffix>} with the learning-rate scale multiplied
+     * by {@code lrFactor} (for example BatchNorm biases trained faster, {@code train.batch_norm.bias_lr_scale}).
+     * Order is kept; empty groups are dropped.
+     */
+    public static List<ParamGroup> scale(List<ParamGroup> groups, java.util.Set<String> names, double lrFactor,
+                                         String suffix) {
+        if (!(lrFactor > 0) || Double.isInfinite(lrFactor)) {
+            throw new IllegalArgumentException("lr factor: " + lrFactor + " (expected: > 0)");
+        }
+        List<ParamGroup> out = new ArrayList<>();
+        for (ParamGroup g : groups) {
+            List<String> keepN = new ArrayList<>();
+            List<Tensor> keepT = new ArrayList<>();
+            List<String> movedN = new ArrayList<>();
+            List<Tensor> movedT = new ArrayList<>();
+            for (int i = 0; i < g.names().size(); i++) {
+                boolean hit = names.contains(g.names().get(i));
+                (hit ? movedN : keepN).add(g.names().get(i));
+                (hit ? movedT : keepT).add(g.params().get(i));
+            }
+            if (!keepN.isEmpty()) {
+                out.add(movedN.isEmpty() ? g : new ParamGroup(g.name(), keepN, keepT, g.lrScale(), g.weightDecay()));
+            }
+            if (!movedN.isEmpty()) {
+                out.add(new ParamGroup(g.name() + "_" + suffix, movedN, movedT, g.lrScale() * lrFactor, g.weightDecay()));
+            }
+        }
+        return out;
+    }
 }

@@ -99,9 +99,27 @@ final class FitLoop {
              Task.Session session = task.open(model, device);
              TrainLoaders loaders = new TrainLoaders(train, seed, plan, parallel, exp.data().imgSize(), progressive,
                      exp.data().prefetch(), fold);
-             BatchUploader upload = new BatchUploader(device);
-             StepStack c = StepStack.build(model, t, StepEngine.resolveAmp(t.amp(), device), device,
-                     plan.referenceStepsPerEpoch(), session, parallel.gradientSync())) {
+             BatchUploader upload = new BatchUploader(device)) {
+            if (t.whitening().enabled()) {
+                WhiteningInit.apply(model, t.whitening(), train, exp.data().imgSize(), session, upload, resuming);
+            }
+            fitSteps(model, train, val, session, loaders, upload, resuming, seed);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        FitResult r = new FitResult(fold, arch, ctx.best, bestPredictions, checkpoints == null ? null : checkpoints.best(),
+                seconds);
+        for (Callback cb : callbacks) {
+            cb.onFitEnd(ctx, r);
+        }
+        return r;
+    }
+
+    /** The epochs of a fit over its step stack (built after the model's initialisation is final). */
+    private void fitSteps(ImageModel model, Dataset train, Dataset val, Task.Session session, TrainLoaders loaders,
+                          BatchUploader upload, boolean resuming, long seed) throws IOException {
+        Checkpoints checkpoints = trainer.checkpoints();
+        try (StepStack c = StepStack.build(model, t, StepEngine.resolveAmp(t.amp(), device), device,
+                plan.referenceStepsPerEpoch(), session, parallel.gradientSync())) {
             uploader = upload;
             stack = c;
             FoldProgress p = FoldProgress.start(fold, arch);
@@ -121,13 +139,6 @@ final class FitLoop {
                 endEpoch(model, session, val);
             }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        FitResult r = new FitResult(fold, arch, ctx.best, bestPredictions, checkpoints == null ? null : checkpoints.best(),
-                seconds);
-        for (Callback cb : callbacks) {
-            cb.onFitEnd(ctx, r);
-        }
-        return r;
     }
 
     private void restore(FoldProgress p, ImageModel model, int trainSize, int valSize, String setup) {
@@ -220,13 +231,14 @@ final class FitLoop {
             imagesHere += b.size();
             if (engine.readyToStep() || batch == batches) {
                 long spent = parallel.spentNanos(budget.spentNanos(), budget.limited());
-                ctx.lr = stack.schedule().at(plan.scheduleStep(budget.scheduleStep(ctx.step,
-                        Math.max(1, plan.totalSteps()), spent)));
+                long at = plan.scheduleStep(budget.scheduleStep(ctx.step, Math.max(1, plan.totalSteps()), spent));
+                ctx.lr = stack.schedule().at(at);
                 timeUp = budget.spent(spent);
                 try (var scope = Memory.step()) {
                     engine.step(ctx.lr);
                 }
                 ctx.step++;
+                stack.afterStep(ctx.step, at);
             }
             double secs = (System.nanoTime() - epochStart) / 1e9;
             Callback.Step step = new Callback.Step(epoch + 1, batch, ctx.step, loss, lossSum / images, ctx.lr,

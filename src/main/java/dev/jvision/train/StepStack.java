@@ -4,6 +4,7 @@ import dev.jvision.config.TrainConfig;
 import dev.jvision.models.ImageModel;
 import dev.jvision.optim.Ema;
 import dev.jvision.optim.FusedAdamW;
+import dev.jvision.optim.Lookahead;
 import dev.jvision.optim.LossScaler;
 import dev.jvision.optim.LrSchedule;
 import dev.jvision.optim.StepOptimizer;
@@ -36,6 +37,10 @@ public final class StepStack implements AutoCloseable {
     private final Ema ema;
     private final LrSchedule schedule;
     private final StepEngine engine;
+    /** {@code train.lookahead}, or null when off. */
+    private final Lookahead lookahead;
+    /** Schedule steps of the whole fit: the lookahead decay follows the progress through them. */
+    private final long scheduleSteps;
     private boolean closed;
 
     /**
@@ -58,16 +63,24 @@ public final class StepStack implements AutoCloseable {
         StepOptimizer opt = null;
         LossScaler sc = null;
         Ema e = null;
+        Lookahead la = null;
+        if (t.batchNorm().changesModel()) {
+            dev.jvision.nn.BatchNorm2d.configure(model, t.batchNorm().momentum(), t.batchNorm().frozenScale());
+        }
         try {
             opt = Trainer.buildOptimizer(model, t);
             sc = amp == StepEngine.Amp.FP16
                     ? new LossScaler(true, t.lossScaleInit(), 2.0, 0.5, t.lossScaleGrowthInterval(), device)
                     : LossScaler.disabled(device);
             e = t.ema() ? new Ema(model, t.emaDecay(), t.emaWarmup()) : null;
+            la = t.lookahead().enabled()
+                    ? new Lookahead(model, t.lookahead().every(), t.lookahead().decay(), t.lookahead().power()) : null;
         } catch (RuntimeException ex) {
-            closeAll(opt, sc, e);
+            closeAll(opt, sc, e, la);
             throw ex;
         }
+        this.lookahead = la;
+        this.scheduleSteps = Math.max(1, stepsPerEpoch * t.epochs());
         this.optimizer = opt;
         this.scaler = sc;
         this.ema = e;
@@ -106,6 +119,19 @@ public final class StepStack implements AutoCloseable {
     }
 
     /**
+     * After optimiser step {@code steps} (1-based), read at schedule step {@code scheduleStep}:
+     * the lookahead synchronisation when {@code train.lookahead} is on (its decay follows the
+     * schedule's progress).
+     */
+    void afterStep(long steps, long scheduleStep) {
+        if (lookahead != null) {
+            try (var scope = Memory.step()) {
+                lookahead.afterStep(steps, Math.min(1.0, scheduleStep / (double) scheduleSteps));
+            }
+        }
+    }
+
+    /**
      * {@code e} as a {@link DeviceOutOfMemoryException} when libtorch ran out of memory (with the
      * device's peak; the CUDA cache is emptied), else {@code e} unchanged.
      */
@@ -135,7 +161,7 @@ public final class StepStack implements AutoCloseable {
 
     /**
      * The tensors of a resumable checkpoint, by prefix: {@code model.}, {@code optim.},
-     * {@code ema.}, {@code scaler.}; they belong to the components (views in the caller's scope).
+     * {@code ema.}, {@code scaler.}, {@code lookahead.}; they belong to the components (views in the caller's scope).
      */
     Map<String, Tensor> state() {
         Map<String, Tensor> all = new LinkedHashMap<>();
@@ -145,6 +171,9 @@ public final class StepStack implements AutoCloseable {
             ema.state().forEach((k, v) -> all.put("ema." + k, v));
         }
         scaler.state().forEach((k, v) -> all.put("scaler." + k, v));
+        if (lookahead != null) {
+            lookahead.state().forEach((k, v) -> all.put("lookahead." + k, v));
+        }
         return all;
     }
 
@@ -170,6 +199,9 @@ public final class StepStack implements AutoCloseable {
             ema.load(es, p.components().emaUpdates());
         }
         scaler.load(strip(tensors, "scaler."), p.components().skippedSteps());
+        if (lookahead != null) {
+            lookahead.load(strip(tensors, "lookahead."));
+        }
         schedule.restore(p.components().schedule());
     }
 
@@ -201,6 +233,6 @@ public final class StepStack implements AutoCloseable {
             return;
         }
         closed = true;
-        closeAll(ema, scaler, optimizer);
+        closeAll(lookahead, ema, scaler, optimizer);
     }
 }

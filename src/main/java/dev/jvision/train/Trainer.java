@@ -6,6 +6,7 @@ import dev.jvision.data.Dataset;
 import dev.jvision.models.ImageModel;
 import dev.jvision.optim.FusedAdamW;
 import dev.jvision.optim.LrSchedule;
+import dev.jvision.optim.OneCycle;
 import dev.jvision.optim.ParamGroup;
 import dev.jvision.optim.LayerDecay;
 import dev.jvision.optim.LrMultipliers;
@@ -130,6 +131,10 @@ public final class Trainer {
         List<ParamGroup> groups = ParamGroups.of(model, model.classifierName(), t.weightDecay(), t.headLrScale(),
                 t.layerDecay() > 0 ? LayerDecay.of(model.spec().family(), t.layerDecay()) : null,
                 LrMultipliers.of(t.lrMultipliers()), model.spec().name());
+        if (t.batchNorm().biasLrScale() != 1.0) {
+            groups = ParamGroups.scale(groups, dev.jvision.nn.BatchNorm2d.biasNames(model), t.batchNorm().biasLrScale(),
+                    "bn_bias");
+        }
         FusedAdamW.Impl impl = switch (t.optimizerImpl()) {
             case FUSED -> FusedAdamW.Impl.FUSED;
             case FOREACH -> FusedAdamW.Impl.FOREACH;
@@ -150,6 +155,8 @@ public final class Trainer {
             case PLATEAU -> new Plateau(t.lr(), t.minLr(), warm, t.plateauFactor(), t.plateauPatience(),
                     !t.monitorMinimises(), t.minDelta());
             case COSINE -> new WarmupCosine(t.lr(), t.minLr(), warm, Math.max(1, stepsPerEpoch * t.epochs()));
+            case ONECYCLE -> new OneCycle(t.lr(), t.oneCycle().startFactor(), t.oneCycle().peak(), t.minLr(),
+                    Math.max(1, stepsPerEpoch * t.epochs()));
         };
     }
 

@@ -172,7 +172,7 @@ class ConfigsTest {
                 fails("train:\n  amp: bf32\n", "t.yaml").getMessage());
         assertEquals("t.yaml:2 train.monitor: 'VAL_F1' (expected: one of val_f1, val_acc, val_top5, val_loss)",
                 fails("train:\n  monitor: VAL_F1\n", "t.yaml").getMessage());
-        assertEquals("t.yaml:2 train.schedule: 3 (expected: one of cosine, step, plateau)",
+        assertEquals("t.yaml:2 train.schedule: 3 (expected: one of cosine, step, plateau, onecycle)",
                 fails("train:\n  schedule: 3\n", "t.yaml").getMessage());
         assertEquals("t.yaml:2 train.loss: null (expected: one of ce, bce)",
                 fails("train:\n  loss: null\n", "t.yaml").getMessage());

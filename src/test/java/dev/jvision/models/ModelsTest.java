@@ -117,10 +117,11 @@ class ModelsTest {
 
     @Test
     void list_byGlob() {
-        assertEquals(List.of("resnet101", "resnet18"), Models.list("resnet1*"));
+        assertEquals(List.of("resnet101", "resnet18", "resnet18_cifar"), Models.list("resnet1*"));
         assertTrue(Models.list("*").containsAll(List.of("resnet101", "resnet18", "resnet26", "resnet34", "resnet50")),
                 Models.list("*").toString());
-        assertEquals(Models.list("resnet*").size(), 5);
+        assertEquals(Models.list("resnet*").size(), 8);
+        assertEquals(List.of("quicknet_l", "quicknet_m", "quicknet_s"), Models.list("quicknet*"));
         assertEquals(Models.list("*"), Models.list(null));
         assertEquals(List.of(), Models.list("vit*"));
         assertEquals(List.of("resnet50"), Models.list("resnet50"));

@@ -62,7 +62,8 @@ class NumericsMatrixTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"resnet18", "resnet50", "convnext_atto", "convnext_tiny", "swin_tiny_patch4_window7_224",
-            "tf_efficientnetv2_b0", "efficientnetv2_rw_t"})
+            "tf_efficientnetv2_b0", "efficientnetv2_rw_t", "resnet18_cifar", "resnet34_cifar", "resnet50_cifar",
+            "quicknet_s", "quicknet_m", "quicknet_l"})
     void family_matchesTimm_fp32_channelsLast_bf16_andGradients(String name) throws IOException {
         String only = System.getProperty("numerics.models", "");
         assumeTrue(only.isBlank() || List.of(only.split(",")).contains(name), "not in -Dnumerics.models");

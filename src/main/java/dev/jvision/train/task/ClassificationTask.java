@@ -157,7 +157,7 @@ public final class ClassificationTask implements Task {
         public Example train(Tensor images, Batch batch, Dataset data, int epoch, int epochs, long seed) {
             Tensor labels = Tensors.fromInts(batch.labels()).to(device.toNative(), torch.ScalarType.Long);
             // images augmented on the device; soft targets carry Mixup/CutMix weights
-            Augmenter.Augmented a = augmenter.train(images, labels, epoch, epochs, seed);
+            Augmenter.Augmented a = augmenter.train(images, labels, epoch, epochs, seed, batch.ids());
             return new Example(a.images(), a.targets());
         }
 
