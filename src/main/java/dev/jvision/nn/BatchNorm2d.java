@@ -156,7 +156,7 @@ public final class BatchNorm2d extends Layer {
         if (x.dim() != 4) {
             throw new IllegalArgumentException("BatchNorm2d input: " + x.dim() + "-d (expected: 4-d N, C, H, W)");
         }
-        torch.ScalarType in = x.scalar_type();
+        torch.ScalarType in = x.scalar_type().intern();
         boolean upcast = in != torch.ScalarType.Float && in != torch.ScalarType.Double;
         Tensor xf = upcast ? x.to(torch.ScalarType.Float) : x;
         long c = x.size(1);

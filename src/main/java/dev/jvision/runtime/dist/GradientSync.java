@@ -250,7 +250,7 @@ public final class GradientSync {
             for (int i = n - 1; i >= 0; i--) {
                 Tensor p = params.get(i);
                 long b = p.numel() * p.element_size();
-                boolean typeChange = !cur.isEmpty() && params.get(cur.get(0)).scalar_type() != p.scalar_type();
+                boolean typeChange = !cur.isEmpty() && params.get(cur.get(0)).scalar_type().intern() != p.scalar_type().intern();
                 if (!cur.isEmpty() && (typeChange || bytes + b > bucketBytes)) {
                     buckets.add(cur.stream().mapToInt(Integer::intValue).toArray());
                     cur = new ArrayList<>();
@@ -366,7 +366,7 @@ public final class GradientSync {
         long bytes = 0;
         for (Tensor t : tensors) {
             long b = t.numel() * t.element_size();
-            boolean typeChange = !cur.isEmpty() && cur.get(0).scalar_type() != t.scalar_type();
+            boolean typeChange = !cur.isEmpty() && cur.get(0).scalar_type().intern() != t.scalar_type().intern();
             if (!cur.isEmpty() && (typeChange || bytes + b > bucketBytes)) {
                 out.add(cur);
                 cur = new ArrayList<>();
