@@ -103,7 +103,8 @@ final class ServeCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             System.out.println("jvision serve: stopping (finishing accepted requests)");
             server.close();
-            System.out.println("jvision serve: stopped after " + server.answered() + " answered predictions");
+            System.out.println("jvision serve: stopped; predict requests accepted " + server.accepted() + ", answered "
+                    + server.answered());
             System.out.flush();
         }, "jvision-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

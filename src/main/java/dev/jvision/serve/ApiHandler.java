@@ -161,6 +161,7 @@ final class ApiHandler extends Handler.Abstract {
         }
         try {
             futures = classifier.submitAll(images.stream().map(i -> (Object) i.bytes()).toList());
+            server.countAccepted();
         } catch (QueueFullException e) {
             server.leave();
             throw new ApiError(429, "queue_full", e.getMessage(), Map.of("Retry-After", "1"));

@@ -62,6 +62,7 @@ public final class InferenceServer implements AutoCloseable {
     private volatile boolean draining;
     private volatile String loadingWhat = "loading models";
     private volatile long answered;
+    private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
 
     private InferenceServer(ServeConfig config) {
         this.config = config;
@@ -172,9 +173,14 @@ public final class InferenceServer implements AutoCloseable {
                 + port());
     }
 
-    /** Predictions answered with 200 since start. */
+    /** Predict requests answered with 200 since start. */
     public long answered() {
         return answered;
+    }
+
+    /** Predict requests whose images were queued since start (each is answered: 200, 503 timeout, or its client left). */
+    public long accepted() {
+        return accepted.get();
     }
 
     /** Blocks until {@link #close()} has finished (from another thread or a shutdown hook). */
@@ -243,6 +249,10 @@ public final class InferenceServer implements AutoCloseable {
 
     void leave() {
         inFlight.decrementAndGet();
+    }
+
+    void countAccepted() {
+        accepted.incrementAndGet();
     }
 
     synchronized void countAnswered() {

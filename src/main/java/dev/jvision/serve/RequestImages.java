@@ -61,7 +61,8 @@ final class RequestImages {
         parser.setMaxParts(MAX_PARTS);
         MultiPartFormData.Parts parts;
         try {
-            parts = parser.parse(Content.Source.from(ByteBuffer.wrap(body))).get(30, TimeUnit.SECONDS);
+            parts = parser.parse(Content.Source.from(ByteBuffer.wrap(body)),
+                    org.eclipse.jetty.util.thread.Invocable.InvocationType.BLOCKING).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new ApiError(400, "bad_multipart", "malformed multipart/form-data body: " + e.getCause().getMessage());
         } catch (InterruptedException e) {
@@ -80,7 +81,7 @@ final class RequestImages {
                 MultiPart.Part p = parts.get(i);
                 String label = p.getFileName() != null ? p.getFileName() : p.getName() != null ? p.getName()
                         : "part " + i;
-                ByteBuffer b = Content.Source.asByteBuffer(p.newContentSource());
+                ByteBuffer b = Content.Source.asByteBuffer(p.getContentSource());
                 byte[] bytes = new byte[b.remaining()];
                 b.get(bytes);
                 if (bytes.length == 0) {
