@@ -141,6 +141,16 @@ final class ApiHandler extends Handler.Abstract {
 
     private void predict(ServedModel model, Request request, Response response, Callback callback) throws Exception {
         long start = request.getHeadersNanoTime();
+        try {
+            predict(model, request, response, callback, start);
+        } catch (ApiError e) { // counted under the model's name and version
+            send(response, callback, e.status, error(e.code, e.getMessage()), e.headers,
+                    new Route(request.getHttpURI().getDecodedPath()), model, start);
+        }
+    }
+
+    private void predict(ServedModel model, Request request, Response response, Callback callback, long start)
+            throws Exception {
         Fields query = Request.extractQueryParameters(request);
         int k = topK(query.getValue("top_k"), model);
         boolean tta = flag(query.getValue("tta"), "tta");
@@ -178,7 +188,10 @@ final class ApiHandler extends Handler.Abstract {
         long left = config.timeout().toNanos() - (System.nanoTime() - start);
         CompletableFuture<Void> all = CompletableFuture.allOf(futures.toArray(new CompletableFuture[0]))
                 .orTimeout(Math.max(1, left), TimeUnit.NANOSECONDS);
-        request.addFailureListener(failure -> futures.forEach(f -> f.cancel(false))); // the client went away
+        Runnable abandon = () -> futures.forEach(f -> f.cancel(false)); // the client went away
+        request.addFailureListener(failure -> abandon.run());
+        AutoCloseable watching = server.clients().watch(address(request.getConnectionMetaData().getLocalSocketAddress()),
+                address(request.getConnectionMetaData().getRemoteSocketAddress()), abandon);
         Route route = new Route(request.getHttpURI().getDecodedPath());
         Callback done = new Callback() { // the prediction counts as in flight until its answer is written
             @Override
@@ -201,6 +214,7 @@ final class ApiHandler extends Handler.Abstract {
         };
         all.whenComplete((v, failure) -> {
             try {
+                watching.close();
                 Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
                         : failure;
                 if (t == null) {
@@ -213,11 +227,11 @@ final class ApiHandler extends Handler.Abstract {
                             "Retry-After", "1"), route, model, start);
                 } else if (t instanceof CancellationException) {
                     metrics.request(model.name(), model.version(), 499, 0, true);
-                    done.failed(t); // the client is gone: nothing to answer
+                    done.failed(new org.eclipse.jetty.io.EofException("client disconnected")); // nothing to answer
                 } else {
                     send(response, done, 500, error("internal", t.toString()), Map.of(), route, model, start);
                 }
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 LOG.error("answering a prediction: {}", e.toString(), e);
                 done.failed(e);
             }
@@ -244,6 +258,10 @@ final class ApiHandler extends Handler.Abstract {
         out.put("predictions", predictions);
         out.put("time_ms", Math.round((System.nanoTime() - start) / 1e4) / 100.0);
         return out;
+    }
+
+    private static java.net.InetSocketAddress address(java.net.SocketAddress a) {
+        return a instanceof java.net.InetSocketAddress i ? i : null;
     }
 
     private static int topK(String v, ServedModel model) {

@@ -53,6 +53,7 @@ public final class InferenceServer implements AutoCloseable {
     private final Server jetty;
     private final ServerConnector connector;
     private final ServerMetrics metrics;
+    private final ClientWatch clients = new ClientWatch();
     private final CompletableFuture<ModelTable> loaded = new CompletableFuture<>();
     private final List<ServedModel> loading = new ArrayList<>();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -104,6 +105,7 @@ public final class InferenceServer implements AutoCloseable {
             s.jetty.start();
         } catch (Exception e) {
             s.metrics.close();
+            s.clients.close();
             try {
                 s.jetty.stop();
             } catch (Exception ignored) {
@@ -214,6 +216,7 @@ public final class InferenceServer implements AutoCloseable {
             LOG.warn("stopping the HTTP server: {}", e.toString());
         } finally {
             metrics.close();
+            clients.close();
             synchronized (loading) {
                 for (ServedModel m : loading) {
                     m.close();
@@ -224,6 +227,10 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     // ---- for ApiHandler
+
+    ClientWatch clients() {
+        return clients;
+    }
 
     ModelTable table() {
         return table;

@@ -236,6 +236,6 @@ class InferenceServerTest {
         String m = get(http, base, "/metrics", null).body();
         assertTrue(m.contains("jvision_requests_total{code=\"401\",model=\"pets\",version=\"\"}"), m);
         assertTrue(m.contains("jvision_requests_total{code=\"404\",model=\"unknown\",version=\"\"}"), m);
-        assertTrue(m.contains("jvision_requests_total{code=\"413\",model=\"pets\",version=\"\"}"), m);
+        assertTrue(m.contains("jvision_requests_total{code=\"413\",model=\"pets\",version=\"2\"}"), m);
     }
 }
