@@ -115,12 +115,12 @@ public final class ServeConfigFile {
                         + "(expected: one of them)");
             }
             String token = null;
-            if (keys.containsKey("token_file")) {
-                token = Tokens.fromFile(base.resolve(scalar(keys.get("token_file"), "token_file")), at(keys.get("token_file"))
-                        + "token_file");
-            } else if (keys.containsKey("token_env")) {
-                token = Tokens.fromEnv(scalar(keys.get("token_env"), "token_env"), env, at(keys.get("token_env"))
-                        + "token_env");
+            try {
+                token = token(keys);
+            } catch (ConfigException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage(), e);
             }
             Node ms = keys.get("models");
             if (!(ms instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
@@ -137,6 +137,19 @@ public final class ServeConfigFile {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(file + ": " + e.getMessage(), e);
             }
+        }
+
+
+        private String token(Map<String, Node> keys) {
+            if (keys.containsKey("token_file")) {
+                Node n = keys.get("token_file");
+                return Tokens.fromFile(base.resolve(scalar(n, "token_file")), at(n) + "token_file");
+            }
+            if (keys.containsKey("token_env")) {
+                Node n = keys.get("token_env");
+                return Tokens.fromEnv(scalar(n, "token_env"), env, at(n) + "token_env");
+            }
+            return null;
         }
 
         private ServeConfig.Model model(Node n, String where) {
