@@ -38,8 +38,6 @@ import org.slf4j.LoggerFactory;
 final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String MODELS = "/v1/models";
-    private static final String PREDICT = ":predict";
 
     private final InferenceServer server;
     private final ServeConfig config;
@@ -212,7 +210,8 @@ final class ApiHandler extends Handler.Abstract {
                 }
             }
         };
-        all.whenComplete((v, failure) -> {
+        // answer on a Jetty thread, not on the classifier's worker (which goes on with the next batch)
+        all.whenCompleteAsync((v, failure) -> {
             try {
                 watching.close();
                 Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
@@ -235,7 +234,7 @@ final class ApiHandler extends Handler.Abstract {
                 LOG.error("answering a prediction: {}", e.toString(), e);
                 done.failed(e);
             }
-        });
+        }, server.executor());
     }
 
     private Map<String, Object> answer(ServedModel model, List<RequestImages.Image> images,
@@ -367,41 +366,5 @@ final class ApiHandler extends Handler.Abstract {
     private String known(String name) {
         ModelTable t = server.table();
         return t != null && !t.versions(name).isEmpty() ? name : "unknown";
-    }
-
-    /** {@code /v1/models[/{name}[/versions/{v}]][:predict]} taken apart; {@code isApi()} false for other paths. */
-    private static final class Route {
-        final boolean api;
-        final String name;
-        final String version;
-        final boolean predict;
-
-        Route(String path) {
-            String rest = path.startsWith(MODELS) ? path.substring(MODELS.length()) : null;
-            boolean p = rest != null && rest.endsWith(PREDICT);
-            if (p) {
-                rest = rest.substring(0, rest.length() - PREDICT.length());
-            }
-            String n = null;
-            String v = null;
-            boolean ok = rest != null;
-            if (ok && !rest.isEmpty() && !rest.equals("/")) {
-                String[] seg = rest.substring(1).split("/", -1);
-                ok = rest.startsWith("/") && !seg[0].isEmpty()
-                        && (seg.length == 1 || seg.length == 3 && seg[1].equals("versions") && !seg[2].isEmpty());
-                n = seg[0];
-                v = seg.length == 3 ? seg[2] : null;
-            } else if (p) {
-                ok = false; // "/v1/models:predict"
-            }
-            api = ok;
-            name = ok ? n : null;
-            version = ok ? v : null;
-            predict = ok && p;
-        }
-
-        boolean isApi() {
-            return api;
-        }
     }
 }

@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -19,13 +18,15 @@ import org.slf4j.LoggerFactory;
  * Notices HTTP/1.1 clients that close their connection while their prediction waits. A server
  * that is not reading a connection cannot see its end (Jetty reads again only after the answer),
  * and reading ahead would steal a pipelined request; so, on Linux, this watch reads the kernel's
- * socket table ({@code /proc/net/tcp} and {@code tcp6}) every {@value #PERIOD_MS} ms while
- * predictions wait: a connection in state CLOSE_WAIT (the client sent FIN), closing, or gone
- * (reset) runs its {@code onGone} once. Elsewhere (no {@code /proc}) it does nothing and a
- * departed client's images are dropped at its request timeout instead. Thread-safe.
+ * socket table ({@code /proc/net/tcp6} and {@code tcp}) every {@value #PERIOD_MS} ms while
+ * predictions have waited that long (reading the table costs the kernel a few ms on a large
+ * host, so it is not read for requests that are answered quickly): a connection in state
+ * CLOSE_WAIT (the client sent FIN), closing, or gone (reset) runs its {@code onGone} once.
+ * Elsewhere (no {@code /proc}) it does nothing and a departed client's images are dropped at its
+ * request timeout instead. Thread-safe.
  */
 final class ClientWatch implements AutoCloseable {
-    static final long PERIOD_MS = 50;
+    static final long PERIOD_MS = 1000;
     private static final Logger LOG = LoggerFactory.getLogger(ClientWatch.class);
     private static final Path TCP = Path.of("/proc/net/tcp");
     private static final Path TCP6 = Path.of("/proc/net/tcp6");
@@ -33,8 +34,8 @@ final class ClientWatch implements AutoCloseable {
     /** Socket states that mean the client is gone: CLOSE_WAIT, LAST_ACK, CLOSE, CLOSING. */
     private static final java.util.Set<String> GONE = java.util.Set.of("08", "09", "07", "0B");
 
-    /** One waiting prediction's connection, as the kernel's table names it. */
-    private record Key(String local, String remote) {}
+    /** One waiting prediction's connection, as the kernel's table names it, and when the watch began. */
+    private record Key(String local, String remote, long since) {}
 
     private final Map<Key, Runnable> watched = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
@@ -64,22 +65,35 @@ final class ClientWatch implements AutoCloseable {
         if (!available || local == null || remote == null) {
             return () -> { };
         }
-        Key k = new Key(hex(local), hex(remote));
+        Key k = new Key(hex(local), hex(remote), System.nanoTime());
         watched.put(k, onGone);
         return () -> watched.remove(k, onGone);
     }
 
     private void check() {
-        if (watched.isEmpty()) {
+        // only predictions that have waited a full period: most are answered before anyone looks
+        long cutoff = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
+        if (watched.keySet().stream().noneMatch(k -> k.since() < cutoff)) {
             return;
         }
         try {
-            Map<Key, String> states = new HashMap<>();
-            read(TCP, states);
-            read(TCP6, states);
+            // Java's sockets are dual-stack: IPv4 peers appear in tcp6 as IPv4-mapped addresses
+            String v6 = read(TCP6);
+            String v4 = null;
             for (Map.Entry<Key, Runnable> e : watched.entrySet()) {
-                String st = states.get(e.getKey());
-                if ((st == null || GONE.contains(st)) && watched.remove(e.getKey(), e.getValue())) {
+                Key k = e.getKey();
+                if (k.since() >= cutoff) {
+                    continue;
+                }
+                String st = state(v6, MAPPED + k.local() + " " + MAPPED + k.remote());
+                if (st == null) {
+                    st = state(v6, k.local() + " " + k.remote());
+                }
+                if (st == null) {
+                    v4 = v4 != null ? v4 : read(TCP);
+                    st = state(v4, k.local() + " " + k.remote());
+                }
+                if ((st == null || GONE.contains(st)) && watched.remove(k, e.getValue())) {
                     e.getValue().run();
                 }
             }
@@ -88,21 +102,21 @@ final class ClientWatch implements AutoCloseable {
         }
     }
 
-    private static void read(Path table, Map<Key, String> into) throws IOException {
-        if (!Files.isReadable(table)) {
-            return;
-        }
-        for (String line : Files.readAllLines(table)) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length > 3 && f[0].endsWith(":")) {
-                into.put(new Key(v4(f[1]), v4(f[2])), f[3]);
-            }
-        }
+    private static String read(Path table) throws IOException {
+        return Files.isReadable(table) ? Files.readString(table, java.nio.charset.StandardCharsets.US_ASCII) : "";
     }
 
-    /** An IPv4-mapped IPv6 address of {@code tcp6} (a dual-stack socket) in the IPv4 form of {@code tcp}. */
-    private static String v4(String address) {
-        return address.startsWith(MAPPED) ? address.substring(MAPPED.length()) : address;
+    /** The state column of the line whose addresses are {@code pair}, or null when there is none. */
+    private static String state(String table, String pair) {
+        int at = table.indexOf(pair);
+        if (at < 0) {
+            return null;
+        }
+        int s = at + pair.length();
+        while (s < table.length() && table.charAt(s) == ' ') {
+            s++;
+        }
+        return s + 2 <= table.length() ? table.substring(s, s + 2) : null;
     }
 
     /** An address as the kernel's table writes it: the address in host (little-endian) words, then the port. */

@@ -62,7 +62,7 @@ public final class InferenceServer implements AutoCloseable {
     private volatile ModelTable table;
     private volatile boolean draining;
     private volatile String loadingWhat = "loading models";
-    private volatile long answered;
+    private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
 
     private InferenceServer(ServeConfig config) {
@@ -177,7 +177,7 @@ public final class InferenceServer implements AutoCloseable {
 
     /** Predict requests answered with 200 since start. */
     public long answered() {
-        return answered;
+        return answered.get();
     }
 
     /** Predict requests whose images were queued since start (each is answered: 200, 503 timeout, or its client left). */
@@ -228,6 +228,11 @@ public final class InferenceServer implements AutoCloseable {
 
     // ---- for ApiHandler
 
+    /** Jetty's thread pool, where answers are written. */
+    java.util.concurrent.Executor executor() {
+        return jetty.getThreadPool();
+    }
+
     ClientWatch clients() {
         return clients;
     }
@@ -262,7 +267,7 @@ public final class InferenceServer implements AutoCloseable {
         accepted.incrementAndGet();
     }
 
-    synchronized void countAnswered() {
-        answered++;
+    void countAnswered() {
+        answered.incrementAndGet();
     }
 }

@@ -37,7 +37,8 @@ final class RequestImages {
         if (declared > maxBody) {
             throw tooLarge(declared + " bytes", maxBody);
         }
-        byte[] body = readAtMost(Request.asInputStream(request), maxBody);
+        byte[] body = declared >= 0 ? Request.asInputStream(request).readNBytes((int) declared)
+                : readAtMost(Request.asInputStream(request), maxBody);
         if (body.length == 0) {
             throw new ApiError(400, "empty_image", "the request body is empty (expected: an encoded image, or "
                     + "multipart/form-data with image parts)");
@@ -96,7 +97,7 @@ final class RequestImages {
 
     private static byte[] readAtMost(InputStream in, long max) throws IOException {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        byte[] buf = new byte[64 * 1024];
+        byte[] buf = new byte[16 * 1024];
         long total = 0;
         for (int n; (n = in.read(buf)) > 0; ) {
             total += n;
