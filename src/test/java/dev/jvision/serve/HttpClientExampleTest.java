@@ -48,7 +48,8 @@ class HttpClientExampleTest {
         ServeConfig.Model m = ServeConfig.Model.of("quickstart", "1", ServeConfig.Source.CHECKPOINT, ck)
                 .withInference("cpu", 5, List.of());
         try (InferenceServer server = InferenceServer.start(ServeConfig.of(List.of(m)).withAddress("127.0.0.1", 0));
-             URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, null)) {
+             URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
+                     ClassLoader.getPlatformClassLoader())) {
             server.awaitReady();
             Method main = loader.loadClass("HttpClientExample").getMethod("main", String[].class);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
