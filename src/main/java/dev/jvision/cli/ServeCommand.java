@@ -68,7 +68,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--queue", paramLabel = "N", description = "images that may wait; more get 429 (default: 1000)")
     Integer queue;
 
-    @Option(names = "--threads", paramLabel = "T", description = "libtorch threads (default: libtorch's choice)")
+    @Option(names = "--threads", paramLabel = "T", description = "libtorch threads (default: the available processors)")
     Integer threads;
 
     @Option(names = "--max-body", paramLabel = "SIZE", description = "largest request body, e.g. 16MB (default: 16MB); "
@@ -99,7 +99,13 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServeConfig cfg = config();
-        InferenceServer server = InferenceServer.start(cfg);
+        InferenceServer server;
+        try {
+            server = InferenceServer.start(cfg);
+        } catch (java.io.IOException e) { // a port in use is the caller's to fix: exit 2 with one line
+            throw new IllegalArgumentException("--port " + cfg.port() + ": " + e.getMessage()
+                    + " (expected: a free port on " + cfg.host() + "; choose another with --port, or 0 for any)", e);
+        }
         Thread hook = new Thread(() -> {
             System.out.println("jvision serve: stopping (finishing accepted requests)");
             server.close();

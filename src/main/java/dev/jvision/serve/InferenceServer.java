@@ -97,9 +97,7 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     static InferenceServer start(ServeConfig config, Loader loader) throws IOException {
-        if (config.threads() > 0) {
-            TorchSettings.setThreads(config.threads());
-        }
+        TorchSettings.setThreads(config.threads()); // 0: the available processors (libtorch's own default may count the host's)
         InferenceServer s = new InferenceServer(config);
         try {
             s.jetty.start();

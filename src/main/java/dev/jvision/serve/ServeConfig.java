@@ -14,7 +14,7 @@ import java.util.Set;
  *
  * @param host     the address to listen on ({@code 127.0.0.1}: this machine only; {@code 0.0.0.0}: all)
  * @param port     the TCP port, 0 for any free one
- * @param threads  libtorch intra-op threads (0: libtorch's default)
+ * @param threads  libtorch intra-op threads (0: the available processors)
  * @param maxBody  the largest request body in bytes (413 above it)
  * @param timeout  how long one request may wait for its answer (503 after it)
  * @param token    the bearer token every {@code /v1} request must carry, or null for none
@@ -57,7 +57,7 @@ public record ServeConfig(String host, int port, int threads, long maxBody, Dura
         }
     }
 
-    /** Defaults: 127.0.0.1:8080, libtorch's threads, 16 MiB bodies, 30 s timeout, no token. */
+    /** Defaults: 127.0.0.1:8080, one libtorch thread per available processor, 16 MiB bodies, 30 s timeout, no token. */
     public static ServeConfig of(List<Model> models) {
         return new ServeConfig("127.0.0.1", 8080, 0, 16L << 20, Duration.ofSeconds(30), null, models);
     }
