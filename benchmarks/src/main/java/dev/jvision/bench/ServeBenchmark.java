@@ -120,7 +120,7 @@ public final class ServeBenchmark {
         ServeConfig.Model m = ServeConfig.Model.of("bench", "1", ServeConfig.Source.CHECKPOINT, ck)
                 .withBatching(maxBatch, Duration.ofMillis(maxDelayMs), 4096).withInference("cpu", 5, List.of());
         ServeConfig cfg = ServeConfig.of(List.of(m)).withAddress("127.0.0.1", 0)
-                .withLimits(0, 16L << 20, Duration.ofSeconds(60));
+                .withLimits(threads, 16L << 20, Duration.ofSeconds(60));
         System.out.printf("model %s at %d px, %d torch threads, max batch %d, max delay %d ms, %d cores; "
                         + "per measurement at most %d requests or %.0f s%n", model, size, threads, maxBatch, maxDelayMs,
                 Runtime.getRuntime().availableProcessors(), requests, seconds);
