@@ -130,6 +130,10 @@ public final class Classifier implements AutoCloseable {
      * Queues one image (a {@link Path}, an encoded {@code byte[]} or a {@link BufferedImage}) and
      * returns at once; the future completes on the worker thread. Decoding happens on the calling
      * thread, so bad input fails here rather than in the future.
+     *
+     * <p>A caller that gives up completes the future itself ({@code cancel(false)},
+     * {@code orTimeout}): an image still waiting then leaves the queue at once (its room is free
+     * again) and never runs; one whose batch already runs finishes and its result is dropped.
      */
     public CompletableFuture<Prediction> submit(Object image) throws IOException {
         return submit(prepare(image, describe(image)));
@@ -142,6 +146,16 @@ public final class Classifier implements AutoCloseable {
             prepared.add(prepare(images.get(i), "images[" + i + "]"));
         }
         return batcher.submitAll(prepared);
+    }
+
+    /** Images waiting now: queued and not yet in a running batch (at most {@code maxQueueSize}). */
+    public int queued() {
+        return batcher.waiting();
+    }
+
+    /** Images whose callers gave up (cancelled or timed-out futures) before they ran. */
+    public long withdrawn() {
+        return batcher.withdrawn();
     }
 
     /** The number of classes. */

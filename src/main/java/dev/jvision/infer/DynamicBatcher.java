@@ -32,6 +32,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * fail with the engine's exception and the worker goes on; if the worker itself dies, every
  * waiting item fails. No future is left pending.
  *
+ * <p>Withdrawal: a caller that completes its future first ({@code cancel}, {@code orTimeout},
+ * {@code completeExceptionally}; a server does so when its client disconnects) takes the item out
+ * of the queue and gives its room back at once; an item already taken into a batch that has not
+ * started is skipped. An item whose batch is already running still runs (a forward pass cannot be
+ * cut short) and its result is dropped.
+ *
  * <p>Thread-safe: {@link #submit}, {@link #submitAll}, {@link #stats} and {@link #close} may be
  * called from any number of threads.
  *
@@ -75,6 +81,7 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
     private int recentAt;
     private final AtomicLong images = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong withdrawn = new AtomicLong();
     private volatile int largest;
 
     /**
@@ -146,7 +153,15 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
             long now = System.nanoTime();
             for (I in : inputs) {
                 CompletableFuture<O> f = new CompletableFuture<>();
-                queue.add(new Item<>(in, now, f));
+                Item<I, O> item = new Item<>(in, now, f);
+                queue.add(item);
+                // cancelled (or failed by the caller, e.g. orTimeout) before a batch took it: give its room back
+                f.whenComplete((r, t) -> {
+                    if (t != null && queue.remove(item)) {
+                        room.release();
+                        withdrawn.incrementAndGet();
+                    }
+                });
                 out.add(f);
             }
         } finally {
@@ -157,6 +172,16 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
 
     Stats stats() {
         return new Stats(images.get(), batches.get(), largest);
+    }
+
+    /** Items waiting now: submitted, not withdrawn, not yet taken into a batch. */
+    int waiting() {
+        return maxQueue - room.availablePermits();
+    }
+
+    /** Items whose futures were completed by their callers (cancelled, timed out) and never ran. */
+    long withdrawn() {
+        return withdrawn.get();
     }
 
     boolean isClosed() {
@@ -242,7 +267,18 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
         }
     }
 
-    private void run(Engine<I, O> engine, List<Item<I, O>> batch) {
+    private void run(Engine<I, O> engine, List<Item<I, O>> taken) {
+        List<Item<I, O>> batch = new ArrayList<>(taken.size());
+        for (Item<I, O> it : taken) {
+            if (it.result().isDone()) {
+                withdrawn.incrementAndGet(); // its caller gave up after the worker took it: do not run it
+            } else {
+                batch.add(it);
+            }
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
         List<I> inputs = new ArrayList<>(batch.size());
         for (Item<I, O> it : batch) {
             inputs.add(it.input());

@@ -79,6 +79,31 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void cancelledOrTimedOutItems_leaveTheQueueAtOnce_andNeverRun() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        Doubler d = new Doubler(gate);
+        try (var b = batcher(d, 8, 3)) {
+            CompletableFuture<Integer> running = b.submit(0);
+            assertTrue(d.started.await(30, TimeUnit.SECONDS));
+            List<CompletableFuture<Integer>> waiting = b.submitAll(List.of(1, 2, 3));
+            assertEquals(3, b.waiting());
+            assertThrows(QueueFullException.class, () -> b.submit(4));
+            assertTrue(waiting.get(0).cancel(false));
+            waiting.get(2).orTimeout(1, TimeUnit.MILLISECONDS);
+            assertThrows(ExecutionException.class, () -> waiting.get(2).get(30, TimeUnit.SECONDS));
+            assertEquals(1, b.waiting(), "the withdrawn items gave their room back");
+            assertEquals(2, b.withdrawn());
+            CompletableFuture<Integer> late = b.submit(5);
+            gate.countDown();
+            assertEquals(0, running.get());
+            assertEquals(4, waiting.get(1).get(30, TimeUnit.SECONDS));
+            assertEquals(10, late.get(30, TimeUnit.SECONDS));
+            assertEquals(3, b.stats().images(), "withdrawn items never ran");
+            assertEquals(List.of(1, 2), d.sizes);
+        }
+    }
+
+    @Test
     void itemsQueuedBehindARunningBatch_joinTheNextBatch() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         Doubler d = new Doubler(gate);

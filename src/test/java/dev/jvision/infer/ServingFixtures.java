@@ -24,10 +24,13 @@ import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
 
-/** A small real checkpoint (resnet18, 4 named classes, 32 px) and synthetic request images for serving tests. */
-final class ServingFixtures {
-    static final List<String> NAMES = List.of("cat", "dog", "bird", "fish");
-    static final int SIZE = 32;
+/**
+ * A small real checkpoint (resnet18, 4 named classes, 32 px) and synthetic request images for
+ * serving tests (also used by {@code dev.jvision.serve}). Stateless and thread-safe.
+ */
+public final class ServingFixtures {
+    public static final List<String> NAMES = List.of("cat", "dog", "bird", "fish");
+    public static final int SIZE = 32;
 
     private ServingFixtures() {}
 
@@ -35,7 +38,7 @@ final class ServingFixtures {
      * Saves a seeded resnet18 with 4 classes as {@code dir/fold0/best.safetensors} with its
      * sidecar, as training would; returns the weights file.
      */
-    static Path checkpoint(Path dir, long seed) throws IOException {
+    public static Path checkpoint(Path dir, long seed) throws IOException {
         NativeRuntime.init();
         TorchSettings.setThreads(2);
         TorchSettings.seed(seed);
@@ -53,7 +56,7 @@ final class ServingFixtures {
     }
 
     /** A seeded picture: a coloured background with a few shapes, {@code w x h}, of the given type. */
-    static BufferedImage picture(long seed, int w, int h, int type) {
+    public static BufferedImage picture(long seed, int w, int h, int type) {
         Random r = new Random(seed);
         BufferedImage img = new BufferedImage(w, h, type);
         Graphics2D g = img.createGraphics();
@@ -75,7 +78,7 @@ final class ServingFixtures {
     }
 
     /** {@code img} encoded as {@code format} ("png", "jpg", "bmp"). */
-    static byte[] encode(BufferedImage img, String format) {
+    public static byte[] encode(BufferedImage img, String format) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             if (!ImageIO.write(img, format, out)) {
@@ -88,7 +91,7 @@ final class ServingFixtures {
     }
 
     /** {@code n} mixed request inputs: PNG bytes, JPEG bytes, RGB and grayscale BufferedImages, of varied sizes. */
-    static List<Object> mixedInputs(int n, long seed) {
+    public static List<Object> mixedInputs(int n, long seed) {
         List<Object> out = new java.util.ArrayList<>();
         for (int i = 0; i < n; i++) {
             int w = 24 + (i * 7) % 40;
@@ -104,7 +107,7 @@ final class ServingFixtures {
     }
 
     /** The largest absolute difference between two probability vectors. */
-    static double maxDiff(float[] a, float[] b) {
+    public static double maxDiff(float[] a, float[] b) {
         if (a.length != b.length) {
             return Double.POSITIVE_INFINITY;
         }

@@ -6,10 +6,6 @@ import dev.jvision.models.CheckpointInfo;
 import dev.jvision.models.ImageModel;
 import dev.jvision.models.Weights;
 import dev.jvision.runtime.Device;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +14,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -96,7 +90,7 @@ public class ClassifierBenchmark {
                 new CheckpointInfo(model, Fixtures.NUM_CLASSES, size, m.spec().mean(), m.spec().std(), 0, 0, 0, 0, 0,
                         names, null).write(CheckpointInfo.sidecarOf(checkpoint));
             }
-            requests = documents(64, Fixtures.SEED);
+            requests = Fixtures.documents(64, Fixtures.SEED);
         }
 
         void cleanUp() throws IOException {
@@ -187,30 +181,5 @@ public class ClassifierBenchmark {
     @Threads(16)
     public Prediction callers16(Batching b, Model m, Caller c) {
         return b.classifier.predict(c.request(m));
-    }
-
-    /** Document-like JPEGs (a page with a header bar and text lines) of varied sizes around 128 px. */
-    static List<byte[]> documents(int n, long seed) throws IOException {
-        Random r = new Random(seed);
-        List<byte[]> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            int w = 112 + r.nextInt(48);
-            int h = 112 + r.nextInt(48);
-            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-            Graphics2D g = img.createGraphics();
-            g.setColor(new Color(235 + r.nextInt(20), 235 + r.nextInt(20), 230 + r.nextInt(25)));
-            g.fillRect(0, 0, w, h);
-            g.setColor(new Color(r.nextInt(200), r.nextInt(200), r.nextInt(200)));
-            g.fillRect(0, 0, w, 10 + r.nextInt(20));
-            g.setColor(Color.DARK_GRAY);
-            for (int y = 40; y < h - 8; y += 6 + r.nextInt(6)) {
-                g.fillRect(8, y, 20 + r.nextInt(w - 30), 2);
-            }
-            g.dispose();
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            ImageIO.write(img, "jpg", bytes);
-            out.add(bytes.toByteArray());
-        }
-        return out;
     }
 }

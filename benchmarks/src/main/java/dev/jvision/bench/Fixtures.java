@@ -1,8 +1,17 @@
 package dev.jvision.bench;
 
 import dev.jvision.runtime.Device;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import dev.jvision.runtime.Tensors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -75,5 +84,30 @@ final class Fixtures {
         if (device.isCuda()) {
             torch.cuda_synchronize();
         }
+    }
+
+    /** Document-like JPEGs (a page with a header bar and text lines) of varied sizes around 128 px. */
+    static List<byte[]> documents(int n, long seed) throws IOException {
+        Random r = new Random(seed);
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int w = 112 + r.nextInt(48);
+            int h = 112 + r.nextInt(48);
+            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+            Graphics2D g = img.createGraphics();
+            g.setColor(new Color(235 + r.nextInt(20), 235 + r.nextInt(20), 230 + r.nextInt(25)));
+            g.fillRect(0, 0, w, h);
+            g.setColor(new Color(r.nextInt(200), r.nextInt(200), r.nextInt(200)));
+            g.fillRect(0, 0, w, 10 + r.nextInt(20));
+            g.setColor(Color.DARK_GRAY);
+            for (int y = 40; y < h - 8; y += 6 + r.nextInt(6)) {
+                g.fillRect(8, y, 20 + r.nextInt(w - 30), 2);
+            }
+            g.dispose();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ImageIO.write(img, "jpg", bytes);
+            out.add(bytes.toByteArray());
+        }
+        return out;
     }
 }
