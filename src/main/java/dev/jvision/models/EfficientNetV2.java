@@ -616,4 +616,13 @@ public final class EfficientNetV2 extends ImageModel {
             return hasSkip ? residual(y, x, dropPath, isTraining()) : y;
         }
     }
+
+    /**
+     * timm's block definition string of every block after depth scaling, per stage (for graph
+     * exporters, which read the activation and skip options from it).
+     */
+    public List<List<String>> blockDefinitions() {
+        return decode(arch.stages(), arch.depthMultiplier()).stream()
+                .map(s -> s.stream().map(BlockArgs::source).toList()).toList();
+    }
 }
