@@ -77,7 +77,14 @@ class OnnxParityTest {
             got1 = onnx.logits(java.util.Arrays.copyOf(input, 3 * size * size), 1);
         }
         long t2 = System.nanoTime();
-        java.nio.file.Files.delete(file);
+        String keep = System.getProperty("jvision.onnx.keep"); // scripts/check_onnx.py checks the files kept here
+        if (keep != null && !keep.isBlank()) {
+            java.nio.file.Files.createDirectories(Path.of(keep));
+            java.nio.file.Files.move(file, Path.of(keep).resolve(file.getFileName()),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            java.nio.file.Files.delete(file);
+        }
         double d8 = maxAbsDiff(expected8, got8);
         double d1 = maxAbsDiff(expected1, got1);
         System.out.printf("%s %d px: max |diff| batch 8 %.2e, batch 1 %.2e, max |logit| %.2f (libtorch+export %.1f s, ort %.1f s)%n",
