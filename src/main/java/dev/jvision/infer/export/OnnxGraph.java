@@ -27,7 +27,7 @@ import java.util.Map;
  * every helper returns the name of its output. The first dimension of inputs and outputs is the
  * symbolic {@code batch}. Not thread-safe; one exporter builds one graph.
  */
-public final class OnnxGraph {
+final class OnnxGraph {
     /** ONNX's element type codes used here. */
     static final int FLOAT = TensorProto.DataType.FLOAT.getNumber();
     static final int UINT8 = TensorProto.DataType.UINT8.getNumber();
@@ -39,13 +39,13 @@ public final class OnnxGraph {
     private final Map<String, String> constants = new HashMap<>();
 
     /** An empty graph for {@code opset} of the default ONNX domain. */
-    public OnnxGraph(String name, int opset) {
+    OnnxGraph(String name, int opset) {
         this.opset = opset;
         graph.setName(name);
     }
 
     /** The target opset. */
-    public int opset() {
+    int opset() {
         return opset;
     }
 

@@ -194,6 +194,37 @@ class OnnxExportTest {
     }
 
     @Test
+    void classifierFromOnnx_givesTheProbabilitiesOfTheLibtorchClassifier() throws Exception {
+        Path ck = dir.resolve("c").resolve("best.safetensors");
+        Files.createDirectories(ck.getParent());
+        try (ImageModel m = seeded("tf_efficientnetv2_b0")) {
+            Weights.save(m, ck, Map.of());
+            new CheckpointInfo("tf_efficientnetv2_b0", 5, SIZE, ModelSpec.IMAGENET_MEAN, ModelSpec.IMAGENET_STD, 0, 1, 0.5,
+                    0.5, 1.0, List.of("a", "b", "c", "d", "e"), null).write(CheckpointInfo.sidecarOf(ck));
+        }
+        Path out = dir.resolve("classifier.onnx");
+        ModelExport.checkpoint(ck, out, ModelExport.Settings.defaults()); // float input: normalised in Java
+        BufferedImage img = new BufferedImage(90, 75, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 75; y++) {
+            for (int x = 0; x < 90; x++) {
+                img.setRGB(x, y, (x * 2) << 16 | (y * 3) << 8 | ((x * y) & 0xFF));
+            }
+        }
+        dev.jvision.infer.Prediction want;
+        try (var c = dev.jvision.infer.Classifier.fromCheckpoint(ck)) {
+            want = c.predict(img);
+        }
+        try (var c = dev.jvision.infer.Classifier.fromOnnx(out)) {
+            dev.jvision.infer.Prediction got = c.predict(img);
+            assertEquals(want.best().id(), got.best().id());
+            assertEquals(want.best().name(), got.best().name());
+            for (int k = 0; k < 5; k++) {
+                assertEquals(want.probabilities()[k], got.probabilities()[k], 1e-4, "class " + k);
+            }
+        }
+    }
+
+    @Test
     void badInput_unknownModel_otherModelsCheckpoint_unwritableOutput() throws Exception {
         Path w = dir.resolve("resnet18.safetensors");
         try (ImageModel m = Models.create("resnet18", ModelOptions.of(5))) {

@@ -34,8 +34,22 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the model itself computes at that size.
  */
 class OnnxParityTest {
-    /** Models exported at a reduced size in this test (name -> pixels); all others at their default size. */
-    static final Map<String, Integer> REDUCED = Map.of();
+    /**
+     * Models exported at a reduced size in this test (name -> pixels; default size in brackets),
+     * the ones above ~8 GMACs per image or ~50M parameters; all others run at their default size.
+     * {@code -Djvision.onnx.fullSize=true} runs these at their default size too.
+     */
+    static final Map<String, Integer> REDUCED = Map.ofEntries(
+            Map.entry("resnet101", 160),                       // [224]
+            Map.entry("convnext_small", 128),                  // [224]
+            Map.entry("convnext_base", 128),                   // [224]
+            Map.entry("convnext_large", 96),                   // [224]
+            Map.entry("swin_small_patch4_window7_224", 112),   // [224]: last stage 4x4 zero-padded to 7x7
+            Map.entry("swin_base_patch4_window7_224", 112),    // [224]
+            Map.entry("swin_base_patch4_window12_384", 192),   // [384]: last stage 6x6 zero-padded to 12x12
+            Map.entry("tf_efficientnetv2_s", 192),             // [300]
+            Map.entry("tf_efficientnetv2_m", 160),             // [384]
+            Map.entry("efficientnetv2_rw_s", 192));            // [288]
     static final double TOLERANCE = 1e-4;
 
     @TempDir
@@ -55,7 +69,8 @@ class OnnxParityTest {
     @MethodSource("models")
     void registeredModel_onnxRuntimeLogits_matchLibtorch_atBatch1And8(String name) throws Exception {
         ModelSpec spec = Models.spec(name);
-        int size = REDUCED.getOrDefault(name, spec.inputSize());
+        int size = Boolean.getBoolean("jvision.onnx.fullSize") ? spec.inputSize()
+                : REDUCED.getOrDefault(name, spec.inputSize());
         long t0 = System.nanoTime();
         Path file = dir.resolve(name + ".onnx");
         float[] input = SeededModels.images(spec, size, 8);
