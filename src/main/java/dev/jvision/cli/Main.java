@@ -14,7 +14,10 @@ import picocli.CommandLine.Command;
         description = "Train and serve image models from Java over libtorch.",
         subcommands = {PipelineCommand.class, TrainCommand.class, InferCommand.class, DemoDataCommand.class,
                 ValidateDataCommand.class, ValidateSubmissionCommand.class, ModelsCommand.class, AugmentPreviewCommand.class, SelfCheckCommand.class, TuneCommand.class,
-                MemprofCommand.class, ReportCommand.class, ExportCommand.class,
+                MemprofCommand.class, ReportCommand.class,
+                DetectEvalCommand.class,
+                WeightsCommand.class,
+                ExportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input. */
