@@ -5,11 +5,9 @@ import dev.jvision.nn.Conv2d;
 import dev.jvision.nn.Conv2dSame;
 import dev.jvision.nn.Layer;
 import dev.jvision.nn.LayerNorm;
-import dev.jvision.nn.Linear;
 import dev.jvision.runtime.Tensors;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -183,13 +181,5 @@ final class Layers {
     /** Global average pooling of NCHW to [N, C]. */
     String globalAvgPool(String x) {
         return g.node("Flatten", List.of(g.node("GlobalAveragePool", x)), OnnxGraph.attrs("axis", 1L));
-    }
-
-    static boolean isLinear(Layer l) {
-        return l instanceof Linear;
-    }
-
-    static Map<String, Layer> children(Layer l) {
-        return l.children();
     }
 }
