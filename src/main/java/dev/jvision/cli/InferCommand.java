@@ -114,8 +114,20 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--channels-last", description = "with --images: channels-last memory format for weights and inputs")
     boolean channelsLast;
 
+    @Option(names = "--onnx", paramLabel = "MODEL.onnx",
+            description = "run a file made by `jvision export` with ONNX Runtime: with --images DIR --save-logits OUT.csv, "
+                    + "or with --benchmark (--batch, --iterations, --warmup; --threads)")
+    Path onnx;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "with --onnx: ONNX Runtime intra-op threads (default 0: ONNX Runtime's choice)")
+    int threads;
+
     @Override
     public Integer call() throws Exception {
+        if (onnx != null) {
+            return onnx();
+        }
         if (benchmark) {
             return benchmark();
         }
@@ -165,6 +177,32 @@ final class InferCommand implements Callable<Integer> {
                     o.rows());
         }
         System.out.println((exp.data().trainManifest() != null ? "predictions: " : "submission: ") + o.submission());
+        return 0;
+    }
+
+    /** {@code --onnx MODEL.onnx} with {@code --images DIR --save-logits OUT.csv} or {@code --benchmark}. */
+    private int onnx() throws Exception {
+        if (source != null || model != null || weights != null) {
+            throw new IllegalArgumentException("infer --onnx: the ONNX file is the model (drop --run, --checkpoint, "
+                    + "--ensemble, --model, --weights)");
+        }
+        if (!benchmark && (images == null || saveLogits == null)) {
+            throw new IllegalArgumentException("infer --onnx " + onnx + " needs --images DIR --save-logits OUT.csv "
+                    + "(or --benchmark)");
+        }
+        try (dev.jvision.infer.onnx.OnnxModel m = dev.jvision.infer.onnx.OnnxModel.open(onnx, threads)) {
+            if (benchmark) {
+                double[] r = dev.jvision.infer.onnx.OnnxInference.latencyMs(m, batch, warmup, iterations);
+                System.out.printf("ONNX Runtime %s, %d px, batch %d, %s threads: after %d warm-up calls, %d timed calls%n",
+                        onnx, m.imgSize(), batch, threads == 0 ? "default" : Integer.toString(threads), warmup, iterations);
+                System.out.printf("latency per call: p50 %.2f ms, p99 %.2f ms, mean %.2f ms; throughput %.1f images/s%n",
+                        r[0], r[1], r[2], batch * 1000.0 / r[2]);
+                return 0;
+            }
+            var r = dev.jvision.infer.onnx.OnnxInference.writeFolder(m, images, saveLogits);
+            System.out.printf("wrote %s of %d images to %s (ONNX Runtime, %d px)%n", r.outputs(), r.images(), saveLogits,
+                    m.imgSize());
+        }
         return 0;
     }
 

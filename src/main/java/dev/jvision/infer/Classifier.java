@@ -85,6 +85,11 @@ public final class Classifier implements AutoCloseable {
         return builder().weights(model, numClasses, weights).build();
     }
 
+    /** A file made by {@code jvision export}, run by ONNX Runtime (see {@link ClassifierBuilder#onnx}). */
+    public static Classifier fromOnnx(Path onnxFile) throws IOException {
+        return builder().onnx(onnxFile, 0).build();
+    }
+
     /**
      * Classifies an image file.
      *

@@ -34,6 +34,8 @@ public final class ClassifierBuilder {
     private Double temperature;
     private Integer imgSize;
     private boolean channelsLast = true;
+    private Path onnxFile;
+    private int onnxThreads;
 
     ClassifierBuilder() {}
 
@@ -76,6 +78,22 @@ public final class ClassifierBuilder {
         bareModel = model;
         bareClasses = numClasses;
         members.addAll(EnsembleMember.ofCheckpoints(List.of(weights)));
+        return this;
+    }
+
+    /**
+     * A file made by {@code jvision export}, run by ONNX Runtime on the CPU with {@code threads}
+     * intra-op threads (0: its default). The graph holds the temperature and any fold averaging,
+     * so {@link #tta}, {@link #temperature}, {@link #calibrated}, {@link #imgSize} and
+     * {@link #device} do not apply. Needs ONNX Runtime on the class path (an optional dependency).
+     */
+    public ClassifierBuilder onnx(Path file, int threads) {
+        setSource("onnx " + file);
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads: " + threads + " (expected: >= 0, 0 = ONNX Runtime's default)");
+        }
+        onnxFile = file;
+        onnxThreads = threads;
         return this;
     }
 
@@ -158,6 +176,9 @@ public final class ClassifierBuilder {
         if (topK < 1) {
             throw new IllegalArgumentException("top_k: " + topK + " (expected: >= 1)");
         }
+        if (onnxFile != null) {
+            return buildOnnx();
+        }
         NativeRuntime.init();
         Device dev = device != null ? device : Device.parse("auto");
         List<Tta.View> views = ttaViews.isEmpty() ? List.of(Tta.identity()) : Tta.parse(ttaViews, 0);
@@ -178,6 +199,34 @@ public final class ClassifierBuilder {
             throw new IllegalStateException(source + ": " + e, e);
         }
         return new Classifier(batcher, layout.sizes(), layout.numClasses(), layout.names(), dev, source);
+    }
+
+    private Classifier buildOnnx() throws IOException {
+        if (!ttaViews.isEmpty() || temperature != null || imgSize != null) {
+            throw new IllegalArgumentException("onnx " + onnxFile + ": tta, temperature and img_size are fixed in the "
+                    + "exported graph (export again to change them)");
+        }
+        dev.jvision.infer.onnx.OnnxModel m = dev.jvision.infer.onnx.OnnxModel.open(onnxFile, onnxThreads);
+        List<String> names;
+        try {
+            names = OnnxServing.names(m);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        int k = Math.min(topK, m.numClasses());
+        DynamicBatcher<byte[][], Prediction> batcher;
+        try {
+            batcher = new DynamicBatcher<>("Classifier", () -> new OnnxServing(m, k, names), maxBatchSize, maxQueueDelay,
+                    maxQueueSize);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        } catch (Exception e) {
+            m.close();
+            throw new IllegalStateException(source + ": " + e, e);
+        }
+        return new Classifier(batcher, new int[] {m.imgSize()}, m.numClasses(), names, Device.CPU, source);
     }
 
     private CheckpointInfo bareInfo(Path file) throws IOException {

@@ -665,5 +665,15 @@ public final class EfficientNetV2 extends ImageModel {
             throw new UnsupportedOperationException(spec().name() + ": no stages at strides 8/16/32");
         }
         return last;
+
+    }
+
+    /**
+     * timm's block definition string of every block after depth scaling, per stage (for graph
+     * exporters, which read the activation and skip options from it).
+     */
+    public List<List<String>> blockDefinitions() {
+        return decode(arch.stages(), arch.depthMultiplier()).stream()
+                .map(s -> s.stream().map(BlockArgs::source).toList()).toList();
     }
 }

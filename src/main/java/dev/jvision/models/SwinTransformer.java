@@ -545,4 +545,20 @@ public final class SwinTransformer extends ImageModel {
         Block b = ((Stage) layers.children().get(Integer.toString(stage))).block(block);
         return new int[] {b.windowSize(), b.shiftSize()};
     }
+
+    /**
+     * Window side and shift of block {@code block} of stage {@code stage} as built (for graph
+     * exporters): {@code {window, shift}}.
+     */
+    public int[] blockWindowAndShift(int stage, int block) {
+        return windowAndShift(stage, block);
+    }
+
+    /**
+     * The additive shifted-window mask of a padded {@code hp x wp} map, [numWindows, N, N] as
+     * row-major floats (0 / -100), as the blocks compute it (for graph exporters).
+     */
+    public static float[] shiftedWindowMask(int hp, int wp, int window, int shift) {
+        return shiftMask(hp, wp, window, window, shift, shift);
+    }
 }

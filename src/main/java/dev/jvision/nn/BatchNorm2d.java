@@ -223,4 +223,9 @@ public final class BatchNorm2d extends Layer {
             return g;
         }
     }
+
+    /** The epsilon added to the running variance (for graph exporters). */
+    public double eps() {
+        return eps;
+    }
 }

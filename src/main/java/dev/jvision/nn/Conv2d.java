@@ -37,4 +37,24 @@ public final class Conv2d extends Layer {
         checkOpen();
         return Kernels.conv2d(x, weight, bias, stride, padding, dilation, groups);
     }
+
+    /** Stride {height, width} (a copy; for graph exporters). */
+    public long[] stride() {
+        return stride.clone();
+    }
+
+    /** Symmetric zero padding {height, width} (a copy). */
+    public long[] padding() {
+        return padding.clone();
+    }
+
+    /** Dilation {height, width} (a copy). */
+    public long[] dilation() {
+        return dilation.clone();
+    }
+
+    /** Number of groups (the channels for a depthwise convolution). */
+    public long groups() {
+        return groups;
+    }
 }

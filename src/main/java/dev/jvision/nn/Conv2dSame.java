@@ -60,4 +60,24 @@ public final class Conv2dSame extends Layer {
         return Kernels.conv2d(in, weight, bias, new long[] {stride, stride}, new long[] {0, 0},
                 new long[] {dilation, dilation}, groups);
     }
+
+    /** Square kernel side (for graph exporters). */
+    public int kernel() {
+        return kernel;
+    }
+
+    /** Stride of both spatial dimensions. */
+    public int stride() {
+        return stride;
+    }
+
+    /** Dilation of both spatial dimensions. */
+    public int dilation() {
+        return dilation;
+    }
+
+    /** Number of groups. */
+    public long groups() {
+        return groups;
+    }
 }

@@ -38,4 +38,14 @@ public final class LayerNorm extends Layer {
         Tensor y = Kernels.layerNorm(nhwc, new long[] {channels}, weight, bias, eps);
         return y.permute(0, 3, 1, 2);
     }
+
+    /** The epsilon added to the variance (for graph exporters). */
+    public double eps() {
+        return eps;
+    }
+
+    /** True when it normalises the channel dimension of NCHW input (timm's LayerNorm2d). */
+    public boolean channelsFirst() {
+        return channelsFirst;
+    }
 }

@@ -132,4 +132,19 @@ public final class WindowAttention extends Layer {
         }
         super.close();
     }
+
+    /** Number of attention heads (for graph exporters). */
+    public int numHeads() {
+        return numHeads;
+    }
+
+    /** The factor queries are multiplied by ({@code head_dim^-0.5}). */
+    public double scale() {
+        return scale;
+    }
+
+    /** The relative position index of this window, entry (i, j) at {@code i * N + j} (a new array). */
+    public long[] relativePositionIndexValues() {
+        return relativePositionIndex(windowH, windowW);
+    }
 }
