@@ -15,7 +15,7 @@ import java.util.List;
  */
 public final class DefaultSearchSpaces {
     /** The model families with a default search space. */
-    public static final List<String> FAMILIES = List.of("resnet", "efficientnetv2", "convnext", "swin");
+    public static final List<String> FAMILIES = List.of("resnet", "efficientnetv2", "convnext", "swin", "quicknet");
 
     private DefaultSearchSpaces() {}
 
