@@ -13,9 +13,18 @@ package dev.jvision.config;
  * @param dropPathRate stochastic depth rate where the architecture has it, in [0, 1) (default 0.0)
  * @param foldModels one architecture per fold, cycled when shorter than n_folds (a multi-model ensemble),
  *     nullable (default null = {@code name} for every fold)
+ * @param freezeBackbone train only the classifier (default false)
+ * @param pretrained Hugging Face hub repository of timm weights, {@code ORG/NAME[@REVISION]}, e.g.
+ *     {@code timm/convnext_tiny.in12k_ft_in1k}: found in the Hugging Face cache first, downloaded
+ *     when missing (never with {@code HF_HUB_OFFLINE=1}); its {@code config.json} sets the
+ *     preprocessing (mean, std); nullable; a model built with both {@code weights} and
+ *     {@code pretrained} set is refused (default null)
  */
 public record ModelConfig(String name, int numClasses, double dropRate, String weights, boolean channelsLast,
-                          double dropPathRate, java.util.List<String> foldModels, boolean freezeBackbone) {
+                          double dropPathRate, java.util.List<String> foldModels, boolean freezeBackbone,
+                          String pretrained) {
+    private static final java.util.regex.Pattern REPO = java.util.regex.Pattern.compile(
+            "[\\w.-]+(/[\\w.-]+)?(@[^\\s@]+)?");
 
     public ModelConfig {
         Checks.nonBlank("name", name);
@@ -29,6 +38,18 @@ public record ModelConfig(String name, int numClasses, double dropRate, String w
             }
             foldModels = java.util.List.copyOf(foldModels);
         }
+        if (pretrained != null) {
+            if (!REPO.matcher(pretrained).matches()) {
+                throw Checks.fail("pretrained", pretrained, "a hub repository id ORG/NAME[@REVISION], e.g. "
+                        + "timm/convnext_tiny.in12k_ft_in1k");
+            }
+        }
+    }
+
+    /** The eight-field form before {@code pretrained}; no hub weights. */
+    public ModelConfig(String name, int numClasses, double dropRate, String weights, boolean channelsLast,
+                       double dropPathRate, java.util.List<String> foldModels, boolean freezeBackbone) {
+        this(name, numClasses, dropRate, weights, channelsLast, dropPathRate, foldModels, freezeBackbone, null);
     }
 
     /** The foundation's five-field form; newer fields at their defaults. */

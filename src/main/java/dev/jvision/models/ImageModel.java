@@ -9,7 +9,7 @@ import org.bytedeco.pytorch.Tensor;
  * (inside its step scope); the model owns its weights until {@link #close()}. Not thread-safe.
  */
 public abstract class ImageModel extends Layer {
-    private final ModelSpec spec;
+    private ModelSpec spec;
 
     protected ImageModel(ModelSpec spec) {
         this.spec = spec;
@@ -18,6 +18,22 @@ public abstract class ImageModel extends Layer {
     /** The registry entry this model was built from (name, pretrained config). */
     public final ModelSpec spec() {
         return spec;
+    }
+
+    /**
+     * Replaces the preprocessing this model expects (input size, mean, std, interpolation, crop
+     * fraction) by {@code pretrained}'s, e.g. what a pretrained checkpoint's {@code config.json}
+     * says; {@link #spec()} returns it from then on (training, validation and checkpoints
+     * normalise with it).
+     *
+     * @throws IllegalArgumentException when {@code pretrained} names another model or family
+     */
+    public final void usePreprocessing(ModelSpec pretrained) {
+        if (!pretrained.name().equals(spec.name()) || !pretrained.family().equals(spec.family())) {
+            throw new IllegalArgumentException("preprocessing of '" + pretrained.name() + "' (" + pretrained.family()
+                    + ") (expected: one of model '" + spec.name() + "' (" + spec.family() + "))");
+        }
+        spec = pretrained;
     }
 
     /** Number of output classes of the head. */

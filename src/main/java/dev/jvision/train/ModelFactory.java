@@ -5,6 +5,8 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.models.ModelOptions;
 import dev.jvision.models.Models;
 import dev.jvision.models.Weights;
+import dev.jvision.models.hub.HubSettings;
+import dev.jvision.models.hub.Pretrained;
 import dev.jvision.runtime.Device;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,12 +26,25 @@ public interface ModelFactory {
 
     /**
      * The {@code model:} section's recipe for architecture {@code name}: registry model with
-     * {@code numClasses} outputs, dropout and drop-path rates, {@code model.weights} loaded (the
-     * classifier re-initialised when class counts differ), moved to {@code device},
-     * channels-last and frozen backbone when configured.
+     * {@code numClasses} outputs, dropout and drop-path rates, {@code model.weights} or
+     * {@code model.pretrained} loaded (the classifier re-initialised when class counts differ;
+     * the hub settings from this process's environment, see {@link HubSettings}), moved to
+     * {@code device}, channels-last and frozen backbone when configured.
      */
     static ModelFactory of(ModelConfig m, String name, int numClasses, Device device) {
+        return of(m, name, numClasses, device, null);
+    }
+
+    /**
+     * {@link #of(ModelConfig, String, int, Device)} with explicit hub settings for
+     * {@code model.pretrained} (null: this process's environment, read when a model is built).
+     */
+    static ModelFactory of(ModelConfig m, String name, int numClasses, Device device, HubSettings hub) {
         Logger log = LoggerFactory.getLogger(ModelFactory.class);
+        if (m.weights() != null && m.pretrained() != null) {
+            throw new IllegalArgumentException("model.pretrained: '" + m.pretrained() + "' (expected: null when "
+                    + "model.weights is set ('" + m.weights() + "'): one source of initial weights)");
+        }
         return () -> {
             ImageModel model = Models.create(name, new ModelOptions(numClasses, m.dropRate(), m.dropPathRate()));
             try {
@@ -37,6 +52,12 @@ public interface ModelFactory {
                     Weights.LoadReport r = Weights.load(model, Path.of(m.weights()), true);
                     log.info("loaded {} tensors from {}{}", r.loaded(), r.file(),
                             r.droppedHead().isEmpty() ? "" : " (new classifier head: " + numClasses + " classes)");
+                } else if (m.pretrained() != null) {
+                    Pretrained.LoadReport r = Pretrained.load(model, m.pretrained(),
+                            hub != null ? hub : HubSettings.fromEnvironment());
+                    log.info("loaded {} tensors of {} (commit {}) from {}{}", r.weights().loaded(), m.pretrained(),
+                            r.checkpoint().commit(), r.weights().file(), r.weights().droppedHead().isEmpty() ? ""
+                                    : " (new classifier head: " + numClasses + " classes)");
                 }
                 model.to(device);
                 if (m.channelsLast()) {
