@@ -1,6 +1,7 @@
 package dev.jvision.cli;
 
 import dev.jvision.data.demo.DemoData;
+import dev.jvision.data.demo.DetectionDemoData;
 import dev.jvision.data.demo.ScaleData;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -12,35 +13,41 @@ import picocli.CommandLine.Option;
         description = {"Render a synthetic data set.",
                 "--kind docs (default): 17-class documents in the competition layout (train.csv, train/, test/, ...).",
                 "--kind scale: N JPEGs of --size px in K classes with a train.csv manifest (image_path,label as "
-                        + "class names) and classes.txt, for loader and validation benchmarks."})
+                        + "class names) and classes.txt, for loader and validation benchmarks.",
+                "--kind detection: --images training photos of objects on a tray in --classes classes, --size px, "
+                        + "plus val and test (--val/--test, default images/10 each): COCO JSON under annotations/, "
+                        + "YOLO labels under labels/, classes.txt."})
 final class DemoDataCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder")
     Path out;
 
-    @Option(names = "--kind", defaultValue = "docs", paramLabel = "docs|scale",
+    @Option(names = "--kind", defaultValue = "docs", paramLabel = "docs|scale|detection",
             description = "which data set (default: ${DEFAULT-VALUE})")
     String kind;
 
     @Option(names = "--train", defaultValue = "850", description = "docs: training images (default: ${DEFAULT-VALUE})")
     int train;
 
-    @Option(names = "--test", defaultValue = "340", description = "docs: test images (default: ${DEFAULT-VALUE})")
+    @Option(names = "--test", defaultValue = "340", description = "docs, detection: test images (default: ${DEFAULT-VALUE})")
     int test;
 
-    @Option(names = "--images", defaultValue = "10000", description = "scale: training images (default: ${DEFAULT-VALUE})")
+    @Option(names = "--images", defaultValue = "10000", description = "scale, detection: training images (default: ${DEFAULT-VALUE})")
     int images;
 
-    @Option(names = "--val", defaultValue = "0", description = "scale: validation images in val.csv (default: ${DEFAULT-VALUE})")
+    @Option(names = "--val", defaultValue = "0", description = "scale: validation images in val.csv; detection: validation images (default: ${DEFAULT-VALUE})")
     int val;
 
-    @Option(names = "--classes", defaultValue = "100", description = "scale: classes (default: ${DEFAULT-VALUE})")
+    @Option(names = "--classes", defaultValue = "100", description = "scale, detection: classes (default: ${DEFAULT-VALUE})")
     int classes;
 
-    @Option(names = "--size", defaultValue = "384", description = "scale: image side in pixels (default: ${DEFAULT-VALUE})")
+    @Option(names = "--size", defaultValue = "384", description = "scale, detection: image side in pixels (default: ${DEFAULT-VALUE})")
     int size;
 
     @Option(names = "--threads", defaultValue = "0", description = "scale: writer threads, 0 = one per core (default: ${DEFAULT-VALUE})")
     int threads;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--seed", defaultValue = "42", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
@@ -62,7 +69,17 @@ final class DemoDataCommand implements Callable<Integer> {
                         s.imagesPerSecond(), n, s.trainCsv().getFileName(),
                         s.valCsv() == null ? "" : ", " + s.valCsv().getFileName(), s.classFile().getFileName());
             }
-            default -> throw new IllegalArgumentException("--kind: " + kind + " (expected: docs or scale)");
+            case "detection" -> {
+                var parsed = spec.commandLine().getParseResult();
+                int nVal = parsed.hasMatchedOption("--val") ? val : Math.max(1, images / 10);
+                int nTest = parsed.hasMatchedOption("--test") ? test : Math.max(1, images / 10);
+                int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+                DetectionDemoData.Summary s = DetectionDemoData.generate(out, images, nVal, nTest, classes, size, seed, n);
+                System.out.printf("wrote %d train + %d val + %d test images (%d + %d + %d objects, %d classes, %d px) to "
+                                + "%s in %.1f s (%d threads)%n", s.images()[0], s.images()[1], s.images()[2],
+                        s.objects()[0], s.objects()[1], s.objects()[2], s.numClasses(), size, s.root(), s.seconds(), n);
+            }
+            default -> throw new IllegalArgumentException("--kind: " + kind + " (expected: docs, scale or detection)");
         }
         return 0;
     }

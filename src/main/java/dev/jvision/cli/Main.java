@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 ValidateDataCommand.class, ValidateSubmissionCommand.class, ModelsCommand.class, AugmentPreviewCommand.class, SelfCheckCommand.class, TuneCommand.class,
                 MemprofCommand.class, ReportCommand.class,
                 WeightsCommand.class,
+                DetectEvalCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input. */

@@ -5,6 +5,8 @@ import dev.jvision.data.ClassNames;
 import dev.jvision.data.DataValidator;
 import dev.jvision.data.ImagePaths;
 import dev.jvision.data.ManifestValidator;
+import dev.jvision.data.detection.DetectionSource;
+import dev.jvision.data.detection.DetectionValidator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +24,10 @@ import picocli.CommandLine.Option;
 @Command(name = "validate-data", mixinStandardHelpOptions = true,
         description = {"Check a dataset: counts, class distribution, image size histogram, bad files.",
                 "Image manifests (image_path,label[,split]: --manifest, or data.train_manifest/val_manifest) are "
-                        + "streamed: memory stays bounded for any row count; every problem goes to an error file."})
+                        + "streamed: memory stays bounded for any row count; every problem goes to an error file.",
+                "Detection data (--coco instances.json [--images DIR], or --yolo DIR|LIST [--split S]): boxes outside "
+                        + "the image, zero or negative size, unknown categories, duplicate ids, missing or corrupt images; "
+                        + "exit 2 on any bad annotation, and on bad images unless --on-bad-image skip."})
 final class ValidateDataCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
@@ -66,8 +71,28 @@ final class ValidateDataCommand implements Callable<Integer> {
             + "manifest and the images are left alone)")
     boolean removeCorrupt;
 
+    @Option(names = "--coco", paramLabel = "JSON", description = "detection: COCO instances file(s) to check (repeatable)")
+    List<Path> coco = new ArrayList<>();
+
+    @Option(names = "--images", paramLabel = "DIR", description = "detection: the folder --coco file names are relative "
+            + "to (default: ROOT/images/SPLIT for ROOT/annotations/instances_SPLIT.json, else the JSON's folder)")
+    Path images;
+
+    @Option(names = "--yolo", paramLabel = "DIR|LIST", description = "detection: a YOLO folder (images/SPLIT, labels/SPLIT, "
+            + "classes.txt) or a list of image paths (labels at images/ -> labels/, .txt)")
+    Path yolo;
+
+    @Option(names = "--split", paramLabel = "NAME", description = "detection: the YOLO folder's split to check (repeatable; "
+            + "default: every folder under images/)")
+    List<String> splits = new ArrayList<>();
+
+    @Option(names = "--on-bad-image", paramLabel = "error|skip", description = "detection: skip = bad images are reported "
+            + "but do not fail the check (default: data.on_bad_image of the config, else error)")
+    String onBadImage;
+
     @Override
     public Integer call() throws Exception {
+        if (!coco.isEmpty() || yolo != null) return detection();
         DataConfig d = data == null && Files.exists(options.config) ? options.load().data() : DataConfig.defaults();
         Path root = data != null ? data : Path.of(d.root());
         List<Path> csvs = new ArrayList<>(manifests);
@@ -124,6 +149,61 @@ final class ValidateDataCommand implements Callable<Integer> {
                 } else {
                     bad = true;
                 }
+            }
+        }
+        return bad ? Main.BAD_INPUT : 0;
+    }
+
+    private int detection() throws Exception {
+        ManifestValidator.Check check = switch (checkImages.toLowerCase(Locale.ROOT)) {
+            case "none" -> ManifestValidator.Check.NONE;
+            case "header" -> ManifestValidator.Check.HEADER;
+            case "decode" -> ManifestValidator.Check.DECODE;
+            default -> throw new IllegalArgumentException("--check-images: " + checkImages + " (expected: none, header or decode)");
+        };
+        String policy = onBadImage != null ? onBadImage
+                : Files.exists(options.config) ? options.load().data().onBadImage() : "error";
+        if (!policy.equals("error") && !policy.equals("skip")) {
+            throw new IllegalArgumentException("--on-bad-image: " + policy + " (expected: error or skip)");
+        }
+        if (show < 0) throw new IllegalArgumentException("--show: " + show + " (expected: >= 0)");
+        List<DetectionSource> sources = new ArrayList<>();
+        for (Path json : coco) {
+            Path dir = images;
+            if (dir == null) {
+                String fn = String.valueOf(json.getFileName());
+                Path parent = json.toAbsolutePath().getParent();
+                boolean usual = fn.startsWith("instances_") && fn.endsWith(".json") && parent.getFileName() != null
+                        && parent.getFileName().toString().equals("annotations");
+                dir = usual ? parent.resolveSibling("images").resolve(fn.substring(10, fn.length() - 5)) : parent;
+            }
+            sources.add(DetectionSource.coco(json, dir));
+        }
+        if (yolo != null) {
+            if (Files.isDirectory(yolo)) {
+                List<String> names = new ArrayList<>(splits);
+                if (names.isEmpty()) {
+                    Path imgs = yolo.resolve("images");
+                    if (!Files.isDirectory(imgs)) {
+                        throw new IllegalArgumentException("--yolo: " + yolo + " has no images/ folder (expected: images/SPLIT "
+                                + "and labels/SPLIT, or a list file of image paths)");
+                    }
+                    try (var st = Files.list(imgs)) {
+                        st.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().forEach(names::add);
+                    }
+                }
+                for (String sp : names) sources.add(DetectionSource.yoloLayout(yolo, sp, classFile));
+            } else {
+                sources.add(DetectionSource.yoloManifest(yolo, classFile));
+            }
+        }
+        boolean bad = false;
+        for (DetectionSource src : sources) {
+            DetectionValidator.Report r = DetectionValidator.validate(src, check);
+            System.out.print(r.format(show));
+            if (!r.ok("skip".equals(policy))) bad = true;
+            else if (!r.imageProblems().isEmpty()) {
+                System.out.println("  (on_bad_image: skip: the " + r.imageProblems().size() + " bad images are left out)");
             }
         }
         return bad ? Main.BAD_INPUT : 0;

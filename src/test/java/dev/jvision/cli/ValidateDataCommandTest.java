@@ -56,6 +56,6 @@ class ValidateDataCommandTest {
         assertTrue(r.err().contains("--check-images: full (expected: none, header or decode)"), r.err());
         MainTest.Result k = MainTest.run("demo-data", "--kind", "big", "--out", dir.toString());
         assertEquals(2, k.code(), k.err());
-        assertTrue(k.err().contains("--kind: big (expected: docs or scale)"), k.err());
+        assertTrue(k.err().contains("--kind: big (expected: docs, scale or detection)"), k.err());
     }
 }
