@@ -376,4 +376,35 @@ public final class ConvNeXt extends ImageModel {
             return Ops.gelu(fc.forward(x));
         }
     }
+
+    /** Outputs of {@code stages.1}, {@code stages.2} and {@code stages.3} (strides 8, 16, 32). */
+    @Override
+    public Tensor[] forwardPyramid(Tensor x) {
+        checkOpen();
+        Tensor y = stem.forward(x);
+        Tensor[] out = new Tensor[3];
+        for (int s = 0; s < 4; s++) {
+            y = stages.children().get(Integer.toString(s)).forward(y);
+            if (s > 0) {
+                out[s - 1] = y;
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int[] pyramidChannels() {
+        int[] dims = pyramidDims;
+        if (dims == null) {
+            dims = new int[3];
+            for (int s = 1; s < 4; s++) {
+                Tensor w = stages.children().get(Integer.toString(s)).namedParameters().get("downsample.1.weight");
+                dims[s - 1] = (int) w.size(0);
+            }
+            pyramidDims = dims;
+        }
+        return dims.clone();
+    }
+
+    private int[] pyramidDims;
 }

@@ -616,4 +616,54 @@ public final class EfficientNetV2 extends ImageModel {
             return hasSkip ? residual(y, x, dropPath, isTraining()) : y;
         }
     }
+
+    /**
+     * The outputs of the last block stage at each of strides 8, 16 and 32 (the stem has stride 2;
+     * {@code conv_head} is not applied).
+     */
+    @Override
+    public Tensor[] forwardPyramid(Tensor x) {
+        checkOpen();
+        int[] last = pyramidStages();
+        Tensor y = Ops.silu(bn1.forward(convStem.forward(x)));
+        Tensor[] out = new Tensor[3];
+        for (int s = 0; s <= last[2]; s++) {
+            y = blocks.children().get(Integer.toString(s)).forward(y);
+            for (int k = 0; k < 3; k++) {
+                if (last[k] == s) {
+                    out[k] = y;
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int[] pyramidChannels() {
+        List<List<BlockArgs>> stages = decode(arch.stages(), arch.depthMultiplier());
+        int[] last = pyramidStages();
+        int[] out = new int[3];
+        for (int k = 0; k < 3; k++) {
+            out[k] = arch.roundChannels(stages.get(last[k]).get(0).outChs());
+        }
+        return out;
+    }
+
+    /** Index of the last block stage at strides 8, 16 and 32. */
+    private int[] pyramidStages() {
+        List<List<BlockArgs>> stages = decode(arch.stages(), arch.depthMultiplier());
+        int[] last = {-1, -1, -1};
+        int stride = 2;
+        for (int s = 0; s < stages.size(); s++) {
+            stride *= stages.get(s).get(0).stride();
+            int k = stride == 8 ? 0 : stride == 16 ? 1 : stride == 32 ? 2 : -1;
+            if (k >= 0) {
+                last[k] = s;
+            }
+        }
+        if (last[0] < 0 || last[1] < 0 || last[2] < 0) {
+            throw new UnsupportedOperationException(spec().name() + ": no stages at strides 8/16/32");
+        }
+        return last;
+    }
 }

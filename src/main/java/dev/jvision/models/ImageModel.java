@@ -70,4 +70,18 @@ public abstract class ImageModel extends Layer {
     public final Tensor forward(Tensor x) {
         return forwardHead(forwardFeatures(x));
     }
+
+    /**
+     * The outputs of the stages at strides 8, 16 and 32 (in that order), for dense prediction
+     * heads such as the detector's feature pyramid. The caller owns the tensors (inside its step
+     * scope). Families that do not expose their stages throw {@link UnsupportedOperationException}.
+     */
+    public Tensor[] forwardPyramid(Tensor x) {
+        throw new UnsupportedOperationException(spec.name() + " does not expose its stage outputs (strides 8/16/32)");
+    }
+
+    /** Channels of the three maps {@link #forwardPyramid} returns. */
+    public int[] pyramidChannels() {
+        throw new UnsupportedOperationException(spec.name() + " does not expose its stage outputs (strides 8/16/32)");
+    }
 }

@@ -167,4 +167,26 @@ public final class ResNet extends ImageModel {
             return Ops.reluInPlace(y.add_(shortcut));
         }
     }
+
+    /** {@code layer2}, {@code layer3} and {@code layer4} outputs (strides 8, 16, 32). */
+    @Override
+    public Tensor[] forwardPyramid(Tensor x) {
+        checkOpen();
+        Tensor y = Ops.reluInPlace(bn1.forward(conv1.forward(x)));
+        y = Ops.maxPool(y, 3, 2, 1);
+        Tensor[] out = new Tensor[3];
+        for (int s = 0; s < 4; s++) {
+            y = stages[s].forward(y);
+            if (s > 0) {
+                out[s - 1] = y;
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int[] pyramidChannels() {
+        int expansion = numFeatures / 512;
+        return new int[] {128 * expansion, 256 * expansion, 512 * expansion};
+    }
 }
