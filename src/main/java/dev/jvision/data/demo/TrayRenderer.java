@@ -90,8 +90,10 @@ final class TrayRenderer {
             }
         }
         BufferedImage img = lighting(cv);
-        img = Degrade.brightnessContrast(img, cv.rd(0.8, 1.15), cv.rd(-25, 20));
-        if (r.nextDouble() < 0.6) img = Degrade.noise(img, cv.rd(2, 7), r);
+        double contrast = cv.rd(0.8, 1.15);
+        double brightness = cv.rd(-25, 20);
+        double sigma = r.nextDouble() < 0.6 ? cv.rd(2, 7) : 0;
+        photometric(img, contrast, brightness, sigma, r.nextLong());
         return new Rendered(img, placed);
     }
 
@@ -242,6 +244,41 @@ final class TrayRenderer {
             Color ink = luminance(body) > 120 ? mix(body, Color.BLACK, 0.55) : mix(body, Color.WHITE, 0.55);
             cv.text(String.valueOf(markOf(cls)), -fs * 0.33, fs * 0.36, fs, ink, Font.SANS_SERIF, Font.BOLD);
             g.setTransform(saved);
+        }
+    }
+
+    /** N(0, 1) samples drawn once; per-pixel noise indexes them with a cheap generator (Random per pixel is slow). */
+    private static final float[] GAUSS = new float[1 << 16];
+
+    static {
+        Random g = new Random(0x5eed);
+        for (int i = 0; i < GAUSS.length; i++) GAUSS[i] = (float) g.nextGaussian();
+    }
+
+    /** Contrast and brightness through a table, then Gaussian pixel noise (grey or per channel), in place. */
+    static void photometric(BufferedImage img, double contrast, double brightness, double sigma, long seed) {
+        int[] p = ((java.awt.image.DataBufferInt) img.getRaster().getDataBuffer()).getData();
+        int[] lut = new int[256];
+        for (int i = 0; i < 256; i++) lut[i] = Canvas.clamp((int) Math.round((i - 128) * contrast + 128 + brightness));
+        long x = seed | 1;
+        boolean mono = (seed & 2) == 0;
+        for (int i = 0; i < p.length; i++) {
+            int v = p[i];
+            int cr = lut[(v >> 16) & 255];
+            int cg = lut[(v >> 8) & 255];
+            int cb = lut[v & 255];
+            if (sigma > 0) {
+                x ^= x << 13; // xorshift64
+                x ^= x >>> 7;
+                x ^= x << 17;
+                int n0 = (int) Math.round(GAUSS[(int) (x & 0xFFFF)] * sigma);
+                int n1 = mono ? n0 : (int) Math.round(GAUSS[(int) ((x >>> 16) & 0xFFFF)] * sigma);
+                int n2 = mono ? n0 : (int) Math.round(GAUSS[(int) ((x >>> 32) & 0xFFFF)] * sigma);
+                cr = Canvas.clamp(cr + n0);
+                cg = Canvas.clamp(cg + n1);
+                cb = Canvas.clamp(cb + n2);
+            }
+            p[i] = (cr << 16) | (cg << 8) | cb;
         }
     }
 
