@@ -114,10 +114,25 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--channels-last", description = "with --images: channels-last memory format for weights and inputs")
     boolean channelsLast;
 
+    @Option(names = "--draw", description = "detection runs: also write each image with its boxes to OUT/draw/")
+    boolean draw;
+
     @Override
     public Integer call() throws Exception {
         if (benchmark) {
             return benchmark();
+        }
+        if (source != null && source.run != null) {
+            Path cfg = config != null ? config : source.run.resolve("config.yaml");
+            if (Files.isRegularFile(cfg)) {
+                Experiment exp = Configs.load(cfg, overrides);
+                if (exp.isDetection()) {
+                    return detect(exp);
+                }
+            }
+        }
+        if (draw) {
+            throw new IllegalArgumentException("--draw: only for detection runs (expected: --run of a task: detection run)");
         }
         if (images != null || saveLogits != null || weights != null) {
             return folderLogits();
@@ -165,6 +180,17 @@ final class InferCommand implements Callable<Integer> {
                     o.rows());
         }
         System.out.println((exp.data().trainManifest() != null ? "predictions: " : "submission: ") + o.submission());
+        return 0;
+    }
+
+    /** {@code --run DETECTION_RUN [--images DIR] [--out DIR] [--draw]}: detections.json (COCO results). */
+    private int detect(Experiment exp) throws Exception {
+        var r = dev.jvision.detect.DetectionInference.run(exp, source.run, images, out != null ? out : source.run, draw,
+                batchSize != null ? batchSize : exp.infer().batchSize());
+        System.out.printf("detections: %s (%d boxes on %d images)%n", r.detections(), r.boxes(), r.images());
+        if (r.drawDir() != null) {
+            System.out.println("drawings: " + r.drawDir());
+        }
         return 0;
     }
 

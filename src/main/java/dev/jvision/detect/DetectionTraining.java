@@ -79,6 +79,7 @@ public final class DetectionTraining {
              ProgressListener progress = new ProgressListener();
              TensorBoardListener tb = new TensorBoardListener(run.dir().resolve("tensorboard"))) {
             LOG.info("{} run folder {}", resumeDir == null ? "new" : "resuming", run.dir());
+            RunClasses.of(train.data()).write(run.dir());
             Trainer.Builder b = Trainer.builder(exp).device(device).task(new DetectionTask(exp.detect()))
                     .fold(FOLD).checkpoints(run.foldDir(FOLD)).resume(resumeDir != null)
                     .classNames(train.data().classNames())

@@ -1,0 +1,94 @@
+package dev.jvision.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvision.cli.Main;
+import dev.jvision.config.ConfigException;
+import dev.jvision.config.Configs;
+import dev.jvision.data.demo.DetectionDemoData;
+import dev.jvision.data.detection.CocoResults;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A detection run as a user makes it: {@code jvision train} on a {@code task: detection} config
+ * (metrics.csv with mAP, TensorBoard, classes.json), {@code jvision infer --run --draw} writing
+ * detections.json and drawings, {@code jvision detect-eval} scoring it; and a bad detect key.
+ */
+class DetectionCliTest {
+    @TempDir
+    Path tmp;
+
+    private Path config(Path data) throws IOException {
+        String yaml = """
+                task: detection
+                experiment: {name: det, seed: 7, output_dir: '%s', threads: 1, deterministic: true, device: cpu}
+                data: {root: '%s', img_size: 64, prefetch: 1}
+                model: {name: det_tiny, num_classes: 2}
+                detect: {close_mosaic: 1, val_max_det: 20, conf: 0.001}
+                train: {epochs: 1, batch_size: 4, lr: 2.0e-3, warmup_epochs: 0.5, n_folds: 1}
+                infer: {batch_size: 4}
+                """.formatted(tmp.resolve("runs"), data);
+        Path f = tmp.resolve("det.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    @Test
+    void trainInferDetectEval_throughTheCli() throws IOException {
+        Path data = tmp.resolve("data");
+        DetectionDemoData.generate(data, 8, 4, 3, 2, 64, 9, 1);
+        assertEquals(0, Main.execute("train", "--config", config(data).toString()));
+        Path run;
+        try (Stream<Path> s = Files.list(tmp.resolve("runs"))) {
+            run = s.findFirst().orElseThrow();
+        }
+        List<String> metrics = Files.readAllLines(run.resolve("metrics.csv"));
+        assertEquals(String.join(",", DetectionMetricsCsv.COLUMNS), metrics.get(0));
+        assertEquals(2, metrics.size(), "one epoch row: " + metrics);
+        assertTrue(Files.isDirectory(run.resolve("tensorboard")));
+        assertEquals(List.of("class_0", "class_1").size(), RunClasses.read(run).names().size());
+        JsonNode result = new ObjectMapper().readTree(run.resolve("result.json").toFile());
+        assertTrue(result.has("val_map50_95"), result.toString());
+
+        assertEquals(0, Main.execute("infer", "--run", run.toString(), "--draw"));
+        Path dets = run.resolve("detections.json");
+        List<CocoResults.Entry> entries = CocoResults.read(dets);
+        assertFalse(entries.isEmpty(), "conf 0.001 keeps boxes");
+        try (Stream<Path> s = Files.list(run.resolve("draw"))) {
+            assertEquals(3, s.count(), "one drawing per test image");
+        }
+        Path eval = tmp.resolve("eval.json");
+        assertEquals(0, Main.execute("detect-eval", "--gt", data.resolve("annotations/instances_test.json").toString(),
+                "--detections", dets.toString(), "--json", eval.toString()));
+        double ap = new ObjectMapper().readTree(eval.toFile()).get("AP").asDouble();
+        assertTrue(ap >= 0 && ap <= 1, "AP " + ap);
+
+        Path folderOut = tmp.resolve("folder");
+        assertEquals(0, Main.execute("infer", "--run", run.toString(), "--images", data.resolve("images/test").toString(),
+                "--out", folderOut.toString()));
+        assertEquals(4, Files.readAllLines(folderOut.resolve("images.txt")).size(), "header + 3 images");
+        assertTrue(Files.isRegularFile(folderOut.resolve("detections.json")));
+    }
+
+    @Test
+    void unknownDetectKey_isAnErrorWithFileAndLine() throws IOException {
+        Path f = tmp.resolve("bad.yaml");
+        Files.writeString(f, "task: detection\ndetect:\n  close_mosiac: 2\n");
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> Configs.load(f, List.of()));
+        assertTrue(e.getMessage().contains("bad.yaml:3") && e.getMessage().contains("close_mosiac"), e.getMessage());
+        Files.writeString(f, "task: detect\n");
+        e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> Configs.load(f, List.of()));
+        assertTrue(e.getMessage().contains("bad.yaml:1") && e.getMessage().contains("classification, detection"),
+                e.getMessage());
+    }
+}
