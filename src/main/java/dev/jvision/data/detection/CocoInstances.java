@@ -233,7 +233,10 @@ public final class CocoInstances {
     static String kind(JsonNode n) {
         if (n == null || n.isMissingNode()) return "missing";
         if (n.isNull()) return "null";
-        if (n.isArray()) return "an array";
+        if (n.isArray()) {
+            String t = n.toString();
+            return t.length() > 60 ? t.substring(0, 57) + "..." : t;
+        }
         if (n.isObject()) return "an object";
         return n.toString();
     }

@@ -1,12 +1,9 @@
 package dev.jvision.data.detection;
 
 import dev.jvision.data.ClassNames;
-import dev.jvision.data.ImageHeader;
-import dev.jvision.data.Images;
 import dev.jvision.data.ManifestValidator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -137,20 +134,26 @@ public final class DetectionValidator {
 
         Map<Long, CocoInstances.Image> images = new HashMap<>();
         Map<Long, Boolean> imageGood = new HashMap<>();
+        List<CocoInstances.Image> unique = new ArrayList<>();
         for (CocoInstances.Image im : c.images()) {
             CocoInstances.Image prev = images.putIfAbsent(im.id(), im);
             if (prev != null) {
                 acc.annotation.add(name + ": images[" + im.index() + "].id: " + im.id() + " (expected: unique; images["
                         + prev.index() + "] has it too)");
-                continue;
+            } else {
+                unique.add(im);
             }
-            Path file = imageDir.resolve(im.fileName());
-            String where = name + ": images[" + im.index() + "].file_name '" + im.fileName() + "'";
-            int[] wh = acc.checkImage(file, where, check, imageDir);
+        }
+        List<int[]> sizes = acc.checkAll(unique.stream().map(im -> imageDir.resolve(im.fileName())).toList(),
+                unique.stream().map(im -> name + ": images[" + im.index() + "].file_name '" + im.fileName() + "'").toList(),
+                check, imageDir);
+        for (int i = 0; i < unique.size(); i++) {
+            CocoInstances.Image im = unique.get(i);
+            int[] wh = sizes.get(i);
             imageGood.put(im.id(), wh != null);
             if (wh != null && wh.length == 2 && (wh[0] != im.width() || wh[1] != im.height())) {
                 acc.annotation.add(name + ": images[" + im.index() + "].width/height: " + im.width() + "x" + im.height()
-                        + " (expected: " + wh[0] + "x" + wh[1] + ", the size of " + file + ")");
+                        + " (expected: " + wh[0] + "x" + wh[1] + ", the size of " + imageDir.resolve(im.fileName()) + ")");
             }
         }
         Map<Long, List<BoxLabel>> boxes = new HashMap<>();
@@ -252,9 +255,10 @@ public final class DetectionValidator {
         }
         int k = names.size();
         List<DetectionDataset.Item> items = new ArrayList<>();
+        List<int[]> sizes = acc.checkAll(images, where,
+                check == ManifestValidator.Check.NONE ? ManifestValidator.Check.HEADER : check, null);
         for (int i = 0; i < images.size(); i++) {
-            ManifestValidator.Check c = check == ManifestValidator.Check.NONE ? ManifestValidator.Check.HEADER : check;
-            int[] wh = acc.checkImage(images.get(i), where.get(i), c, null);
+            int[] wh = sizes.get(i);
             YoloLabels.Parsed parsed = YoloLabels.read(labels.get(i), 1, 1);
             acc.annotation.addAll(parsed.problems());
             List<BoxLabel> boxes = new ArrayList<>();
@@ -333,31 +337,9 @@ public final class DetectionValidator {
         final List<String> annotation = new ArrayList<>();
         final List<String> image = new ArrayList<>();
 
-        /** The image's size, {@code {}} when not read (check NONE), or null when the image is bad. */
-        int[] checkImage(Path file, String where, ManifestValidator.Check check, Path dir) {
-            try {
-                return switch (check) {
-                    case NONE -> {
-                        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString());
-                        if (Files.size(file) == 0) throw new IOException(file + ": empty file");
-                        yield new int[0];
-                    }
-                    case HEADER -> ImageHeader.dimensions(file);
-                    case DECODE -> {
-                        ImageHeader.dimensions(file);
-                        yield Images.probeSize(file);
-                    }
-                };
-            } catch (NoSuchFileException e) {
-                image.add(where + ": missing file" + (dir != null ? " under " + dir : " (" + file + ")"));
-            } catch (AccessDeniedException e) {
-                image.add(where + ": unreadable: permission denied (" + file + ")");
-            } catch (IOException | RuntimeException e) {
-                String m = String.valueOf(e.getMessage());
-                if (m.startsWith(file + ": ")) m = m.substring(file.toString().length() + 2);
-                image.add(where + ": " + m);
-            }
-            return null;
+        List<int[]> checkAll(List<Path> files, List<String> where, ManifestValidator.Check check, Path dir)
+                throws IOException {
+            return ImageChecks.checkAll(files, where, check, dir, image);
         }
 
         Report report(DetectionSource s, int images, List<String> names, long[] ids, List<DetectionDataset.Item> items) {

@@ -25,12 +25,12 @@ public final class CocoEvalResult {
             List.of("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl");
 
     private final long[] categoryIds;
-    private final double[][][][][] precision;
-    private final double[][][][] recall;
+    private final double[] precision; // [t][r][k][a][m], flat
+    private final double[] recall; // [t][k][a][m], flat
     private final double[] stats = new double[12];
     private final String summary;
 
-    CocoEvalResult(long[] categoryIds, double[][][][][] precision, double[][][][] recall) {
+    CocoEvalResult(long[] categoryIds, double[] precision, double[] recall) {
         this.categoryIds = categoryIds.clone();
         this.precision = precision;
         this.recall = recall;
@@ -60,14 +60,14 @@ public final class CocoEvalResult {
             for (int k = 0; k < categoryIds.length; k++) {
                 if (ap) {
                     for (int r = 0; r < CocoEvaluator.RECALL_POINTS.length; r++) {
-                        double v = precision[t][r][k][area][maxDet];
+                        double v = precision(t, r, k, area, maxDet);
                         if (v > -1) {
                             sum += v;
                             n++;
                         }
                     }
                 } else {
-                    double v = recall[t][k][area][maxDet];
+                    double v = recall(t, k, area, maxDet);
                     if (v > -1) {
                         sum += v;
                         n++;
@@ -129,9 +129,9 @@ public final class CocoEvalResult {
         for (int k = 0; k < categoryIds.length; k++) {
             double sum = 0;
             int n = 0;
-            for (double[][][][] t : precision) {
-                for (double[][][] r : t) {
-                    double v = r[k][0][2];
+            for (int t = 0; t < CocoEvaluator.IOU_THRESHOLDS.length; t++) {
+                for (int r = 0; r < CocoEvaluator.RECALL_POINTS.length; r++) {
+                    double v = precision(t, r, k, 0, 2);
                     if (v > -1) {
                         sum += v;
                         n++;
@@ -159,7 +159,7 @@ public final class CocoEvalResult {
         }
         if (t < 0) throw new IllegalArgumentException("iouThreshold: " + iouThreshold + " (expected: 0.50, 0.55, ..., 0.95)");
         double[] out = new double[CocoEvaluator.RECALL_POINTS.length];
-        for (int r = 0; r < out.length; r++) out[r] = precision[t][r][k][0][2];
+        for (int r = 0; r < out.length; r++) out[r] = precision(t, r, k, 0, 2);
         return out;
     }
 
@@ -170,12 +170,17 @@ public final class CocoEvalResult {
 
     /** pycocotools' {@code precision[t, r, k, a, m]} (indices into its parameter arrays). */
     public double precision(int t, int r, int k, int a, int m) {
-        return precision[t][r][k][a][m];
+        int nK = categoryIds.length;
+        int nA = CocoEvaluator.AREA_RANGES.length;
+        int nM = CocoEvaluator.MAX_DETS.length;
+        return precision[(((t * CocoEvaluator.RECALL_POINTS.length + r) * nK + k) * nA + a) * nM + m];
     }
 
     /** pycocotools' {@code recall[t, k, a, m]}. */
     public double recall(int t, int k, int a, int m) {
-        return recall[t][k][a][m];
+        int nA = CocoEvaluator.AREA_RANGES.length;
+        int nM = CocoEvaluator.MAX_DETS.length;
+        return recall[((t * categoryIds.length + k) * nA + a) * nM + m];
     }
 
     private int categoryIndex(long categoryId) {

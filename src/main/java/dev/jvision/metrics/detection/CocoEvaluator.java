@@ -84,16 +84,19 @@ public final class CocoEvaluator {
         }
 
         int nA = AREA_RANGES.length;
-        ImageEval[][][] evals = new ImageEval[nK][nA][nI];
-        for (int k = 0; k < nK; k++) {
-            for (int i = 0; i < nI; i++) {
-                List<Box> g = gts.getOrDefault(key(k, i, nI), List.of());
-                List<Box> d = dts.getOrDefault(key(k, i, nI), List.of());
-                if (g.isEmpty() && d.isEmpty()) continue;
-                Box[] sorted = sortByScore(d, MAX_DETS[MAX_DETS.length - 1]);
-                double[][] ious = ious(sorted, g);
-                for (int a = 0; a < nA; a++) evals[k][a][i] = evaluateImage(g, sorted, ious, AREA_RANGES[a]);
-            }
+        // only the (category, image) pairs with boxes, in category then image order (key = k * nI + i)
+        TreeSet<Long> keys = new TreeSet<>(gts.keySet());
+        keys.addAll(dts.keySet());
+        List<List<ImageEval[]>> evals = new ArrayList<>(nK);
+        for (int k = 0; k < nK; k++) evals.add(new ArrayList<>());
+        for (long key : keys) {
+            List<Box> g = gts.getOrDefault(key, List.of());
+            List<Box> d = dts.getOrDefault(key, List.of());
+            Box[] sorted = sortByScore(d, MAX_DETS[MAX_DETS.length - 1]);
+            double[][] ious = ious(sorted, g);
+            ImageEval[] perArea = new ImageEval[nA];
+            for (int a = 0; a < nA; a++) perArea[a] = evaluateImage(g, sorted, ious, AREA_RANGES[a]);
+            evals.get((int) (key / nI)).add(perArea);
         }
         return accumulate(catIds, evals);
     }
@@ -194,22 +197,22 @@ public final class CocoEvaluator {
         return new ImageEval(scores, matched, ignored, regular);
     }
 
-    private static CocoEvalResult accumulate(long[] catIds, ImageEval[][][] evals) {
+    private static CocoEvalResult accumulate(long[] catIds, List<List<ImageEval[]>> evals) {
         int nT = IOU_THRESHOLDS.length;
         int nR = RECALL_POINTS.length;
         int nK = catIds.length;
         int nA = AREA_RANGES.length;
         int nM = MAX_DETS.length;
-        double[][][][][] precision = new double[nT][nR][nK][nA][nM];
-        double[][][][] recall = new double[nT][nK][nA][nM];
-        for (double[][][][] a : precision) for (double[][][] b : a) for (double[][] c : b) for (double[] e : c) Arrays.fill(e, -1);
-        for (double[][][] a : recall) for (double[][] b : a) for (double[] c : b) Arrays.fill(c, -1);
+        double[] precision = new double[nT * nR * nK * nA * nM]; // [t][r][k][a][m], flat
+        double[] recall = new double[nT * nK * nA * nM]; // [t][k][a][m]
+        Arrays.fill(precision, -1);
+        Arrays.fill(recall, -1);
         for (int k = 0; k < nK; k++) {
             for (int a = 0; a < nA; a++) {
                 for (int m = 0; m < nM; m++) {
                     int maxDet = MAX_DETS[m];
                     List<ImageEval> e = new ArrayList<>();
-                    for (ImageEval x : evals[k][a]) if (x != null) e.add(x);
+                    for (ImageEval[] x : evals.get(k)) e.add(x[a]);
                     if (e.isEmpty()) continue;
                     int regular = 0;
                     int nd = 0;
@@ -249,12 +252,12 @@ public final class CocoEvaluator {
                             rc[i] = tp / regular;
                             pr[i] = tp / (fp + tp + EPS);
                         }
-                        recall[t][k][a][m] = nd > 0 ? rc[nd - 1] : 0;
+                        recall[((t * nK + k) * nA + a) * nM + m] = nd > 0 ? rc[nd - 1] : 0;
                         for (int i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
                         int i = 0;
                         for (int r = 0; r < nR; r++) {
                             while (i < nd && rc[i] < RECALL_POINTS[r]) i++; // searchsorted, side='left'
-                            precision[t][r][k][a][m] = i < nd ? pr[i] : 0;
+                            precision[(((t * nR + r) * nK + k) * nA + a) * nM + m] = i < nd ? pr[i] : 0;
                         }
                     }
                 }
