@@ -17,7 +17,6 @@ import picocli.CommandLine.Command;
                 MemprofCommand.class, ReportCommand.class,
                 WeightsCommand.class,
                 DetectEvalCommand.class,
-                WeightsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input. */

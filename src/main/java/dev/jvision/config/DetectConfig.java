@@ -17,12 +17,14 @@ package dev.jvision.config;
  * @param testSplit split {@code jvision infer} predicts by default (default {@code test})
  * @param mosaic probability that a training image is a mosaic of four, in [0, 1] (default 1.0)
  * @param closeMosaic mosaic is off for the last this many epochs, &gt;= 0 (default 2)
- * @param mosaicScaleMin smallest zoom of a mosaic crop (0.5: the four images at half size), in (0, 2] (default 0.5)
- * @param mosaicScaleMax largest zoom of a mosaic crop, in [mosaic_scale_min, 2] (default 1.0)
- * @param flip horizontal flip probability, in [0, 1] (default 0.5)
- * @param brightness brightness (HSV value) jitter, factor in [1 - b, 1 + b], in [0, 1) (default 0.3)
- * @param saturation saturation jitter, factor in [1 - s, 1 + s], in [0, 1) (default 0.5)
+ * @param scale random zoom in {@code [1 - scale, 1 + scale]}, in [0, 1) (default 0.5)
+ * @param translate random shift up to this fraction of the side, in [0, 0.5] (default 0.1)
+ * @param fliplr horizontal flip probability, in [0, 1] (default 0.5)
+ * @param hsvH hue rotation up to this fraction of a turn, in [0, 0.5] (default 0.015)
+ * @param hsvS saturation gain in {@code [1 - hsv_s, 1 + hsv_s]}, in [0, 1] (default 0.7)
+ * @param hsvV brightness gain in {@code [1 - hsv_v, 1 + hsv_v]}, in [0, 1] (default 0.4)
  * @param minBoxSize boxes narrower or lower than this after augmentation are dropped, pixels, &gt;= 0 (default 2)
+ * @param minAreaRatio boxes keeping less than this share of their area inside the image are dropped, in [0, 1] (default 0.1)
  * @param conf minimum score of a predicted box ({@code jvision infer}), in [0, 1) (default 0.25)
  * @param iou NMS IoU threshold, in (0, 1] (default 0.7)
  * @param maxDet boxes kept per image ({@code jvision infer}), &gt;= 1 (default 300)
@@ -31,8 +33,8 @@ package dev.jvision.config;
  * @param regMax bins of each box side's distribution, &gt;= 2 (default 16)
  */
 public record DetectConfig(String format, String trainSplit, String valSplit, String testSplit, double mosaic,
-                           int closeMosaic, double mosaicScaleMin, double mosaicScaleMax, double flip,
-                           double brightness, double saturation, double minBoxSize, double conf, double iou,
+                           int closeMosaic, double scale, double translate, double fliplr, double hsvH, double hsvS,
+                           double hsvV, double minBoxSize, double minAreaRatio, double conf, double iou,
                            int maxDet, double valConf, int valMaxDet, int regMax) {
     public DetectConfig {
         Checks.oneOf("format", format, "coco", "yolo");
@@ -41,14 +43,14 @@ public record DetectConfig(String format, String trainSplit, String valSplit, St
         Checks.nonBlank("test_split", testSplit);
         Checks.probability("mosaic", mosaic);
         Checks.atLeast("close_mosaic", closeMosaic, 0);
-        if (!(mosaicScaleMin > 0 && mosaicScaleMin <= 2)) throw Checks.fail("mosaic_scale_min", mosaicScaleMin, "in (0, 2]");
-        if (!(mosaicScaleMax >= mosaicScaleMin && mosaicScaleMax <= 2)) {
-            throw Checks.fail("mosaic_scale_max", mosaicScaleMax, "in [mosaic_scale_min (" + mosaicScaleMin + "), 2]");
-        }
-        Checks.probability("flip", flip);
-        Checks.halfOpen("brightness", brightness, 0.0, 1.0);
-        Checks.halfOpen("saturation", saturation, 0.0, 1.0);
+        Checks.halfOpen("scale", scale, 0.0, 1.0);
+        Checks.closed("translate", translate, 0.0, 0.5);
+        Checks.probability("fliplr", fliplr);
+        Checks.closed("hsv_h", hsvH, 0.0, 0.5);
+        Checks.probability("hsv_s", hsvS);
+        Checks.probability("hsv_v", hsvV);
         Checks.nonNegative("min_box_size", minBoxSize);
+        Checks.probability("min_area_ratio", minAreaRatio);
         Checks.halfOpen("conf", conf, 0.0, 1.0);
         if (!(iou > 0 && iou <= 1)) throw Checks.fail("iou", iou, "in (0, 1]");
         Checks.atLeast("max_det", maxDet, 1);
@@ -59,7 +61,13 @@ public record DetectConfig(String format, String trainSplit, String valSplit, St
 
     /** @return the section with every field at its default */
     public static DetectConfig defaults() {
-        return new DetectConfig("coco", "train", "val", "test", 1.0, 2, 0.5, 1.0, 0.5, 0.3, 0.5, 2.0, 0.25, 0.7, 300,
-                0.001, 100, 16);
+        return new DetectConfig("coco", "train", "val", "test", 1.0, 2, 0.5, 0.1, 0.5, 0.015, 0.7, 0.4, 2.0, 0.1, 0.25,
+                0.7, 300, 0.001, 100, 16);
+    }
+
+    /** The training augmentation these settings describe (grey 114 padding). */
+    public dev.jvision.augment.detect.BoxAugmentConfig augmentation() {
+        return new dev.jvision.augment.detect.BoxAugmentConfig(mosaic, scale, translate, fliplr, hsvH, hsvS, hsvV,
+                dev.jvision.augment.detect.Letterbox.DEFAULT_PAD, minBoxSize, minAreaRatio);
     }
 }

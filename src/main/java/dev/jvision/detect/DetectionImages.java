@@ -1,5 +1,6 @@
 package dev.jvision.detect;
 
+import dev.jvision.augment.detect.Letterbox;
 import dev.jvision.data.Dataset;
 import dev.jvision.data.Images;
 import dev.jvision.data.detection.BoxLabel;
@@ -11,10 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import dev.jvision.runtime.Memory;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.Tensor;
+import dev.jvision.runtime.Tensors;
 
 /**
  * A {@link DetectionDataset} as the trainer's {@link Dataset}: item {@code i} is image {@code i}
- * letterboxed to {@code size x size} ({@link Letterbox}; the loader then leaves it as it is) and
+ * letterboxed to {@code size x size} ({@link Letterbox}, grey 114 padding; the loader then leaves it as it is) and
  * {@link #boxes(int)} its ground truth in those square pixels, rows {@code [class, x1, y1, x2, y2]}
  * (crowd regions left out). {@link #label} is 0 for every item (detection has no image class).
  * Also maps predictions back to original pixels and COCO category ids for scoring.
@@ -24,7 +29,7 @@ import java.util.List;
 public final class DetectionImages implements Dataset {
     private final DetectionDataset data;
     private final int size;
-    private final Letterbox[] boxes;
+    private final Letterbox.Placement[] boxes;
     private volatile CocoInstances groundTruth;
 
     /**
@@ -34,10 +39,30 @@ public final class DetectionImages implements Dataset {
     public DetectionImages(DetectionDataset data, int size) {
         this.data = data;
         this.size = size;
-        this.boxes = new Letterbox[data.items().size()];
+        this.boxes = new Letterbox.Placement[data.items().size()];
         for (int i = 0; i < boxes.length; i++) {
             DetectionDataset.Item it = data.items().get(i);
-            boxes[i] = Letterbox.of(it.width(), it.height(), size);
+            boxes[i] = plan(it.width(), it.height(), size);
+        }
+    }
+
+    /** The square letterbox of a {@code width x height} image (enlarged when smaller). */
+    public static Letterbox.Placement plan(int width, int height, int size) {
+        return Letterbox.plan(width, height, size, 32, false, true);
+    }
+
+    /** The letterboxed pixels of {@code img}: HWC RGB, {@code size * size * 3} bytes. */
+    public static byte[] letterbox(Images.Rgb img, int size) {
+        Letterbox.Placement p = plan(img.w(), img.h(), size);
+        if (img.w() == size && img.h() == size) {
+            return img.pixels().clone();
+        }
+        try (var scope = Memory.step()) {
+            Tensor t = Letterbox.apply(Tensors.fromBytes(img.pixels(), img.h(), img.w(), 3), p, Letterbox.DEFAULT_PAD)
+                    .contiguous();
+            byte[] out = new byte[size * size * 3];
+            new BytePointer(t.data_ptr()).get(out);
+            return out;
         }
     }
 
@@ -64,7 +89,7 @@ public final class DetectionImages implements Dataset {
     @Override
     public Item get(int index) throws IOException {
         Path file = data.items().get(index).image();
-        return Item.rgb(Letterbox.apply(Images.decode(file), size), size, size, 0);
+        return Item.rgb(letterbox(Images.decode(file), size), size, size, 0);
     }
 
     @Override
@@ -83,18 +108,20 @@ public final class DetectionImages implements Dataset {
     }
 
     /** The letterbox of item {@code index}. */
-    public Letterbox letterbox(int index) {
+    public Letterbox.Placement placement(int index) {
         return boxes[index];
     }
 
     /** Item {@code index}'s boxes in square pixels, rows {@code [class, x1, y1, x2, y2]}, crowd regions left out. */
     public List<float[]> boxes(int index) {
-        Letterbox lb = boxes[index];
+        Letterbox.Placement lb = boxes[index];
+        double sx = lb.scaleX();
+        double sy = lb.scaleY();
         List<float[]> out = new ArrayList<>();
         for (BoxLabel b : data.items().get(index).boxes()) {
             if (!b.crowd()) {
-                out.add(new float[] {b.classId(), lb.toSquareX(b.x1()), lb.toSquareY(b.y1()), lb.toSquareX(b.x2()),
-                        lb.toSquareY(b.y2())});
+                out.add(new float[] {b.classId(), (float) (b.x1() * sx + lb.padLeft()), (float) (b.y1() * sy + lb.padTop()),
+                        (float) (b.x2() * sx + lb.padLeft()), (float) (b.y2() * sy + lb.padTop())});
             }
         }
         return out;
@@ -105,16 +132,17 @@ public final class DetectionImages implements Dataset {
      * {@code [x1, y1, x2, y2, score, class]} ({@code count} of them from {@code offset} in {@code row}).
      */
     public List<CocoResults.Entry> entries(int index, float[] row, int offset, int count) {
-        Letterbox lb = boxes[index];
+        Letterbox.Placement lb = boxes[index];
         long[] cats = data.categoryIds();
         long imageId = data.items().get(index).imageId();
         List<CocoResults.Entry> out = new ArrayList<>(count);
         for (int k = 0; k < count; k++) {
             int o = offset + 6 * k;
-            float x1 = lb.toImageX(row[o]);
-            float y1 = lb.toImageY(row[o + 1]);
-            float x2 = lb.toImageX(row[o + 2]);
-            float y2 = lb.toImageY(row[o + 3]);
+            float[] b = lb.toOriginal(new float[] {row[o], row[o + 1], row[o + 2], row[o + 3]});
+            float x1 = b[0];
+            float y1 = b[1];
+            float x2 = b[2];
+            float y2 = b[3];
             int cls = (int) row[o + 5];
             if (cls < 0 || cls >= cats.length) {
                 continue;

@@ -1,5 +1,6 @@
 package dev.jvision.detect;
 
+import dev.jvision.augment.detect.Letterbox;
 import dev.jvision.config.Experiment;
 import dev.jvision.data.Images;
 import dev.jvision.data.detection.CocoResults;
@@ -81,12 +82,12 @@ public final class DetectionInference {
             for (int from = 0; from < inputs.size(); from += batchSize) {
                 List<Input> chunk = inputs.subList(from, Math.min(inputs.size(), from + batchSize));
                 byte[] pixels = new byte[chunk.size() * size * size * 3];
-                List<Letterbox> boxes = new ArrayList<>();
+                List<Letterbox.Placement> boxes = new ArrayList<>();
                 List<Images.Rgb> originals = new ArrayList<>();
                 for (int i = 0; i < chunk.size(); i++) {
                     Images.Rgb img = Images.decode(chunk.get(i).file());
-                    boxes.add(Letterbox.of(img.w(), img.h(), size));
-                    System.arraycopy(Letterbox.apply(img, size), 0, pixels, i * size * size * 3, size * size * 3);
+                    boxes.add(DetectionImages.plan(img.w(), img.h(), size));
+                    System.arraycopy(DetectionImages.letterbox(img, size), 0, pixels, i * size * size * 3, size * size * 3);
                     if (draw) originals.add(img);
                 }
                 List<List<Detections.Box>> found;
@@ -97,11 +98,11 @@ public final class DetectionInference {
                     found = model.detector().predict(x, opts).toLists();
                 }
                 for (int i = 0; i < chunk.size(); i++) {
-                    Letterbox lb = boxes.get(i);
+                    Letterbox.Placement lb = boxes.get(i);
                     List<DetectionBox> mapped = new ArrayList<>();
                     for (Detections.Box b : found.get(i)) {
-                        mapped.add(new DetectionBox(b.classId(), b.score(), lb.toImageX(b.x1()), lb.toImageY(b.y1()),
-                                lb.toImageX(b.x2()), lb.toImageY(b.y2())));
+                        float[] o = lb.toOriginal(new float[] {b.x1(), b.y1(), b.x2(), b.y2()});
+                        mapped.add(new DetectionBox(b.classId(), b.score(), o[0], o[1], o[2], o[3]));
                     }
                     entries.addAll(CocoResults.entries(chunk.get(i).id(), mapped, cats));
                     if (draw) {

@@ -1,5 +1,6 @@
 package dev.jvision.detect;
 
+import dev.jvision.augment.detect.BoxAugmenter;
 import dev.jvision.config.DetectConfig;
 import dev.jvision.data.Batch;
 import dev.jvision.data.Dataset;
@@ -29,9 +30,9 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Object detection as a trainer {@link Task}: the model is a {@link DetectionModel}, the data
- * {@link DetectionImages} (letterboxed squares with boxes). A training batch gets
- * {@link BoxAugment} (mosaic, switched off for the last {@code detect.close_mosaic} epochs; flip;
- * brightness / saturation) and its targets are packed rows {@code [image index, class, x1, y1, x2,
+ * {@link DetectionImages} (letterboxed squares with boxes). A training batch goes through the
+ * {@link BoxAugmenter} (mosaic, switched off for the last {@code detect.close_mosaic} epochs; zoom,
+ * shift, flip; HSV) and its targets are packed rows {@code [image index, class, x1, y1, x2,
  * y2]} (float [N, 6], pixels of the square input); the loss is the detector's
  * {@link DetectionLoss} (task-aligned assignment, Varifocal + CIoU + DFL). Validation decodes with
  * NMS at {@code detect.val_conf} / {@code detect.iou}, keeping {@code detect.val_max_det} boxes,
@@ -151,6 +152,7 @@ public final class DetectionTask implements Task {
         private final Detector detector;
         private final DetectionLoss loss = new DetectionLoss(DetectionLoss.Options.defaults());
         private final DetectionDecoder.Options decode;
+        private final BoxAugmenter augmenter = new BoxAugmenter(config.augmentation());
         private long height;
         private long width;
 
@@ -162,13 +164,45 @@ public final class DetectionTask implements Task {
         @Override
         public Example train(Tensor images, Batch batch, Dataset data, int epoch, int epochs, long seed) {
             DetectionImages d = (DetectionImages) data;
-            List<List<float[]>> boxes = new ArrayList<>();
-            for (int index : batch.indices()) {
-                boxes.add(d.boxes(index));
+            int[] indices = batch.indices();
+            int m = 0;
+            List<List<float[]>> gt = new ArrayList<>();
+            for (int index : indices) {
+                gt.add(d.boxes(index));
+                m = Math.max(m, gt.get(gt.size() - 1).size());
             }
-            boolean mosaic = config.mosaic() > 0 && epoch < epochs - config.closeMosaic();
-            BoxAugment.Result r = BoxAugment.apply(images, boxes, config, mosaic, seed);
-            return new Example(r.images(), r.targets());
+            float[] boxes = new float[indices.length * m * 4];
+            long[] classes = new long[indices.length * m];
+            java.util.Arrays.fill(classes, -1);
+            for (int i = 0; i < indices.length; i++) {
+                for (int k = 0; k < gt.get(i).size(); k++) {
+                    float[] g = gt.get(i).get(k);
+                    classes[i * m + k] = (long) g[0];
+                    System.arraycopy(g, 1, boxes, (i * m + k) * 4, 4);
+                }
+            }
+            boolean mosaic = epoch < epochs - config.closeMosaic();
+            BoxAugmenter.Batch a = augmenter.apply(images, Tensors.fromFloats(boxes, indices.length, m, 4),
+                    Tensors.fromLongs(classes, indices.length, m), seed, mosaic);
+            return new Example(a.images(), packed(a.boxes(), a.classes()).to(images.device(), torch.ScalarType.Float));
+        }
+
+        /** Padded boxes [B, M, 4] and classes [B, M] (-1 padding) as packed rows [N, 6] on the host. */
+        private static Tensor packed(Tensor boxes, Tensor classes) {
+            float[] b = Tensors.toFloats(boxes);
+            long[] c = Tensors.toLongs(classes);
+            long m = classes.size(1);
+            List<float[]> rows = new ArrayList<>();
+            for (int j = 0; j < c.length; j++) {
+                if (c[j] >= 0) {
+                    rows.add(new float[] {(float) (j / m), c[j], b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3]});
+                }
+            }
+            float[] flat = new float[rows.size() * 6];
+            for (int j = 0; j < rows.size(); j++) {
+                System.arraycopy(rows.get(j), 0, flat, 6 * j, 6);
+            }
+            return Tensors.fromFloats(flat, rows.size(), 6);
         }
 
         @Override

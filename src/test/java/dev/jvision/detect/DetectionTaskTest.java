@@ -132,27 +132,44 @@ class DetectionTaskTest {
     }
 
     @Test
-    void place_shiftsScalesClipsAndDropsBoxesMostlyOutside() {
-        float[] box = {1, 10, 20, 30, 40};
-        assertArrayEquals(new float[] {1, 5, 10, 15, 20}, BoxAugment.place(box, 0, 0, 0.5, 64, 2), 1e-6f);
-        // shifted left by 25: x from -15 to 5 → clipped to [0, 5], a quarter of the box stays: kept
-        assertArrayEquals(new float[] {1, 0, 20, 5, 40}, BoxAugment.place(box, -25, 0, 1, 64, 2), 1e-6f);
-        // shifted left by 28: 2 of 20 px remain (10%): dropped
-        assertEquals(null, BoxAugment.place(box, -28, 0, 1, 64, 2));
-        // too small after scaling
-        assertEquals(null, BoxAugment.place(new float[] {0, 0, 0, 3, 3}, 0, 0, 0.5, 64, 2));
-    }
-
-    @Test
-    void letterbox_mapsBoxesBothWays() {
-        Letterbox lb = Letterbox.of(200, 100, 64);
-        assertEquals(0.32, lb.scale(), 1e-12);
-        assertEquals(0, lb.padX());
-        assertEquals(16, lb.padY());
-        assertEquals(16f, lb.toSquareY(0), 1e-6f);
-        assertEquals(50f, lb.toImageY(lb.toSquareY(50)), 1e-4f);
-        assertEquals(200f, lb.toImageX(64), 1e-4f);
-        assertFalse(lb.toImageX(-3) < 0);
+    void train_collatesPackedRows_andWithoutAugmentationTheyAreTheGroundTruth() throws IOException {
+        Experiment exp = exp().with("detect.fliplr=0", "detect.scale=0", "detect.translate=0", "detect.hsv_h=0",
+                "detect.hsv_s=0", "detect.hsv_v=0", "detect.min_box_size=0", "detect.min_area_ratio=0");
+        DetectionImages train = split("train");
+        int[] idx = {5, 2, 7};
+        byte[] px = new byte[idx.length * 64 * 64 * 3];
+        for (int i = 0; i < idx.length; i++) {
+            System.arraycopy(train.get(idx[i]).decoded().pixels(), 0, px, i * 64 * 64 * 3, 64 * 64 * 3);
+        }
+        dev.jvision.data.Batch batch = new dev.jvision.data.Batch(px, new int[3], List.of("a", "b", "c"), 64, 64, 64, idx);
+        DetectionTask task = new DetectionTask(exp.detect());
+        try (DetectionModel model = DetectionModel.create("det_tiny", 2, 16);
+             var session = task.open(model, Device.CPU);
+             var scope = dev.jvision.runtime.Memory.step()) {
+            var images = dev.jvision.runtime.Tensors.fromBytes(px, 3, 64, 64, 3);
+            // epoch 2 of 3 with close_mosaic 1: no mosaic
+            var plain = session.train(images, batch, train, 2, 3, 42L);
+            List<Float> expected = new ArrayList<>();
+            for (int i = 0; i < idx.length; i++) {
+                for (float[] g : train.boxes(idx[i])) {
+                    expected.add((float) i);
+                    for (float v : g) expected.add(v);
+                }
+            }
+            float[] got = dev.jvision.runtime.Tensors.toFloats(plain.targets());
+            assertEquals(expected.size(), got.length, "rows [image, class, x1, y1, x2, y2]");
+            for (int j = 0; j < got.length; j++) {
+                assertEquals(expected.get(j), got[j], 1e-3f, "element " + j);
+            }
+            assertArrayEquals(new long[] {3, 3, 64, 64}, dev.jvision.runtime.Tensors.shape(plain.input()));
+            // epoch 0: mosaic; rows still name images of the batch and lie inside the square
+            float[] mosaic = dev.jvision.runtime.Tensors.toFloats(session.train(images, batch, train, 0, 3, 42L).targets());
+            assertTrue(mosaic.length > 0);
+            for (int j = 0; j < mosaic.length; j += 6) {
+                assertTrue(mosaic[j] >= 0 && mosaic[j] < 3 && (mosaic[j + 1] == 0 || mosaic[j + 1] == 1));
+                assertTrue(mosaic[j + 2] >= 0 && mosaic[j + 2] <= mosaic[j + 4] && mosaic[j + 4] <= 64, "x in the square");
+            }
+        }
     }
 
     @Test
