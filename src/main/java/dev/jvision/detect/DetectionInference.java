@@ -1,18 +1,12 @@
 package dev.jvision.detect;
 
-import dev.jvision.augment.detect.Letterbox;
 import dev.jvision.config.Experiment;
 import dev.jvision.data.Images;
 import dev.jvision.data.detection.CocoResults;
 import dev.jvision.data.detection.DetectionBox;
 import dev.jvision.data.detection.DetectionDataset;
-import dev.jvision.models.Weights;
-import dev.jvision.models.detect.DetectionDecoder;
-import dev.jvision.models.detect.Detections;
 import dev.jvision.pipeline.RunSetup;
 import dev.jvision.runtime.Device;
-import dev.jvision.runtime.Memory;
-import dev.jvision.runtime.Tensors;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -26,15 +20,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code jvision infer --run RUN} for a detection run: the run's best checkpoint predicts a
+ * {@code jvision infer --run RUN} for a detection run: the run's best checkpoint (through a
+ * {@link dev.jvision.infer.Detector}) predicts a
  * folder of images or the config's test split (letterboxed to {@code data.img_size}, decoded at
  * {@code detect.conf} / {@code detect.iou} / {@code detect.max_det}, boxes mapped back to original
  * pixels) and the COCO results JSON {@code detections.json} is written atomically; with
@@ -62,51 +53,24 @@ public final class DetectionInference {
             throws IOException {
         Device device = RunSetup.apply(exp);
         RunClasses classes = RunClasses.read(runDir);
-        Path weights = runDir.resolve("fold" + DetectionTraining.FOLD).resolve("best.safetensors");
-        if (!Files.isRegularFile(weights)) {
-            throw new IllegalArgumentException(weights + ": not found (expected: the best checkpoint of a finished "
-                    + "detection run)");
-        }
         List<Input> inputs = images == null ? split(exp) : folder(images, out);
-        int size = exp.data().imgSize();
-        DetectionDecoder.Options opts = new DetectionDecoder.Options(exp.detect().conf(), exp.detect().iou(),
-                exp.detect().maxDet(), Math.max(3000, exp.detect().maxDet()), false);
         Path drawDir = draw ? Files.createDirectories(out.resolve("draw")) : null;
         List<CocoResults.Entry> entries = new ArrayList<>();
         long[] cats = classes.categoryIds();
-        try (DetectionModel model = DetectionModel.create(exp.model().name(), classes.names().size(),
-                exp.detect().regMax())) {
-            Weights.load(model, weights, false);
-            model.to(device);
-            model.train(false);
+        try (dev.jvision.infer.Detector detector = dev.jvision.infer.Detector.of(exp, runDir, device, batchSize,
+                java.time.Duration.ZERO, Math.max(batchSize, 1))) {
             for (int from = 0; from < inputs.size(); from += batchSize) {
                 List<Input> chunk = inputs.subList(from, Math.min(inputs.size(), from + batchSize));
-                byte[] pixels = new byte[chunk.size() * size * size * 3];
-                List<Letterbox.Placement> boxes = new ArrayList<>();
-                List<Images.Rgb> originals = new ArrayList<>();
+                List<List<dev.jvision.infer.Detector.Box>> found = detector.detect(chunk.stream().map(Input::file).toList());
                 for (int i = 0; i < chunk.size(); i++) {
-                    Images.Rgb img = Images.decode(chunk.get(i).file());
-                    boxes.add(DetectionImages.plan(img.w(), img.h(), size));
-                    System.arraycopy(DetectionImages.letterbox(img, size), 0, pixels, i * size * size * 3, size * size * 3);
-                    if (draw) originals.add(img);
-                }
-                List<List<Detections.Box>> found;
-                try (var scope = Memory.step(); NoGradGuard ng = new NoGradGuard()) {
-                    Tensor x = Tensors.fromBytes(pixels, chunk.size(), size, size, 3).to(device.toNative(),
-                            torch.ScalarType.Byte).permute(0, 3, 1, 2).to(torch.ScalarType.Float)
-                            .div(new Scalar(255.0)).contiguous();
-                    found = model.detector().predict(x, opts).toLists();
-                }
-                for (int i = 0; i < chunk.size(); i++) {
-                    Letterbox.Placement lb = boxes.get(i);
                     List<DetectionBox> mapped = new ArrayList<>();
-                    for (Detections.Box b : found.get(i)) {
-                        float[] o = lb.toOriginal(new float[] {b.x1(), b.y1(), b.x2(), b.y2()});
-                        mapped.add(new DetectionBox(b.classId(), b.score(), o[0], o[1], o[2], o[3]));
+                    for (dev.jvision.infer.Detector.Box b : found.get(i)) {
+                        mapped.add(new DetectionBox(b.classId(), b.score(), b.x1(), b.y1(), b.x2(), b.y2()));
                     }
                     entries.addAll(CocoResults.entries(chunk.get(i).id(), mapped, cats));
                     if (draw) {
-                        drawOne(originals.get(i), mapped, classes, drawDir.resolve(stem(chunk.get(i).file()) + ".jpg"));
+                        drawOne(Images.decode(chunk.get(i).file()), mapped, classes,
+                                drawDir.resolve(stem(chunk.get(i).file()) + ".jpg"));
                     }
                 }
             }

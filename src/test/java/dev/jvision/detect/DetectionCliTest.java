@@ -73,6 +73,43 @@ class DetectionCliTest {
         double ap = new ObjectMapper().readTree(eval.toFile()).get("AP").asDouble();
         assertTrue(ap >= 0 && ap <= 1, "AP " + ap);
 
+        // the Java API: the same boxes from a Path, bytes, a BufferedImage and from four threads at once
+        List<Path> tests;
+        try (Stream<Path> s = Files.list(data.resolve("images/test"))) {
+            tests = s.sorted().toList();
+        }
+        try (dev.jvision.infer.Detector d = dev.jvision.infer.Detector.fromRun(run)) {
+            List<List<dev.jvision.infer.Detector.Box>> one = new java.util.ArrayList<>();
+            for (Path p : tests) {
+                one.add(d.detect(p));
+            }
+            assertTrue(one.stream().anyMatch(l -> !l.isEmpty()), "conf 0.001 finds boxes");
+            assertEquals(one.get(0), d.detect(Files.readAllBytes(tests.get(0))));
+            assertEquals(one.get(1), d.detect(javax.imageio.ImageIO.read(tests.get(1).toFile())));
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<List<dev.jvision.infer.Detector.Box>>> fs = new java.util.ArrayList<>();
+                for (int k = 0; k < 12; k++) {
+                    Path p = tests.get(k % tests.size());
+                    fs.add(pool.submit(() -> d.detect(p)));
+                }
+                for (int k = 0; k < fs.size(); k++) {
+                    List<dev.jvision.infer.Detector.Box> got = fs.get(k).get();
+                    List<dev.jvision.infer.Detector.Box> want = one.get(k % tests.size());
+                    assertEquals(want.size(), got.size(), "boxes of request " + k);
+                    for (int j = 0; j < got.size(); j++) {
+                        assertEquals(want.get(j).classId(), got.get(j).classId());
+                        assertEquals(want.get(j).x1(), got.get(j).x1(), 1e-3f, "batched kernels round alike");
+                        assertEquals(want.get(j).score(), got.get(j).score(), 1e-4f);
+                    }
+                }
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            } finally {
+                pool.shutdown();
+            }
+        }
+
         Path folderOut = tmp.resolve("folder");
         assertEquals(0, Main.execute("infer", "--run", run.toString(), "--images", data.resolve("images/test").toString(),
                 "--out", folderOut.toString()));
