@@ -110,6 +110,24 @@ class DetectionCliTest {
             }
         }
 
+        // two stages: every detected box named by a (random, 3-class) classifier with its top classes
+        Path clsWeights = tmp.resolve("cls.safetensors");
+        try (dev.jvision.models.ImageModel m = dev.jvision.models.Models.create("resnet18",
+                dev.jvision.models.ModelOptions.of(3))) {
+            dev.jvision.models.Weights.save(m, clsWeights, java.util.Map.of());
+        }
+        try (dev.jvision.infer.Recognizer r = new dev.jvision.infer.Recognizer(dev.jvision.infer.Detector.fromRun(run),
+                dev.jvision.infer.Classifier.fromWeights("resnet18", 3, clsWeights), 0.1);
+             dev.jvision.infer.Detector d = dev.jvision.infer.Detector.fromRun(run)) {
+            List<dev.jvision.infer.Recognizer.Recognition> found = r.recognize(tests.get(0));
+            List<dev.jvision.infer.Detector.Box> boxes = d.detect(tests.get(0));
+            assertEquals(boxes.size(), found.size(), "one recognition per detected box");
+            for (int j = 0; j < found.size(); j++) {
+                assertEquals(boxes.get(j).classId(), found.get(j).box().classId());
+                assertEquals(3, found.get(j).prediction().top().size(), "top classes of the crop");
+            }
+        }
+
         Path folderOut = tmp.resolve("folder");
         assertEquals(0, Main.execute("infer", "--run", run.toString(), "--images", data.resolve("images/test").toString(),
                 "--out", folderOut.toString()));
