@@ -12,7 +12,8 @@ import org.bytedeco.pytorch.global.torch;
  * keeps its best class, anchors under the confidence threshold are dropped, the
  * {@code maxCandidates} best go through batched {@link Nms} (class-aware unless
  * {@code agnostic}), and the {@code maxDet} best survivors are returned. All in tensor ops on the
- * predictions' device; one host read per NMS pass. Stateless and thread-safe.
+ * predictions' device; one host read per NMS pass; images go through NMS in slices whose IoU
+ * matrices stay under 16M elements (3000 candidates: one image at a time). Stateless and thread-safe.
  */
 public final class DetectionDecoder {
     private DetectionDecoder() {}
@@ -66,6 +67,26 @@ public final class DetectionDecoder {
         }
     }
 
+    /** IoU matrices of at most this many elements per NMS call (images are processed in slices). */
+    private static final long NMS_ELEMENTS = 1L << 24;
+
+    static Tensor chunkedNms(Tensor boxes, Tensor classes, Tensor valid, double iou, long maxElements) {
+        long b = boxes.size(0);
+        long k = boxes.size(1);
+        long per = Math.max(1, maxElements / Math.max(1, k * k));
+        if (per >= b) {
+            return Nms.keepPerClass(boxes, classes, valid, iou);
+        }
+        Tensor[] parts = new Tensor[(int) ((b + per - 1) / per)];
+        for (int i = 0; i < parts.length; i++) {
+            long start = i * per;
+            long len = Math.min(per, b - start);
+            parts[i] = Nms.keepPerClass(boxes.narrow(0, start, len), classes == null ? null : classes.narrow(0, start, len),
+                    valid.narrow(0, start, len), iou);
+        }
+        return T.cat(0, parts);
+    }
+
     /**
      * Confidence filter, NMS and top-{@code maxDet} over already decoded predictions.
      *
@@ -86,7 +107,7 @@ public final class DetectionDecoder {
             Tensor candBoxes = boxes.to(torch.ScalarType.Float).gather(1, idx.unsqueeze(-1).expand(b, k, 4));
             Tensor candCls = cls.gather(1, idx);
             Tensor valid = candScore.gt(s(o.conf()));
-            Tensor keep = Nms.keepPerClass(candBoxes, o.agnostic() ? null : candCls, valid, o.iou());
+            Tensor keep = chunkedNms(candBoxes, o.agnostic() ? null : candCls, valid, o.iou(), NMS_ELEMENTS);
             long d = Math.min(o.maxDet(), k);
             Tensor ranked = T.where(keep, candScore, T.full(-1, T.floats(candScore), 1, 1).expand(b, k));
             var fin = ranked.topk(d, 1, true, true);

@@ -142,6 +142,29 @@ class NmsTest {
         }
     }
 
+    @Test
+    void slicedBatch_sameAsWholeBatch() {
+        Random r = new Random(2);
+        int b = 5;
+        int n = 40;
+        float[] boxes = new float[b * n * 4];
+        long[] classes = new long[b * n];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(randomBoxes(r, n), 0, boxes, i * n * 4, n * 4);
+        }
+        for (int i = 0; i < classes.length; i++) {
+            classes[i] = r.nextInt(3);
+        }
+        try (var step = Memory.step()) {
+            Tensor bx = Tensors.fromFloats(boxes, b, n, 4);
+            Tensor cl = Tensors.fromLongs(classes, b, n);
+            Tensor valid = Tensors.fromFloats(fill(b * n, 1), b, n).gt(new org.bytedeco.pytorch.Scalar(0.5));
+            long[] whole = Tensors.toLongs(Nms.keepPerClass(bx, cl, valid, 0.4));
+            long[] sliced = Tensors.toLongs(DetectionDecoder.chunkedNms(bx, cl, valid, 0.4, 2L * n * n));
+            assertArrayEquals(whole, sliced);
+        }
+    }
+
     private static List<Long> toList(long[] a) {
         List<Long> l = new ArrayList<>();
         for (long v : a) {
