@@ -123,6 +123,9 @@ final class InferCommand implements Callable<Integer> {
             description = "with --onnx: ONNX Runtime intra-op threads (default 0: ONNX Runtime's choice)")
     int threads;
 
+    @Option(names = "--draw", description = "detection runs: also write each image with its boxes to OUT/draw/")
+    boolean draw;
+
     @Override
     public Integer call() throws Exception {
         if (onnx != null) {
@@ -130,6 +133,18 @@ final class InferCommand implements Callable<Integer> {
         }
         if (benchmark) {
             return benchmark();
+        }
+        if (source != null && source.run != null) {
+            Path cfg = config != null ? config : source.run.resolve("config.yaml");
+            if (Files.isRegularFile(cfg)) {
+                Experiment exp = Configs.load(cfg, overrides);
+                if (exp.isDetection()) {
+                    return detect(exp);
+                }
+            }
+        }
+        if (draw) {
+            throw new IllegalArgumentException("--draw: only for detection runs (expected: --run of a task: detection run)");
         }
         if (images != null || saveLogits != null || weights != null) {
             return folderLogits();
@@ -202,6 +217,17 @@ final class InferCommand implements Callable<Integer> {
             var r = dev.jvision.infer.onnx.OnnxInference.writeFolder(m, images, saveLogits);
             System.out.printf("wrote %s of %d images to %s (ONNX Runtime, %d px)%n", r.outputs(), r.images(), saveLogits,
                     m.imgSize());
+        }
+        return 0;
+    }
+
+    /** {@code --run DETECTION_RUN [--images DIR] [--out DIR] [--draw]}: detections.json (COCO results). */
+    private int detect(Experiment exp) throws Exception {
+        var r = dev.jvision.detect.DetectionInference.run(exp, source.run, images, out != null ? out : source.run, draw,
+                batchSize != null ? batchSize : exp.infer().batchSize());
+        System.out.printf("detections: %s (%d boxes on %d images)%n", r.detections(), r.boxes(), r.images());
+        if (r.drawDir() != null) {
+            System.out.println("drawings: " + r.drawDir());
         }
         return 0;
     }

@@ -61,6 +61,10 @@ final class PipelineCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--auto-continue: only with --optimize");
         }
         Experiment exp = options.load();
+        if (exp.isDetection()) {
+            throw new IllegalArgumentException("task: detection (expected: classification for jvision pipeline; "
+                    + "detection runs with jvision train, then jvision infer --run RUN_DIR)");
+        }
         InferStage.Options base = InferStage.Options.of(exp);
         InferStage.Options inf = new InferStage.Options(tta || base.tta(), useCalibration || base.useCalibration(),
                 base.saveProbs(), confidenceThreshold != null ? confidenceThreshold : base.confidenceThreshold());

@@ -65,6 +65,13 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             exp = options.load();
         }
+        if (exp.isDetection()) {
+            var d = dev.jvision.detect.DetectionTraining.train(exp, resume);
+            System.out.printf("detection: best epoch %d, val mAP50 %.4f, mAP50-95 %.4f%n", d.fit().best().epoch(),
+                    d.fit().best().metric("val_map50"), d.fit().best().metric(dev.jvision.detect.DetectionTask.MONITOR));
+            System.out.println("run folder: " + d.runDir());
+            return 0;
+        }
         TrainStage.Outcome t = TrainStage.train(exp, resume);
         for (FoldResult r : t.cv().folds()) {
             System.out.printf("fold %d: val macro-F1 %.4f (accuracy %.4f, best epoch %d)%n", r.fold(), r.bestF1(),

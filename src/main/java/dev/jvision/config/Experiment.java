@@ -12,6 +12,9 @@ package dev.jvision.config;
  * @param augment the {@code augment:} section
  * @param train the {@code train:} section
  * @param infer the {@code infer:} section
+ * @param task what the model learns: {@code classification} (default) or {@code detection}
+ *     (boxes; see {@link DetectConfig})
+ * @param detect the {@code detect:} section (used by {@code task: detection})
  */
 public record Experiment(
         ExperimentSection experiment,
@@ -19,7 +22,9 @@ public record Experiment(
         ModelConfig model,
         AugmentConfig augment,
         TrainConfig train,
-        InferConfig infer) {
+        InferConfig infer,
+        String task,
+        DetectConfig detect) {
 
     /** Loads and validates a YAML file (see {@link Configs#load}). */
     public static Experiment load(java.nio.file.Path yaml) {
@@ -38,6 +43,20 @@ public record Experiment(
         if (augment == null) augment = AugmentConfig.defaults();
         if (train == null) train = TrainConfig.defaults();
         if (infer == null) infer = InferConfig.defaults();
+        if (task == null) task = "classification";
+        Checks.oneOf("task", task, "classification", "detection");
+        if (detect == null) detect = DetectConfig.defaults();
+    }
+
+    /** The six sections of a classification experiment ({@code task: classification}, detect defaults). */
+    public Experiment(ExperimentSection experiment, DataConfig data, ModelConfig model, AugmentConfig augment,
+                      TrainConfig train, InferConfig infer) {
+        this(experiment, data, model, augment, train, infer, null, null);
+    }
+
+    /** Whether this experiment trains a detector ({@code task: detection}). */
+    public boolean isDetection() {
+        return task.equals("detection");
     }
 
     /**

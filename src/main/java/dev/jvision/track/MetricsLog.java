@@ -21,9 +21,22 @@ public final class MetricsLog {
             "val_acc", "val_top5", "lr", "img_per_s", "peak_mem_mb", "skipped_steps", "seconds",
             "img_size");
     private final Path file;
+    private final List<String> columns;
 
     MetricsLog(Path file) {
+        this(file, COLUMNS);
+    }
+
+    /**
+     * A log of other columns (a task's own metrics, e.g. detection's mAP); the first two must be
+     * {@code fold} and {@code epoch} ({@link #truncate} reads them).
+     */
+    public MetricsLog(Path file, List<String> columns) {
+        if (columns.size() < 2 || !columns.get(0).equals("fold") || !columns.get(1).equals("epoch")) {
+            throw new IllegalArgumentException("metrics columns: " + columns + " (expected: fold, epoch, ...)");
+        }
         this.file = file;
+        this.columns = List.copyOf(columns);
     }
 
     /** The CSV file. */
@@ -31,16 +44,16 @@ public final class MetricsLog {
         return file;
     }
 
-    /** Appends a row; values in {@link #COLUMNS} order. */
+    /** Appends a row; values in column order ({@link #COLUMNS} unless given). */
     public synchronized void append(Object... values) throws IOException {
-        if (values.length != COLUMNS.size()) {
-            throw new IllegalArgumentException(values.length + " values (expected: " + COLUMNS.size() + ")");
+        if (values.length != columns.size()) {
+            throw new IllegalArgumentException(values.length + " values (expected: " + columns.size() + ")");
         }
         boolean fresh = !Files.exists(file) || Files.size(file) == 0;
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              CSVPrinter p = new CSVPrinter(w, CSVFormat.DEFAULT)) {
             if (fresh) {
-                p.printRecord(COLUMNS);
+                p.printRecord(columns);
             }
             p.printRecord(values);
         }

@@ -211,7 +211,7 @@ public final class AutoBatch {
         if (archs.size() > 1 || group != null) LOG.info("auto batch size: using {} for every fold and rank", chosen);
         LOG.info("train.batch_size {} (auto_batch_size); train.lr {} is not scaled with the batch size", chosen, t.lr());
         Experiment out = new Experiment(exp.experiment(), exp.data(), exp.model(), exp.augment(),
-                t.withChosenBatchSize(chosen), exp.infer());
+                t.withChosenBatchSize(chosen), exp.infer(), exp.task(), exp.detect());
         return new Resolved(out, decisions);
     }
 

@@ -1,0 +1,107 @@
+package dev.jvision.detect;
+
+import dev.jvision.config.Experiment;
+import dev.jvision.data.detection.DetectionDataset;
+import dev.jvision.data.detection.DetectionSource;
+import dev.jvision.pipeline.RunSetup;
+import dev.jvision.runtime.AtomicFiles;
+import dev.jvision.runtime.Device;
+import dev.jvision.track.RunDir;
+import dev.jvision.train.FitResult;
+import dev.jvision.train.ModelFactory;
+import dev.jvision.train.Trainer;
+import dev.jvision.train.listeners.LoggingListener;
+import dev.jvision.train.listeners.ProgressListener;
+import dev.jvision.train.listeners.TensorBoardListener;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code jvision train} for {@code task: detection}: loads the {@code detect:} section's train and
+ * validation splits, builds {@code model.name} from the detector registry and trains it with the
+ * {@link Trainer} and a {@link DetectionTask} into a new run folder (or resumes one): one fit in
+ * {@code fold0/} (best / last / top-k checkpoints, resumable after a kill), {@code metrics.csv}
+ * with mAP per epoch, TensorBoard scalars, {@code run.log}, and {@code result.json} with the best
+ * epoch's scores. Stateless; not thread-safe (libtorch settings are process-wide).
+ */
+public final class DetectionTraining {
+    private static final Logger LOG = LoggerFactory.getLogger(DetectionTraining.class);
+    /** The fold folder of the one detection fit. */
+    public static final int FOLD = 0;
+
+    private DetectionTraining() {}
+
+    /** The run folder and the best epoch's fit. */
+    public record Outcome(Path runDir, FitResult fit) {}
+
+    /** The letterboxed images of {@code split} as the config's {@code detect.format} lays them out. */
+    public static DetectionImages load(Experiment exp, String split) throws IOException {
+        Path root = Path.of(exp.data().root());
+        DetectionSource src = exp.detect().format().equals("coco") ? DetectionSource.coco(root, split)
+                : DetectionSource.yoloLayout(root, split, null);
+        DetectionDataset d = DetectionDataset.load(src, exp.data().onBadImage().equals("skip"));
+        return new DetectionImages(d, exp.data().imgSize());
+    }
+
+    /** The detector of {@code exp} ({@code model.name}, {@code model.num_classes}, {@code detect.reg_max}) on {@code device}. */
+    public static ModelFactory factory(Experiment exp, Device device) {
+        if (exp.model().weights() != null || exp.model().pretrained() != null) {
+            throw new IllegalArgumentException("model.weights / model.pretrained: set (expected: null for task: "
+                    + "detection; detectors train from scratch in this version)");
+        }
+        return () -> {
+            DetectionModel m = DetectionModel.create(exp.model().name(), exp.model().numClasses(), exp.detect().regMax());
+            try {
+                m.to(device);
+                return m;
+            } catch (RuntimeException e) {
+                m.close();
+                throw e;
+            }
+        };
+    }
+
+    /** Trains into a new run folder, or continues the interrupted run in {@code resumeDir}. */
+    public static Outcome train(Experiment exp, Path resumeDir) throws IOException {
+        Device device = RunSetup.apply(exp);
+        DetectionImages train = load(exp, exp.detect().trainSplit());
+        DetectionImages val = load(exp, exp.detect().valSplit());
+        LOG.info("detection data: {} train images ({} boxes), {} validation images ({} boxes), {} classes, {} px",
+                train.size(), train.data().boxCount(), val.size(), val.data().boxCount(), train.numClasses(),
+                train.imageSize());
+        try (RunDir run = resumeDir == null ? RunDir.create(exp) : RunDir.open(resumeDir);
+             ProgressListener progress = new ProgressListener();
+             TensorBoardListener tb = new TensorBoardListener(run.dir().resolve("tensorboard"))) {
+            LOG.info("{} run folder {}", resumeDir == null ? "new" : "resuming", run.dir());
+            RunClasses.of(train.data()).write(run.dir());
+            Trainer.Builder b = Trainer.builder(exp).device(device).task(new DetectionTask(exp.detect()))
+                    .fold(FOLD).checkpoints(run.foldDir(FOLD)).resume(resumeDir != null)
+                    .classNames(train.data().classNames())
+                    .callback(new LoggingListener()).callback(new DetectionMetricsCsv(run.dir().resolve("metrics.csv")))
+                    .callback(progress);
+            if (exp.train().tensorboard()) {
+                b.callback(tb);
+            }
+            FitResult fit = b.build().fit(factory(exp, device), train, val);
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("model", exp.model().name());
+            result.put("best_epoch", fit.best().epoch());
+            result.putAll(fit.best().metrics());
+            result.put("seconds", fit.seconds());
+            result.put("checkpoint", fit.bestCheckpoint() == null ? null : fit.bestCheckpoint().toString());
+            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            AtomicFiles.write(run.dir().resolve("result.json"), tmp -> json.writeValue(tmp.toFile(), result));
+            LOG.info("detection: best epoch {}: val mAP50 {} mAP50-95 {} in {} s", fit.best().epoch(),
+                    String.format("%.4f", fit.best().metric("val_map50")),
+                    String.format("%.4f", fit.best().metric(DetectionTask.MONITOR)),
+                    String.format("%.0f", fit.seconds()));
+            return new Outcome(run.dir(), fit);
+        }
+    }
+}
