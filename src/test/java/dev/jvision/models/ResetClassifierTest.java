@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ResetClassifierTest {
     /** The smallest registered variant of each family. */
-    static final List<String> FAMILIES = List.of("resnet18", "tf_efficientnetv2_b0", "convnext_atto", "swin_tiny_patch4_window7_224");
+    static final List<String> FAMILIES = List.of("resnet18", "tf_efficientnetv2_b0", "convnext_atto", "swin_tiny_patch4_window7_224",
+            "quicknet_s");
 
     static Stream<Arguments> familiesAndDtypes() {
         return FAMILIES.stream().flatMap(n -> Stream.of(Arguments.of(n, torch.ScalarType.Double), Arguments.of(n, torch.ScalarType.BFloat16)));
