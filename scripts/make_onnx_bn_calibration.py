@@ -22,7 +22,8 @@ import make_numerics_fixtures as fx  # noqa: E402
 
 MODELS = ["resnet18", "resnet26", "resnet34", "resnet50", "resnet101",
           "tf_efficientnetv2_b0", "tf_efficientnetv2_b1", "tf_efficientnetv2_b2", "tf_efficientnetv2_b3",
-          "tf_efficientnetv2_s", "tf_efficientnetv2_m", "efficientnetv2_rw_t", "efficientnetv2_rw_s"]
+          "tf_efficientnetv2_s", "tf_efficientnetv2_m", "efficientnetv2_rw_t", "efficientnetv2_rw_s",
+          "resnet18_cifar", "resnet34_cifar", "resnet50_cifar", "quicknet_s", "quicknet_m", "quicknet_l"]
 
 
 def main():

@@ -133,9 +133,11 @@ class BackPressureTest {
             URI base = s.uri();
             HttpClient http = ServeTestSupport.client();
             ServedModel m = s.table().find("m", null);
-            // keep the worker busy: six 512 px images, one batch each
+            // keep the worker busy for several of ClientWatch's periods: sixteen 512 px images, one batch each
+            // (six ran in under a second on a quiet machine, before the watch looked at the abandoned request)
+            int busyImages = 16;
             List<ServeTestSupport.Part> parts = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < busyImages; i++) {
                 parts.add(new ServeTestSupport.Part("file", i + ".png", "image/png", image(i)));
             }
             ExecutorService pool = Executors.newSingleThreadExecutor();
@@ -155,7 +157,7 @@ class BackPressureTest {
             assertEquals(200, busy.get().statusCode());
             pool.shutdown();
             await(() -> m.queued() == 0, "an empty queue");
-            assertEquals(1 + 6, m.stats().images(), "the warm-up and the six busy images ran, the abandoned one not");
+            assertEquals(1 + busyImages, m.stats().images(), "the warm-up and the busy images ran, the abandoned one not");
             assertEquals(1, m.withdrawn());
         }
     }

@@ -23,14 +23,19 @@ import java.util.List;
 final class CnnGraphs {
     private CnnGraphs() {}
 
-    /** ResNet: stem conv/bn/relu, 3x3 stride-2 max pool, four stages, average pool, {@code fc}. */
+    /**
+     * ResNet: stem conv/bn/relu, 3x3 stride-2 max pool (not after the small-input stem of the
+     * {@code *_cifar} variants), four stages, average pool, {@code fc}.
+     */
     static String resnet(Layers l, ImageModel m, Map2d x) {
         OnnxGraph g = l.g;
         Map2d y = l.conv(x, child(m, "conv1"), (BatchNorm2d) child(m, "bn1"), "conv1");
         y = y.with(g.relu(y.name()));
-        String pooled = g.node("MaxPool", List.of(y.name()), OnnxGraph.attrs("kernel_shape", new long[] {3, 3},
-                "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1}));
-        y = new Map2d(pooled, (y.height() + 2 - 3) / 2 + 1, (y.width() + 2 - 3) / 2 + 1);
+        if (((dev.jvision.models.ResNet) m).stem() == dev.jvision.models.ResNet.Stem.IMAGENET) {
+            String pooled = g.node("MaxPool", List.of(y.name()), OnnxGraph.attrs("kernel_shape", new long[] {3, 3},
+                    "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1}));
+            y = new Map2d(pooled, (y.height() + 2 - 3) / 2 + 1, (y.width() + 2 - 3) / 2 + 1);
+        }
         for (int s = 1; s <= 4; s++) {
             List<Layer> blocks = sequence(child(m, "layer" + s));
             for (int b = 0; b < blocks.size(); b++) {
@@ -57,6 +62,41 @@ final class CnnGraphs {
             shortcut = l.conv(x, d.get(0), (BatchNorm2d) d.get(1), name + ".downsample").name();
         }
         return y.with(g.relu(g.add(y.name(), shortcut)));
+    }
+
+    /**
+     * QuickNet: 2x2 stem conv, GELU; per stage, blocks of conv3x3 -> [2x2 max pool in the first
+     * block] -> BatchNorm -> GELU; global max pool, {@code fc}, logits times
+     * {@link dev.jvision.models.QuickNet#LOGIT_SCALE}. BatchNorm after a max pool is emitted as a
+     * node, never folded into the conv: a negative scale does not commute with the max.
+     */
+    static String quicknet(Layers l, ImageModel m, Map2d x) {
+        OnnxGraph g = l.g;
+        Map2d y = l.conv(x, child(m, "stem"), null, "stem");
+        y = y.with(g.gelu(y.name()));
+        List<Layer> stages = sequence(child(m, "stages"));
+        for (int s = 0; s < stages.size(); s++) {
+            List<Layer> blocks = sequence(child(stages.get(s), "blocks"));
+            for (int b = 0; b < blocks.size(); b++) {
+                String name = "stages." + s + ".blocks." + b;
+                BatchNorm2d bn = (BatchNorm2d) child(blocks.get(b), "bn");
+                if (b == 0) { // the first block of a stage pools between its conv and its norm
+                    y = l.conv(y, child(blocks.get(b), "conv"), null, name + ".conv");
+                    String pooled = g.node("MaxPool", List.of(y.name()), OnnxGraph.attrs("kernel_shape",
+                            new long[] {2, 2}, "strides", new long[] {2, 2}, "pads", new long[] {0, 0, 0, 0}));
+                    String normed = g.node("BatchNormalization", List.of(pooled, l.param(bn, "weight", name + ".bn.weight"),
+                            l.param(bn, "bias", name + ".bn.bias"), l.param(bn, "running_mean", name + ".bn.running_mean"),
+                            l.param(bn, "running_var", name + ".bn.running_var")), OnnxGraph.attrs("epsilon", bn.eps()));
+                    y = new Map2d(normed, y.height() / 2, y.width() / 2);
+                } else {
+                    y = l.conv(y, child(blocks.get(b), "conv"), bn, name + ".conv");
+                }
+                y = y.with(g.gelu(y.name()));
+            }
+        }
+        String pooled = g.node("Flatten", List.of(g.node("GlobalMaxPool", y.name())), OnnxGraph.attrs("axis", 1L));
+        String logits = l.linear(pooled, child(m, "fc"), true, "fc");
+        return g.mul(logits, g.scalar((float) dev.jvision.models.QuickNet.LOGIT_SCALE));
     }
 
     /** ConvNeXt: patch stem, stages (LayerNorm2d + 2x2 conv downsample, blocks), pooled head. */

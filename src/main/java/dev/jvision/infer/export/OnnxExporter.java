@@ -195,8 +195,9 @@ public final class OnnxExporter {
             case "convnext" -> CnnGraphs.convnext(l, m, x);
             case "efficientnetv2" -> CnnGraphs.efficientnetv2(l, (EfficientNetV2) m, x);
             case "swin" -> SwinGraph.logits(l, (SwinTransformer) m, x);
+            case "quicknet" -> CnnGraphs.quicknet(l, m, x);
             default -> throw new IllegalArgumentException(m.spec().name() + ": model family '" + m.spec().family()
-                    + "' cannot be exported to ONNX (expected: resnet, convnext, efficientnetv2 or swin)");
+                    + "' cannot be exported to ONNX (expected: resnet, convnext, efficientnetv2, swin or quicknet)");
         };
     }
 
