@@ -1,5 +1,6 @@
 package dev.jvision.bench;
 
+import dev.jvision.train.task.ClassificationTask;
 import dev.jvision.config.TrainConfig;
 import dev.jvision.models.ImageModel;
 import dev.jvision.optim.LossScaler;
@@ -65,7 +66,7 @@ public final class DataParallelBench {
                  Tensor labels = Fixtures.randomLabels(batch, dev)) {
                 Tensor y = torch.one_hot(labels, Fixtures.NUM_CLASSES).to(torch.ScalarType.Float);
                 StepEngine engine = new StepEngine(net, opt, scaler, null, t, StepEngine.Amp.OFF, dev,
-                        dev.jvision.train.task.ClassificationTask.objective(t, null), sync);
+                        ClassificationTask.objective(t, null), sync);
                 long start = 0;
                 for (int s = 0; s < warmup + steps; s++) {
                     if (s == warmup) {
