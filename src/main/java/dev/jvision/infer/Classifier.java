@@ -258,8 +258,12 @@ public final class Classifier implements AutoCloseable {
         return image instanceof Path p ? p.toString() : image instanceof byte[] ? "image bytes" : "image";
     }
 
-    /** Waits for a result, rethrowing the worker's exception unchanged where it is unchecked. */
-    private static Prediction await(CompletableFuture<Prediction> f) {
+    /**
+     * Waits for a batcher's result (also {@link Detector}'s), rethrowing the worker's exception
+     * unchanged where it is unchecked ({@link java.io.IOException} as {@link java.io.UncheckedIOException});
+     * an interrupt does not abandon the queued request, it is kept for the caller.
+     */
+    static <T> T await(CompletableFuture<T> f) {
         boolean interrupted = false;
         try {
             while (true) {
@@ -275,6 +279,9 @@ public final class Classifier implements AutoCloseable {
                     }
                     if (c instanceof Error err) {
                         throw err;
+                    }
+                    if (c instanceof java.io.IOException io) {
+                        throw new java.io.UncheckedIOException(io);
                     }
                     throw new CompletionException(c);
                 }

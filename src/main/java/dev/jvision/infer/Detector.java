@@ -138,13 +138,13 @@ public final class Detector implements AutoCloseable {
 
     /** Objects in an image file, best first. @throws IOException naming the file when it cannot be read or decoded */
     public List<Box> detect(Path image) throws IOException {
-        return await(batcher.submit(prepare(Images.decode(image))));
+        return Classifier.await(batcher.submit(prepare(Images.decode(image))));
     }
 
     /** Objects in an encoded image (JPEG, PNG, ...). @throws IllegalArgumentException when the bytes do not decode */
     public List<Box> detect(byte[] encoded) {
         try {
-            return await(batcher.submit(prepare(Images.decode(encoded, "image bytes"))));
+            return Classifier.await(batcher.submit(prepare(Images.decode(encoded, "image bytes"))));
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -152,7 +152,7 @@ public final class Detector implements AutoCloseable {
 
     /** Objects in a decoded image. */
     public List<Box> detect(BufferedImage image) {
-        return await(batcher.submit(prepare(Images.fromBufferedImage(image))));
+        return Classifier.await(batcher.submit(prepare(Images.fromBufferedImage(image))));
     }
 
     /** Objects in each image ({@link Path}, {@code byte[]} or {@link BufferedImage}), in list order; queued all or nothing. */
@@ -174,7 +174,7 @@ public final class Detector implements AutoCloseable {
         }
         List<List<Box>> out = new ArrayList<>();
         for (CompletableFuture<List<Box>> f : batcher.submitAll(in)) {
-            out.add(await(f));
+            out.add(Classifier.await(f));
         }
         return out;
     }
@@ -191,27 +191,6 @@ public final class Detector implements AutoCloseable {
 
     private Prepared prepare(Images.Rgb rgb) {
         return new Prepared(DetectionImages.letterbox(rgb, size), DetectionImages.plan(rgb.w(), rgb.h(), size));
-    }
-
-    private static <T> T await(CompletableFuture<T> f) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return f.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof RuntimeException r) throw r;
-                    if (c instanceof Error err) throw err;
-                    if (c instanceof IOException io) throw new UncheckedIOException(io);
-                    throw new CompletionException(c);
-                }
-            }
-        } finally {
-            if (interrupted) Thread.currentThread().interrupt();
-        }
     }
 
     @Override

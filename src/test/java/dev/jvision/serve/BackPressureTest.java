@@ -59,11 +59,7 @@ class BackPressureTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(5);
-        }
+        ServeTestSupport.awaitCondition(condition, Duration.ofSeconds(60), () -> what);
     }
 
     @Test
@@ -133,9 +129,9 @@ class BackPressureTest {
             URI base = s.uri();
             HttpClient http = ServeTestSupport.client();
             ServedModel m = s.table().find("m", null);
-            // keep the worker busy for several of ClientWatch's periods: sixteen 512 px images, one batch each
-            // (six ran in under a second on a quiet machine, before the watch looked at the abandoned request)
-            int busyImages = 16;
+            // keep the worker busy for several of ClientWatch's 1 s periods: 48 512 px images, one batch each
+            // (6 or 16 ran in about a second on a quiet machine, before the watch looked at the abandoned request)
+            int busyImages = 48;
             List<ServeTestSupport.Part> parts = new ArrayList<>();
             for (int i = 0; i < busyImages; i++) {
                 parts.add(new ServeTestSupport.Part("file", i + ".png", "image/png", image(i)));

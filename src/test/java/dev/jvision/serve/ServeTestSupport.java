@@ -17,6 +17,21 @@ import java.util.List;
 
 /** HTTP client helpers and model fixtures for the server tests. Stateless and thread-safe. */
 final class ServeTestSupport {
+    /**
+     * Polls {@code condition} until it holds; fails with {@code what()} after {@code limit} (a guard
+     * against a hung server, not a speed check: the limits are minutes above the expected wait).
+     */
+    static void awaitCondition(java.util.function.BooleanSupplier condition, Duration limit,
+                               java.util.function.Supplier<String> what) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                org.junit.jupiter.api.Assertions.fail("gave up waiting for " + what.get());
+            }
+            Thread.sleep(5);
+        }
+    }
+
     static final ObjectMapper JSON = new ObjectMapper();
     static final String BOUNDARY = "jvision-test-boundary-7d1f";
 
