@@ -91,6 +91,11 @@ class DynamicBatcherTest {
             assertTrue(waiting.get(0).cancel(false));
             waiting.get(2).orTimeout(1, TimeUnit.MILLISECONDS);
             assertThrows(ExecutionException.class, () -> waiting.get(2).get(30, TimeUnit.SECONDS));
+            // the timeout completes the future on the delayer thread, which then runs the batcher's withdrawal:
+            // get() can return before that callback has finished, so wait (bounded) for the room to come back
+            for (int i = 0; i < 3000 && b.waiting() != 1; i++) {
+                Thread.sleep(10);
+            }
             assertEquals(1, b.waiting(), "the withdrawn items gave their room back");
             assertEquals(2, b.withdrawn());
             CompletableFuture<Integer> late = b.submit(5);
