@@ -26,13 +26,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code jvision infer}: predict the test set with a run's folds, explicit checkpoints or a
- * multi-model ensemble file (TTA, calibration, submission, low-confidence report), or measure
- * latency with {@code --benchmark}.
+ * multi-model ensemble file (TTA, calibration, submission, low-confidence report), predict with a
+ * detection run or a two-stage pipeline file ({@link TwoStageModes}), or measure latency with
+ * {@code --benchmark}.
  */
 @Command(name = "infer", mixinStandardHelpOptions = true,
         description = {"Predict the test set (sample_submission.csv order) with a run's fold ensemble, checkpoints or an "
                 + "ensemble file, and write a validated submission.",
-                "With --benchmark: batch latency p50/p99 and throughput of one model on the current device."})
+                "With --benchmark: batch latency p50/p99 and throughput of one model on the current device; "
+                        + "per stage at batch 1 for a detection run or --two-stage CONFIG."})
 final class InferCommand implements Callable<Integer> {
     // optional here: call() checks that a mode was chosen (other modes have their own options)
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -48,7 +50,21 @@ final class InferCommand implements Callable<Integer> {
         @Option(names = "--ensemble", paramLabel = "MEMBERS_YAML",
                 description = "ensemble file: members: [{run: DIR | checkpoint: FILE, weight: W, temperature: T}]")
         Path ensemble;
+
+        @Option(names = "--two-stage", paramLabel = "CONFIG",
+                description = "two-stage pipeline file (detector + classifier, docs/detection.md): with --input writes "
+                        + "recognitions.json (+ two_stage_score.json with --gt); with --benchmark times each stage")
+        Path twoStage;
     }
+
+    @Option(names = "--input", paramLabel = "DIR|CSV",
+            description = "with --two-stage (or a detection --benchmark): a folder of images or a CSV whose first column "
+                    + "is an image path")
+    Path input;
+
+    @Option(names = "--gt", paramLabel = "GT.json",
+            description = "with --two-stage: COCO ground truth of the input images: end-to-end score beside the detector's mAP")
+    Path gt;
 
     @Option(names = {"-c", "--config"}, description = "experiment YAML for data settings (default: the run's config.yaml)")
     Path config;
@@ -130,6 +146,15 @@ final class InferCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (onnx != null) {
             return onnx();
+        }
+        if (source != null && source.twoStage != null) {
+            return benchmark
+                    ? TwoStageModes.benchmark(null, source.twoStage, input, overrides, device, warmup, iterations)
+                    : TwoStageModes.recognize(source.twoStage, input, out, gt);
+        }
+        if (gt != null || (input != null && !benchmark)) {
+            throw new IllegalArgumentException("--input and --gt: only with --two-stage CONFIG (or --benchmark of a "
+                    + "detection run for --input)");
         }
         if (benchmark) {
             return benchmark();
@@ -267,6 +292,13 @@ final class InferCommand implements Callable<Integer> {
                 || source.checkpoints.isEmpty())))) {
             throw new IllegalArgumentException("infer --benchmark: choose the model: --model NAME, --run RUN_DIR or "
                     + "--checkpoint FILE");
+        }
+        if (source != null && source.run != null && model == null) {
+            Path runCfg = source.run.resolve("config.yaml");
+            if (Files.isRegularFile(runCfg) && Configs.load(runCfg, overrides).isDetection()) {
+                return TwoStageModes.benchmark(source.run, null, input != null ? input : images, overrides, device, warmup,
+                        iterations);
+            }
         }
         String devName = device;
         int threads = 0;
