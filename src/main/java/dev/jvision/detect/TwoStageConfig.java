@@ -35,7 +35,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *   run: ../runs/20261208-products              # or checkpoint: FILE.safetensors (with its .json sidecar) or ensemble: FILE.yaml
  *   calibrated: true                            # divide logits by the run's fitted temperature when it has one (default true)
  * crop_margin: 0.1     # each side of a box grows by this share of the box's width/height before cropping, in [0, 1]
- * conf: 0.25           # detector thresholds; each defaults to the detector run's detect.conf / iou / max_det
+ * conf: 0.25           # detector thresholds (conf in [0, 1), iou in (0, 1]); each defaults to the detector run's detect.conf / iou / max_det
  * iou: 0.7
  * max_det: 300
  * top_k: 5             # classes written per box
@@ -131,6 +131,10 @@ public record TwoStageConfig(Path file, Path detectorRun, Path detectorWeights, 
         double margin = number(file, top, "crop_margin", 0.1, 0, 1);
         Double conf = top.containsKey("conf") ? number(file, top, "conf", 0, 0, 1) : null;
         Double iou = top.containsKey("iou") ? number(file, top, "iou", 0, 0, 1) : null;
+        if ((conf != null && conf >= 1) || (iou != null && iou <= 0)) {
+            throw new IllegalArgumentException(file + " " + (conf != null && conf >= 1 ? "conf: " + conf
+                    + " (expected: in [0, 1))" : "iou: " + iou + " (expected: in (0, 1])"));
+        }
         Integer maxDet = top.containsKey("max_det") ? (int) number(file, top, "max_det", 1, 1, 100_000) : null;
         int topK = (int) number(file, top, "top_k", 5, 1, 1000);
         Integer threads = top.containsKey("threads") ? (int) number(file, top, "threads", 0, 0, 1024) : null;
