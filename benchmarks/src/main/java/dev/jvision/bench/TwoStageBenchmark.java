@@ -44,7 +44,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * run and a classifier checkpoint at set-up and loaded through a two-stage config file, as
  * {@code jvision infer --two-stage} loads them; {@code conf: 0} with {@code max_det: crops} fixes
  * the boxes per image (a random detector scores every anchor above 0), so the classifier sees
- * {@code crops} crops per image. SampleTime mode: the p0.50 and p0.99 rows are the latency.
+ * {@code crops} crops per image. The price: every anchor (1,344 at 256 px) is an NMS candidate,
+ * NMS's worst case, where a trained detector at {@code conf: 0.25} leaves a few dozen; so these
+ * figures are an upper bound for the NMS part (the per-stage CLI benchmark on a trained run shows
+ * it). SampleTime mode: the p0.50 and p0.99 rows are the latency.
  *
  * <p>Per-stage figures come from {@code jvision infer --two-stage CONFIG --benchmark}.
  */
