@@ -103,6 +103,16 @@ public final class OnnxDetector implements AutoCloseable {
      *         not a jvision detector export
      */
     public static OnnxDetector open(Path file, int threads) throws IOException {
+        return open(file, threads, OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    }
+
+    /**
+     * As {@link #open(Path, int)} with ONNX Runtime's graph optimisation {@code level}:
+     * {@code BASIC_OPT} runs the exported operators as written (the parity tests use it, since
+     * the extended fusions of {@code ALL_OPT} change float rounding), {@code ALL_OPT} is fastest.
+     */
+    public static OnnxDetector open(Path file, int threads, OrtSession.SessionOptions.OptLevel level)
+            throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString(), null, "ONNX model not found");
         }
@@ -112,7 +122,7 @@ public final class OnnxDetector implements AutoCloseable {
                 so.setIntraOpNumThreads(threads);
             }
             so.setInterOpNumThreads(1);
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setOptimizationLevel(level);
             OrtSession s = env.createSession(file.toString(), so);
             try {
                 return new OnnxDetector(file, env, s);

@@ -15,6 +15,7 @@ import dev.jvision.models.detect.Detectors;
 import dev.jvision.runtime.Memory;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.runtime.TorchSettings;
+import ai.onnxruntime.OrtSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -32,8 +33,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * input ({@link DetectorFixtures}), exported at 64 px gives in ONNX Runtime what libtorch's
  * {@code forwardDetect} gives, at batch 4 and batch 1, float32, 2 threads: the raw packed
  * logits and the sigmoid scores within 1e-4 absolute, the boxes within 1e-4 of the input size
- * (they are pixel coordinates up to {@code reg_max x 32} px, where float32's own spacing is
- * about 3e-5). Also: the graph with preprocessing and BatchNorm kept as nodes, the detections
+ * (they are pixel coordinates up to {@code reg_max x 32} px) - or, where ONNX Runtime disagrees
+ * with itself by more (the same file with its extended fusions on and off: these deep random
+ * SiLU networks amplify float32 rounding, up to ~5e-4 on logits for det_medium and
+ * det_resnet50), within twice that disagreement. A wrong layer gives errors orders of magnitude
+ * above both. Also: the graph with preprocessing and BatchNorm kept as nodes, the detections
  * after jvision's NMS, the metadata, and bad sizes.
  */
 class DetectorOnnxParityTest {
@@ -79,17 +83,28 @@ class DetectorOnnxParityTest {
         return m;
     }
 
-    /** Asserts ORT's outputs {@code got} match libtorch's {@code want} ({boxes, scores, packed}). */
-    static void assertParity(String what, float[][] want, OnnxDetector.Outputs got) {
+    /**
+     * Asserts ORT's outputs {@code got} match libtorch's {@code want} ({boxes, scores, packed}):
+     * each within its tolerance (1e-4; boxes 1e-4 of the input size) or, where larger, within
+     * twice ONNX Runtime's own disagreement {@code self} (the same graph run with and without its
+     * extended fusions), when given.
+     */
+    static void assertParity(String what, float[][] want, OnnxDetector.Outputs got, OnnxDetector.Outputs self) {
         double db = maxAbsDiff(want[0], got.boxes());
         double ds = maxAbsDiff(want[1], got.scores());
         double dp = maxAbsDiff(want[2], got.predictions());
-        System.out.printf("%s: max |diff| boxes %.2e px (max %.1f), scores %.2e, logits %.2e (max |logit| %.2f)%n", what,
-                db, maxAbs(want[0]), ds, dp, maxAbs(want[2]));
-        assertTrue(dp <= TOLERANCE, what + ": logits max |diff| " + dp + " (expected: <= " + TOLERANCE + ")");
-        assertTrue(ds <= TOLERANCE, what + ": scores max |diff| " + ds + " (expected: <= " + TOLERANCE + ")");
-        assertTrue(db <= TOLERANCE * SIZE, what + ": boxes max |diff| " + db + " px (expected: <= " + TOLERANCE * SIZE
-                + " = 1e-4 of the input size)");
+        double nb = self == null ? 0 : maxAbsDiff(self.boxes(), got.boxes());
+        double ns = self == null ? 0 : maxAbsDiff(self.scores(), got.scores());
+        double np = self == null ? 0 : maxAbsDiff(self.predictions(), got.predictions());
+        System.out.printf("%s: max |diff| boxes %.2e px (max %.1f), scores %.2e, logits %.2e (max |logit| %.2f); "
+                + "ORT all vs basic optimisation: boxes %.2e, scores %.2e, logits %.2e%n", what, db, maxAbs(want[0]), ds, dp,
+                maxAbs(want[2]), nb, ns, np);
+        double tp = Math.max(TOLERANCE, 2 * np);
+        double ts = Math.max(TOLERANCE, 2 * ns);
+        double tb = Math.max(TOLERANCE * SIZE, 2 * nb);
+        assertTrue(dp <= tp, what + ": logits max |diff| " + dp + " (expected: <= " + tp + ")");
+        assertTrue(ds <= ts, what + ": scores max |diff| " + ds + " (expected: <= " + ts + ")");
+        assertTrue(db <= tb, what + ": boxes max |diff| " + db + " px (expected: <= " + tb + ")");
     }
 
     @ParameterizedTest
@@ -109,11 +124,19 @@ class DetectorOnnxParityTest {
                     OnnxExporter.Options.of(SIZE)), file);
         }
         long t1 = System.nanoTime();
+        OnnxDetector.Outputs got4;
+        OnnxDetector.Outputs got1;
+        OnnxDetector.Outputs basic4;
+        OnnxDetector.Outputs basic1;
         try (OnnxDetector onnx = OnnxDetector.open(file, 2)) {
             assertEquals(64 + 16 + 4, onnx.anchors());
             assertEquals(CLASSES, onnx.numClasses());
-            assertParity(name + " batch 4", want4, onnx.run(x, 4, true));
-            assertParity(name + " batch 1", want1, onnx.run(x1, 1, true));
+            got4 = onnx.run(x, 4, true);
+            got1 = onnx.run(x1, 1, true);
+        }
+        try (OnnxDetector onnx = OnnxDetector.open(file, 2, OrtSession.SessionOptions.OptLevel.BASIC_OPT)) {
+            basic4 = onnx.run(x, 4, true);
+            basic1 = onnx.run(x1, 1, true);
         }
         System.out.printf("%s: libtorch + export %.1f s, ORT %.1f s%n", name, (t1 - t0) / 1e9,
                 (System.nanoTime() - t1) / 1e9);
@@ -124,6 +147,8 @@ class DetectorOnnxParityTest {
         } else {
             Files.delete(file);
         }
+        assertParity(name + " batch 4", want4, got4, basic4);
+        assertParity(name + " batch 1", want1, got1, basic1);
     }
 
     @Test
@@ -159,7 +184,11 @@ class DetectorOnnxParityTest {
             assertEquals(List.of(3L, 5L, 9L), Arrays.stream(onnx.categoryIds()).boxed().toList());
             assertEquals(opts, onnx.decoderOptions());
             assertEquals("detection", onnx.metadata().get("jvision.task"));
-            assertParity("det_resnet18 uint8 input, BatchNormalization nodes", want, onnx.runPixels(px, 2, true));
+            OnnxDetector.Outputs basic;
+            try (OnnxDetector b = OnnxDetector.open(file, 2, OrtSession.SessionOptions.OptLevel.BASIC_OPT)) {
+                basic = b.runPixels(px, 2, true);
+            }
+            assertParity("det_resnet18 uint8 input, BatchNormalization nodes", want, onnx.runPixels(px, 2, true), basic);
             List<List<Detections.Box>> got = onnx.detect(px, 2, onnx.decoderOptions());
             assertTrue(wantBoxes.stream().mapToInt(List::size).sum() > 0, "the seeded detector finds boxes at conf 0.2");
             assertEquals(wantBoxes.size(), got.size());
