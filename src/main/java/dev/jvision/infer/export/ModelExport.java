@@ -93,7 +93,8 @@ public final class ModelExport {
 
     /** Exports one checkpoint ({@code .safetensors} with its {@code .json} sidecar); temperature 1 unless given. */
     public static Result checkpoint(Path weights, Path out, Settings settings) throws IOException {
-        CheckpointInfo info = Checkpoint.readInfo(weights);
+        // the sidecar as written (Checkpoint.readInfo accepts classification models only)
+        CheckpointInfo info = CheckpointInfo.read(CheckpointInfo.sidecarOf(weights));
         if (Detectors.specs().containsKey(info.model())) {
             Path run = weights.toAbsolutePath().getParent().getParent();
             return detector(weights, run != null && Files.isRegularFile(run.resolve(RunClasses.FILE)) ? run : null, out,
@@ -131,7 +132,7 @@ public final class ModelExport {
             info = new OnnxExporter.DetectionInfo(classes.names(), classes.categoryIds(), exp.detect().conf(),
                     exp.detect().iou(), exp.detect().maxDet());
         } else {
-            CheckpointInfo ck = Checkpoint.readInfo(weights);
+            CheckpointInfo ck = CheckpointInfo.read(CheckpointInfo.sidecarOf(weights));
             name = ck.model();
             size = size == 0 ? ck.imgSize() : size;
             sidecarNames = ck.classNames() == null ? List.of() : ck.classNames();

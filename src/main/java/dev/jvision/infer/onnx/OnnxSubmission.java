@@ -51,8 +51,7 @@ public final class OnnxSubmission {
                     + "with a sample submission; for image folders use --images DIR --save-logits OUT.csv)");
         }
         boolean single = model.metadata().getOrDefault("jvision.outputs", "logits,probabilities").contains("logits");
-        double t = model.temperature();
-        if (!single && !useCalibration && !(t == 1.0)) {
+        if (!single && !useCalibration && calibrated(model)) {
             throw new IllegalArgumentException("infer --onnx " + model.file() + ": an ensemble exported with temperature "
                     + model.metadata().get("jvision.temperature") + " (expected: --use-calibration, or export with "
                     + "--temperature 1 for uncalibrated probabilities)");
@@ -100,6 +99,24 @@ public final class OnnxSubmission {
         Path infoFile = outDir.resolve("submission_info.json");
         Submission.writeInfo(infoFile, info);
         return new Result(sub, infoFile, samples.size(), fromLogits ? "logits" : "probabilities");
+    }
+
+    /** Whether any member's temperature in the file's metadata differs from 1. */
+    static boolean calibrated(OnnxModel model) {
+        String t = model.metadata().getOrDefault("jvision.temperature", "1");
+        try {
+            double[] ts = t.startsWith("[") ? new com.fasterxml.jackson.databind.ObjectMapper().readValue(t, double[].class)
+                    : new double[] {Double.parseDouble(t)};
+            for (double v : ts) {
+                if (v != 1.0) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalArgumentException(model.file() + ": metadata jvision.temperature: " + t
+                    + " (expected: a number or a JSON array of numbers)", e);
+        }
     }
 
     /** Softmax in float64 (as the libtorch path accumulates), rounded to float32. */
