@@ -131,8 +131,9 @@ final class InferCommand implements Callable<Integer> {
     boolean channelsLast;
 
     @Option(names = "--onnx", paramLabel = "MODEL.onnx",
-            description = "run a file made by `jvision export` with ONNX Runtime: with --images DIR --save-logits OUT.csv, "
-                    + "or with --benchmark (--batch, --iterations, --warmup; --threads)")
+            description = "run a file made by `jvision export` with ONNX Runtime: a classifier with -c CONFIG (the test "
+                    + "set's submission.csv in --out), --images DIR --save-logits OUT.csv, or --benchmark (--batch, "
+                    + "--iterations, --warmup; --threads); a detector with --images DIR or -c CONFIG (detections.json in --out)")
     Path onnx;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
@@ -220,15 +221,30 @@ final class InferCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code --onnx MODEL.onnx} with {@code --images DIR --save-logits OUT.csv} or {@code --benchmark}. */
+    /**
+     * {@code --onnx MODEL.onnx}: a detector export writes detections.json ({@code --images DIR} or
+     * {@code -c CONFIG}'s test split); a classifier export writes the folder's logits
+     * ({@code --images DIR --save-logits OUT.csv}), the test set's submission ({@code -c CONFIG}), or
+     * measures latency ({@code --benchmark}).
+     */
     private int onnx() throws Exception {
         if (source != null || model != null || weights != null) {
             throw new IllegalArgumentException("infer --onnx: the ONNX file is the model (drop --run, --checkpoint, "
                     + "--ensemble, --model, --weights)");
         }
+        if (tta || draw) {
+            throw new IllegalArgumentException("infer --onnx: " + (tta ? "--tta" : "--draw") + " is not supported with an "
+                    + "ONNX model (expected: the libtorch path, --run or --checkpoint)");
+        }
+        if (!benchmark && dev.jvision.infer.onnx.OnnxDetector.isDetection(onnx)) {
+            return onnxDetect();
+        }
+        if (!benchmark && images == null && saveLogits == null && config != null) {
+            return onnxSubmission();
+        }
         if (!benchmark && (images == null || saveLogits == null)) {
-            throw new IllegalArgumentException("infer --onnx " + onnx + " needs --images DIR --save-logits OUT.csv "
-                    + "(or --benchmark)");
+            throw new IllegalArgumentException("infer --onnx " + onnx + " needs --images DIR --save-logits OUT.csv, "
+                    + "-c CONFIG (the test set's submission) or --benchmark");
         }
         try (dev.jvision.infer.onnx.OnnxModel m = dev.jvision.infer.onnx.OnnxModel.open(onnx, threads)) {
             if (benchmark) {
@@ -242,6 +258,47 @@ final class InferCommand implements Callable<Integer> {
             var r = dev.jvision.infer.onnx.OnnxInference.writeFolder(m, images, saveLogits);
             System.out.printf("wrote %s of %d images to %s (ONNX Runtime, %d px)%n", r.outputs(), r.images(), saveLogits,
                     m.imgSize());
+        }
+        return 0;
+    }
+
+    /** {@code --onnx CLASSIFIER.onnx -c CONFIG [--out DIR]}: submission.csv as the libtorch path writes it. */
+    private int onnxSubmission() throws Exception {
+        List<String> sets = new ArrayList<>(overrides);
+        if (batchSize != null) {
+            sets.add("infer.batch_size=" + batchSize);
+        }
+        Experiment exp = Configs.load(config, sets);
+        if (exp.isDetection()) {
+            throw new IllegalArgumentException("infer --onnx " + onnx + ": a classifier export with a task: detection "
+                    + "config (expected: a classification config, or a detector export)");
+        }
+        if (exp.infer().tta()) {
+            throw new IllegalArgumentException("infer --onnx: infer.tta is on in " + config + " (expected: off; the "
+                    + "exported graph has one view: --set infer.tta=false)");
+        }
+        Path dir = out != null ? out : Path.of(".");
+        Files.createDirectories(dir);
+        try (dev.jvision.infer.onnx.OnnxModel m = dev.jvision.infer.onnx.OnnxModel.open(onnx, threads)) {
+            var r = dev.jvision.infer.onnx.OnnxSubmission.write(exp, m, dir,
+                    useCalibration || exp.infer().useCalibration(), saveProbs || exp.infer().saveProbs());
+            System.out.printf("submission: %s (%d rows, ONNX Runtime, %s)%n", r.submission(), r.rows(), r.output());
+        }
+        return 0;
+    }
+
+    /** {@code --onnx DETECTOR.onnx (--images DIR | -c CONFIG) [--out DIR]}: detections.json. */
+    private int onnxDetect() throws Exception {
+        Experiment exp = config != null ? Configs.load(config, overrides) : null;
+        Path dir = out != null ? out : Path.of(".");
+        try (dev.jvision.infer.onnx.OnnxDetector m = dev.jvision.infer.onnx.OnnxDetector.open(onnx, threads)) {
+            var opts = exp == null ? m.decoderOptions() : new dev.jvision.models.detect.DetectionDecoder.Options(
+                    exp.detect().conf(), exp.detect().iou(), exp.detect().maxDet(), Math.max(3000, exp.detect().maxDet()),
+                    false);
+            int bs = batchSize != null ? batchSize : exp != null ? exp.infer().batchSize() : 8;
+            var r = dev.jvision.infer.onnx.OnnxDetection.run(m, exp, images, dir, bs, opts);
+            System.out.printf("detections: %s (%d boxes on %d images, ONNX Runtime)%n", r.detections(), r.boxes(),
+                    r.images());
         }
         return 0;
     }
