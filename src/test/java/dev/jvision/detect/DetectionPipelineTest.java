@@ -79,7 +79,7 @@ class DetectionPipelineTest {
 
         String html = Files.readString(run.resolve("report.html"));
         for (String s : List.of("Evaluation on the val split", "Evaluation on the test split", "AP per class",
-                "Precision-recall at IoU 0.50", "mAP50-95")) {
+                "precision against recall at IoU 0.50", "mAP50-95")) {
             assertTrue(html.contains(s), s);
         }
         Path events;
