@@ -13,11 +13,17 @@ import org.bytedeco.pytorch.Tensor;
  * {@link ConvBnAct}, then a 1x1 convolution to {@code numClasses} logits) and a box branch
  * {@code box.i} (two 3x3 {@link ConvBnAct}, then a 1x1 convolution to {@code 4 * regMax} logits:
  * each side of the box as a distribution over {@code regMax} bins, Generalized Focal Loss). The
- * classification bias starts at the logit of a 1% prior (RetinaNet), so the many background
- * locations do not dominate the first steps. Not thread-safe.
+ * classification bias of level {@code i} starts at the logit of the prior
+ * {@code 5 / numClasses / (640 / stride_i)^2} (about five objects per 640-pixel image spread
+ * over the level's locations and the classes: RetinaNet's low-prior initialisation, scaled per
+ * level as YOLO detectors do), so the many background locations do not dominate the first steps;
+ * with a uniform 1% prior the background term of a 20-class BCE loss starts near 300 and pushes
+ * every score down before any class is learnt. The box bias starts at 1 (all bins equal: the
+ * expected distance is the middle of the range). Not thread-safe.
  */
 public final class DecoupledHead extends Layer {
-    private static final double PRIOR = 0.01;
+    /** The reference image side of the class prior (see the class comment). */
+    private static final double PRIOR_SIDE = 640;
     private final Sequential cls;
     private final Sequential box;
     private final int numClasses;
@@ -37,17 +43,24 @@ public final class DecoupledHead extends Layer {
         box = registerChild("box", new Sequential());
         int clsWidth = Math.max(in[0], Math.min(numClasses, 100));
         int boxWidth = Math.max(Math.max(16, in[0] / 4), 4 * regMax);
-        double prior = Math.log(PRIOR / (1 - PRIOR));
-        for (int c : in) {
+        for (int level = 0; level < in.length; level++) {
+            int c = in[level];
+            double prior = classPrior(numClasses, Detector.STRIDES[level]);
             Conv2d clsOut = new Conv2d(clsWidth, numClasses, 1, 1, 0, true);
             Conv2d boxOut = new Conv2d(boxWidth, 4L * regMax, 1, 1, 0, true);
             try (NoGradGuard ng = new NoGradGuard()) {
-                clsOut.namedParameters().get("bias").fill_(T.s(prior));
+                clsOut.namedParameters().get("bias").fill_(T.s(Math.log(prior / (1 - prior))));
                 boxOut.namedParameters().get("bias").fill_(T.s(1.0));
             }
             cls.add(new Sequential(new ConvBnAct(c, clsWidth, 3, 1), new ConvBnAct(clsWidth, clsWidth, 3, 1), clsOut));
             box.add(new Sequential(new ConvBnAct(c, boxWidth, 3, 1), new ConvBnAct(boxWidth, boxWidth, 3, 1), boxOut));
         }
+    }
+
+    /** The initial class probability of a level of {@code stride}: {@code 5 / numClasses / (640 / stride)^2}. */
+    static double classPrior(int numClasses, int stride) {
+        double cells = (PRIOR_SIDE / stride) * (PRIOR_SIDE / stride);
+        return Math.min(0.01, 5.0 / numClasses / cells);
     }
 
     public int numClasses() {
