@@ -3,6 +3,7 @@ package dev.jvision.nn;
 import dev.jvision.runtime.Tensors;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -95,7 +96,7 @@ public final class WindowAttention extends Layer {
         }
         // unbind, as timm: its backward stacks the three gradients in one op, where three
         // selects would each zero-fill a full-size buffer, copy into it and add (profiled)
-        var qkvParts = qkv.forward(x).reshape(b, n, 3, numHeads, -1).permute(2, 0, 3, 1, 4).unbind(0);
+        TensorVector qkvParts = qkv.forward(x).reshape(b, n, 3, numHeads, -1).permute(2, 0, 3, 1, 4).unbind(0);
         Tensor q = qkvParts.get(0);
         Tensor k = qkvParts.get(1);
         Tensor v = qkvParts.get(2);
