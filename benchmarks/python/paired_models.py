@@ -7,7 +7,10 @@ drifts by 2x within minutes, so only ratios taken pair by pair are quoted.
         --models resnet50,convnext_tiny,swin_tiny_patch4_window7_224,tf_efficientnetv2_b0
 
 Needs `benchmarks/target/benchmarks.jar` (see benchmarks/README.md) and a Python with torch
-and timm. Both sides: 2 threads, batch 8, 224 px, a 5 s warm-up and 2 x 5 s windows.
+and timm. Both sides: 2 threads, batch 8, 224 px, a 5 s warm-up and 2 x 5 s windows; --batch and
+--size change both (e.g. the small-image case: --models resnet18,convnext_tiny --size 32
+--batch 128). --classes runs a work tree's classes in front of the jar's; --jmh passes JMH
+arguments (ModelBenchmark's optimizer: fused, the default, or libtorch).
 """
 import argparse
 import os
@@ -21,9 +24,15 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
 def jvision(model, a):
-    cmd = ["java", "-jar", os.path.join(ROOT, "benchmarks/target/benchmarks.jar"), "ModelBenchmark",
+    jar = os.path.abspath(a.jar)
+    if a.classes:  # class folders in front of the jar's own copy of jvision (a work tree's build)
+        cp = ":".join([os.path.abspath(c) for c in a.classes.split(":")] + [jar])
+        launch = ["java", "-cp", cp, "org.openjdk.jmh.Main"]
+    else:
+        launch = ["java", "-jar", jar]
+    cmd = launch + ["ModelBenchmark",
            "-p", f"model={model}", "-p", f"batch={a.batch}", "-p", f"size={a.size}", "-p", f"threads={a.threads}",
-           "-f", "1", "-wi", "1", "-w", f"{a.seconds}s", "-i", str(a.iterations), "-r", f"{a.seconds}s"]
+           "-f", "1", "-wi", "1", "-w", f"{a.seconds}s", "-i", str(a.iterations), "-r", f"{a.seconds}s"] + a.jmh.split()
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT).stdout
     res = {}
     for line in out.splitlines():
@@ -61,6 +70,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--iterations", type=int, default=2)
     ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--jar", default=os.path.join(ROOT, "benchmarks/target/benchmarks.jar"))
+    ap.add_argument("--classes", default="", help="class folders put before the jar, e.g. "
+                    "target/classes:benchmarks/target/classes (a work tree's build without installing it)")
+    ap.add_argument("--jmh", default="", help="extra JMH arguments, e.g. '-p optimizer=libtorch'")
     a = ap.parse_args()
     if os.environ.get("OPENBLAS_NUM_THREADS") != "1":
         raise SystemExit("set OPENBLAS_NUM_THREADS=1")

@@ -3,6 +3,7 @@ package dev.jvision.nn;
 import dev.jvision.runtime.Tensors;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -93,10 +94,12 @@ public final class WindowAttention extends Layer {
         if (n != area) {
             throw new IllegalArgumentException("window tokens: " + n + " (expected: " + area + " = " + windowH + "x" + windowW + ")");
         }
-        Tensor qkvOut = qkv.forward(x).reshape(b, n, 3, numHeads, -1).permute(2, 0, 3, 1, 4);
-        Tensor q = qkvOut.select(0, 0);
-        Tensor k = qkvOut.select(0, 1);
-        Tensor v = qkvOut.select(0, 2);
+        // unbind, as timm: its backward stacks the three gradients in one op, where three
+        // selects would each zero-fill a full-size buffer, copy into it and add (profiled)
+        TensorVector qkvParts = qkv.forward(x).reshape(b, n, 3, numHeads, -1).permute(2, 0, 3, 1, 4).unbind(0);
+        Tensor q = qkvParts.get(0);
+        Tensor k = qkvParts.get(1);
+        Tensor v = qkvParts.get(2);
         Tensor attn;
         try (Scalar s = new Scalar(scale)) {
             attn = q.mul(s).matmul(k.transpose(-2, -1));

@@ -4,8 +4,6 @@ import dev.jvision.models.ImageModel;
 import dev.jvision.runtime.Device;
 import dev.jvision.runtime.Memory;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -28,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Model-only throughput on a fixed float batch, measured exactly like
  * {@code benchmarks/python/bench_timm.py} does for timm: inference (eval, no grad) and one
- * training step (forward, label-smoothed cross-entropy, backward, AdamW, zero_grad). No data
+ * training step (forward, label-smoothed cross-entropy, backward, AdamW, zero_grad; see
+ * {@link #optimizer}). No data
  * loading or augmentation, so the two are comparable as a ratio.
  */
 @State(Scope.Benchmark)
@@ -53,10 +52,19 @@ public class ModelBenchmark {
     @Param({"cpu"})
     public String device;
 
+    /**
+     * {@code fused}: jvision's {@code FusedAdamW} (one {@code _fused_adamw_} call, what the
+     * Trainer runs); {@code libtorch}: libtorch's C++ {@code torch::optim::AdamW} (a loop of about
+     * nine ops per parameter). Both: lr 1e-3, weight decay 0.01 on every parameter, as
+     * torch.optim.AdamW's defaults in bench_timm.py.
+     */
+    @Param({"fused"})
+    public String optimizer;
+
     private Device dev;
     private ImageModel net;
     private TensorVector params;
-    private AdamW optimizer;
+    private BenchOptimizer opt;
     private Tensor x;
     private Tensor y;
 
@@ -65,7 +73,7 @@ public class ModelBenchmark {
         dev = Fixtures.setUp(threads, device);
         net = Fixtures.model(model, dev);
         params = net.parameterVector();
-        optimizer = new AdamW(params, new AdamWOptions(1e-3));
+        opt = BenchOptimizer.of(optimizer, net, params);
         try (Tensor cpu = torch.randn(batch, 3, size, size)) {
             x = cpu.to(dev.toNative(), torch.ScalarType.Float);
         }
@@ -90,8 +98,7 @@ public class ModelBenchmark {
         try (var s = Memory.step()) {
             Tensor l = torch.cross_entropy_loss(net.forward(x), y, new TensorOptional(), 1, -100, 0.1);
             l.backward();
-            optimizer.step();
-            optimizer.zero_grad(true);
+            opt.stepAndZero();
             loss = l.item_float();
         }
         counter.images += batch;
@@ -101,7 +108,7 @@ public class ModelBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         Fixtures.sync(dev);
-        optimizer.close();
+        opt.close();
         params.close();
         x.close();
         y.close();
