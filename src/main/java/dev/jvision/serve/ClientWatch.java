@@ -121,22 +121,24 @@ final class ClientWatch implements AutoCloseable {
 
     /** An address as the kernel's table writes it: the address in host (little-endian) words, then the port. */
     static String hex(InetSocketAddress a) {
-        InetAddress ip = a.getAddress();
-        byte[] b = ip.getAddress();
-        StringBuilder s = new StringBuilder();
-        if (ip instanceof Inet4Address) {
+        byte[] b = a.getAddress().getAddress();
+        StringBuilder s = new StringBuilder(b.length * 2 + 5);
+        for (int w = 0; w < b.length; w += 4) { // once per request: no String.format
             for (int i = 3; i >= 0; i--) {
-                s.append(String.format("%02X", b[i] & 0xff));
-            }
-        } else {
-            for (int w = 0; w < 4; w++) {
-                for (int i = 3; i >= 0; i--) {
-                    s.append(String.format("%02X", b[4 * w + i] & 0xff));
-                }
+                hexByte(s, b[w + i]);
             }
         }
-        return s.append(':').append(String.format("%04X", a.getPort())).toString();
+        s.append(':');
+        hexByte(s, a.getPort() >> 8);
+        hexByte(s, a.getPort());
+        return s.toString();
     }
+
+    private static void hexByte(StringBuilder s, int v) {
+        s.append(HEX[(v >> 4) & 0xf]).append(HEX[v & 0xf]);
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     @Override
     public void close() {
