@@ -183,6 +183,7 @@ public final class ServeBenchmark {
             URI predict = server.uri().resolve("/v1/models/bench:predict");
             Caller inProcess = bytes -> local.predict(bytes);
             Caller overHttp;
+            List<Runnable> closers = new ArrayList<>(); // after each HTTP run: its client threads have ended
             if (client.equals("jdk")) {
                 overHttp = bytes -> {
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(predict).header("Content-Type", "image/jpeg")
@@ -192,7 +193,9 @@ public final class ServeBenchmark {
                     }
                 };
             } else if (client.equals("socket")) {
-                overHttp = new KeepAliveClient(predict, images)::call;
+                KeepAliveClient keepAlive = new KeepAliveClient(predict, images);
+                overHttp = keepAlive::call;
+                closers.add(keepAlive::closeAll);
             } else {
                 throw new IllegalArgumentException("--client " + client + " (expected: socket or jdk)");
             }
@@ -211,8 +214,10 @@ public final class ServeBenchmark {
                     if (round % 2 == 1) {
                         a = inProcessRound(local, inProcess, images, c, w, requests, seconds, byThread, cpu);
                         b = httpRound(http, server.uri(), overHttp, images, c, w, requests, seconds, byThread, cpu);
+                        closers.forEach(Runnable::run);
                     } else {
                         b = httpRound(http, server.uri(), overHttp, images, c, w, requests, seconds, byThread, cpu);
+                        closers.forEach(Runnable::run);
                         a = inProcessRound(local, inProcess, images, c, w, requests, seconds, byThread, cpu);
                     }
                     print(round, c, "in-process", a);
@@ -276,6 +281,7 @@ public final class ServeBenchmark {
         private final URI target;
         private final Map<byte[], byte[]> requests = new java.util.IdentityHashMap<>();
         private final ThreadLocal<Connection> connection = new ThreadLocal<>();
+        private final java.util.Queue<Connection> opened = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         private record Connection(java.net.Socket socket, java.io.InputStream in, java.io.OutputStream out) {}
 
@@ -298,6 +304,7 @@ public final class ServeBenchmark {
                 s.setTcpNoDelay(true);
                 c = new Connection(s, new java.io.BufferedInputStream(s.getInputStream(), 8192), s.getOutputStream());
                 connection.set(c);
+                opened.add(c);
             }
             c.out().write(requests.get(image));
             java.io.InputStream in = c.in();
@@ -321,6 +328,17 @@ public final class ServeBenchmark {
             }
             if (!status.startsWith("HTTP/1.1 200 ")) {
                 throw new IllegalStateException(status + ": " + new String(body, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+
+        /** Closes every connection opened so far (call when the threads that used them have ended). */
+        void closeAll() {
+            for (Connection c; (c = opened.poll()) != null; ) {
+                try {
+                    c.socket().close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
             }
         }
 
