@@ -78,6 +78,9 @@ public final class InferenceServer implements AutoCloseable {
         connector.setHost(config.host());
         connector.setPort(config.port());
         connector.setIdleTimeout(Math.max(30_000, config.timeout().toMillis() + 5_000));
+        // Jetty cuts idle connections to 1 s once the connector shuts down: a prediction still waiting
+        // then would fail ("idle timeout", answered 500) although close() waits up to the timeout for it
+        connector.setShutdownIdleTimeout(connector.getIdleTimeout());
         jetty.addConnector(connector);
         metrics = new ServerMetrics(() -> {
             ModelTable t = table;
