@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * socket table ({@code /proc/net/tcp6} and {@code tcp}) every {@value #PERIOD_MS} ms while
  * predictions have waited that long (reading the table costs the kernel a few ms on a large
  * host, so it is not read for requests that are answered quickly): a connection in state
- * CLOSE_WAIT (the client sent FIN), closing, or gone (reset) runs its {@code onGone} once.
+ * CLOSE_WAIT (the client sent FIN) or closing runs its {@code onGone} once, and so does one
+ * missing from two reads in a row (reset; one read can miss a live socket while others come and go).
  * Elsewhere (no {@code /proc}) it does nothing and a departed client's images are dropped at its
  * request timeout instead. Thread-safe.
  */
@@ -38,17 +39,33 @@ final class ClientWatch implements AutoCloseable {
     private record Key(String local, String remote, long since) {}
 
     private final Map<Key, Runnable> watched = new ConcurrentHashMap<>();
+    /** Watched connections missing from the last table read (gone, or skipped by a read that raced the table). */
+    private final java.util.Set<Key> missing = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
-    private final boolean available = Files.isReadable(TCP);
+    private final boolean available;
+    private final TableReader reader;
+
+    /** Reads one of the kernel's socket tables (a test gives its own). */
+    @FunctionalInterface
+    interface TableReader {
+        String read(Path table) throws IOException;
+    }
 
     ClientWatch() {
+        this(Files.isReadable(TCP), ClientWatch::read, true);
+    }
+
+    /** {@code schedule} false: nothing checks until a test calls {@link #check(long)}. */
+    ClientWatch(boolean available, TableReader reader, boolean schedule) {
+        this.available = available;
+        this.reader = reader;
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jvision-serve-client-watch");
             t.setDaemon(true);
             return t;
         });
-        if (available) {
-            timer.scheduleWithFixedDelay(this::check, PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
+        if (available && schedule) {
+            timer.scheduleWithFixedDelay(() -> check(System.nanoTime()), PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -67,18 +84,22 @@ final class ClientWatch implements AutoCloseable {
         }
         Key k = new Key(hex(local), hex(remote), System.nanoTime());
         watched.put(k, onGone);
-        return () -> watched.remove(k, onGone);
+        return () -> {
+            watched.remove(k, onGone);
+            missing.remove(k);
+        };
     }
 
-    private void check() {
+    /** Runs {@code onGone} of the departed clients among the predictions that had waited a period at {@code now}. */
+    void check(long now) {
         // only predictions that have waited a full period: most are answered before anyone looks
-        long cutoff = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
+        long cutoff = now - TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
         if (watched.keySet().stream().noneMatch(k -> k.since() < cutoff)) {
             return;
         }
         try {
             // Java's sockets are dual-stack: IPv4 peers appear in tcp6 as IPv4-mapped addresses
-            String v6 = read(TCP6);
+            String v6 = reader.read(TCP6);
             String v4 = null;
             for (Map.Entry<Key, Runnable> e : watched.entrySet()) {
                 Key k = e.getKey();
@@ -90,10 +111,18 @@ final class ClientWatch implements AutoCloseable {
                     st = state(v6, k.local() + " " + k.remote());
                 }
                 if (st == null) {
-                    v4 = v4 != null ? v4 : read(TCP);
+                    v4 = v4 != null ? v4 : reader.read(TCP);
                     st = state(v4, k.local() + " " + k.remote());
                 }
-                if ((st == null || GONE.contains(st)) && watched.remove(k, e.getValue())) {
+                // a live connection can be missing from one read (the kernel writes the table in pages and
+                // goes on from an offset, so sockets opened or closed meanwhile shift others out of view):
+                // a connection counts as reset only when two reads in a row miss it
+                boolean gone = st == null ? !missing.add(k) : GONE.contains(st);
+                if (st != null) {
+                    missing.remove(k);
+                }
+                if (gone && watched.remove(k, e.getValue())) {
+                    missing.remove(k);
                     e.getValue().run();
                 }
             }
@@ -121,26 +150,29 @@ final class ClientWatch implements AutoCloseable {
 
     /** An address as the kernel's table writes it: the address in host (little-endian) words, then the port. */
     static String hex(InetSocketAddress a) {
-        InetAddress ip = a.getAddress();
-        byte[] b = ip.getAddress();
-        StringBuilder s = new StringBuilder();
-        if (ip instanceof Inet4Address) {
+        byte[] b = a.getAddress().getAddress();
+        StringBuilder s = new StringBuilder(b.length * 2 + 5);
+        for (int w = 0; w < b.length; w += 4) { // once per request: no String.format
             for (int i = 3; i >= 0; i--) {
-                s.append(String.format("%02X", b[i] & 0xff));
-            }
-        } else {
-            for (int w = 0; w < 4; w++) {
-                for (int i = 3; i >= 0; i--) {
-                    s.append(String.format("%02X", b[4 * w + i] & 0xff));
-                }
+                hexByte(s, b[w + i]);
             }
         }
-        return s.append(':').append(String.format("%04X", a.getPort())).toString();
+        s.append(':');
+        hexByte(s, a.getPort() >> 8);
+        hexByte(s, a.getPort());
+        return s.toString();
     }
+
+    private static void hexByte(StringBuilder s, int v) {
+        s.append(HEX[(v >> 4) & 0xf]).append(HEX[v & 0xf]);
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     @Override
     public void close() {
         timer.shutdownNow();
         watched.clear();
+        missing.clear();
     }
 }

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * {@code /health/ready} and the {@code /v1} endpoints answer 503. {@link #close()} shuts down
  * gracefully: it marks the server as stopping (ready and new predictions answer 503), stops
  * accepting connections, waits for every accepted prediction to be answered (at most the request
- * timeout plus 5 s), stops Jetty, then closes the classifiers (each finishes its queue first).
+ * timeout plus 5 s; open connections keep their idle timeout meanwhile), closes the kept-alive
+ * connections, stops Jetty, then closes the classifiers (each finishes its queue first).
  *
  * <p>Owns the Jetty server, its threads and the models until {@link #close()}, which is
  * idempotent. Thread-safe.
@@ -78,6 +79,9 @@ public final class InferenceServer implements AutoCloseable {
         connector.setHost(config.host());
         connector.setPort(config.port());
         connector.setIdleTimeout(Math.max(30_000, config.timeout().toMillis() + 5_000));
+        // Jetty cuts idle connections to 1 s once the connector shuts down: a prediction still waiting
+        // then would fail ("idle timeout", answered 500) although close() waits up to the timeout for it
+        connector.setShutdownIdleTimeout(connector.getIdleTimeout());
         jetty.addConnector(connector);
         metrics = new ServerMetrics(() -> {
             ModelTable t = table;
@@ -208,6 +212,11 @@ public final class InferenceServer implements AutoCloseable {
             }
             if (inFlight.get() > 0) {
                 LOG.warn("stopping with {} predictions still unanswered", inFlight.get());
+            }
+            // drained (every prediction answered and written): close the kept-alive connections, as
+            // Jetty's own 1 s shutdown idle timeout would, so that stopping does not wait for them
+            for (org.eclipse.jetty.io.EndPoint ep : connector.getConnectedEndPoints()) {
+                ep.close();
             }
             jetty.stop();
         } catch (Exception e) {

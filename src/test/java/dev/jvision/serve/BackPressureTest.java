@@ -125,7 +125,8 @@ class BackPressureTest {
 
     @Test
     void disconnectingClient_leavesNoWorkInTheBatcher() throws Exception {
-        try (InferenceServer s = server(slow, 100, Duration.ofSeconds(120))) {
+        // generous timeouts: 48 large images took over 120 s on a saturated shared machine
+        try (InferenceServer s = server(slow, 100, Duration.ofSeconds(600))) {
             URI base = s.uri();
             HttpClient http = ServeTestSupport.client();
             ServedModel m = s.table().find("m", null);
@@ -137,8 +138,9 @@ class BackPressureTest {
                 parts.add(new ServeTestSupport.Part("file", i + ".png", "image/png", image(i)));
             }
             ExecutorService pool = Executors.newSingleThreadExecutor();
-            Future<HttpResponse<String>> busy = pool.submit(() -> ServeTestSupport.postParts(http, base,
-                    "/v1/models/m:predict", parts, null));
+            Future<HttpResponse<String>> busy = pool.submit(() -> ServeTestSupport.post(http, base,
+                    "/v1/models/m:predict", ServeTestSupport.multipart(parts), "multipart/form-data; boundary="
+                            + ServeTestSupport.BOUNDARY, null, Duration.ofSeconds(600)));
             await(() -> m.queued() >= 4, "the busy request to queue");
             byte[] img = image(9);
             try (Socket socket = new Socket(base.getHost(), base.getPort())) {

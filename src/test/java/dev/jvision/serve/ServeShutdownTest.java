@@ -84,7 +84,7 @@ class ServeShutdownTest {
                         if (r.statusCode() == 200) {
                             ok.incrementAndGet();
                         } else {
-                            assertEquals(503, r.statusCode(), r.body());
+                            assertEquals(503, r.statusCode(), () -> r.body() + "\nserver output:\n" + String.join("\n", out));
                             assertEquals("shutting_down", ServeTestSupport.json(r).get("error").asText(), r.body());
                             return "503";
                         }

@@ -55,7 +55,13 @@ final class ServeTestSupport {
 
     static HttpResponse<String> post(HttpClient c, URI base, String path, byte[] body, String type, String token)
             throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(120))
+        return post(c, base, path, body, type, token, Duration.ofSeconds(120));
+    }
+
+    /** As above, giving up after {@code timeout} (a guard against a hung server, not a speed check). */
+    static HttpResponse<String> post(HttpClient c, URI base, String path, byte[] body, String type, String token,
+                                     Duration timeout) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (type != null) {
             b.header("Content-Type", type);
