@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {PipelineCommand.class, TrainCommand.class, InferCommand.class, DemoDataCommand.class,
                 ValidateDataCommand.class, ValidateSubmissionCommand.class, ModelsCommand.class, AugmentPreviewCommand.class, SelfCheckCommand.class, TuneCommand.class,
                 MemprofCommand.class, ReportCommand.class, ServeCommand.class,
-                DetectEvalCommand.class, WeightsCommand.class, ImportIdxCommand.class, ExportCommand.class,
+                DetectEvalCommand.class, WeightsCommand.class, ImportIdxCommand.class, ExportCommand.class, CropDataCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input. */

@@ -61,24 +61,17 @@ public final class IdxImport {
         }
         writeImages(out.resolve("train"), "train_", train, threads);
         writeImages(out.resolve("test"), "test_", test, threads);
-        AtomicFiles.writeText(out.resolve("train.csv"), w -> table(w, "train_", train.labels, false));
-        AtomicFiles.writeText(out.resolve("sample_submission.csv"), w -> table(w, "test_", test.labels, true));
-        AtomicFiles.writeText(out.resolve("test_labels.csv"), w -> table(w, "test_", test.labels, false));
-        int k = classes;
-        AtomicFiles.writeText(out.resolve("meta.csv"), w -> {
-            w.write("target,class_name\n");
-            for (int c = 0; c < k; c++) {
-                w.write(c + "," + (classNames == null ? "class_" + c : classNames.get(c)) + "\n");
-            }
-        });
+        List<String> names = new ArrayList<>(classes);
+        for (int c = 0; c < classes; c++) names.add(classNames == null ? "class_" + c : classNames.get(c));
+        LayoutCsvs.write(out, ids("train_", train.labels.length), train.labels, ids("test_", test.labels.length),
+                test.labels, names);
         return new Summary(out, train.labels.length, test.labels.length, train.height, train.width, classes);
     }
 
-    private static void table(java.io.Writer w, String prefix, int[] labels, boolean zero) throws IOException {
-        w.write("ID,target\n");
-        for (int i = 0; i < labels.length; i++) {
-            w.write(name(prefix, i) + "," + (zero ? 0 : labels[i]) + "\n");
-        }
+    private static List<String> ids(String prefix, int n) {
+        List<String> ids = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) ids.add(name(prefix, i));
+        return ids;
     }
 
     private static String name(String prefix, int i) {

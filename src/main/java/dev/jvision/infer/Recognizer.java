@@ -121,12 +121,23 @@ public final class Recognizer implements AutoCloseable {
      * image, at least 1 x 1 pixel, as an RGB image of its own.
      */
     static BufferedImage crop(Images.Rgb img, Detector.Box b, double margin) {
-        double mx = b.width() * margin;
-        double my = b.height() * margin;
-        int x1 = (int) Math.max(0, Math.floor(b.x1() - mx));
-        int y1 = (int) Math.max(0, Math.floor(b.y1() - my));
-        int x2 = (int) Math.min(img.w(), Math.ceil(b.x2() + mx));
-        int y2 = (int) Math.min(img.h(), Math.ceil(b.y2() + my));
+        return crop(img, b.x1(), b.y1(), b.x2(), b.y2(), margin);
+    }
+
+    /**
+     * The crop of the box {@code (bx1, by1)-(bx2, by2)} (image pixels) the way the recognizer cuts
+     * it: grown by {@code margin} of its width and height on every side, floor/ceil to whole pixels,
+     * clipped to the image, at least 1 x 1 pixel. The one definition of "crop with a margin" (the
+     * classifier's training crops, {@code jvision crop-data}, use it too). Returns a new image the
+     * caller owns.
+     */
+    public static BufferedImage crop(Images.Rgb img, double bx1, double by1, double bx2, double by2, double margin) {
+        double mx = (bx2 - bx1) * margin;
+        double my = (by2 - by1) * margin;
+        int x1 = (int) Math.max(0, Math.floor(bx1 - mx));
+        int y1 = (int) Math.max(0, Math.floor(by1 - my));
+        int x2 = (int) Math.min(img.w(), Math.ceil(bx2 + mx));
+        int y2 = (int) Math.min(img.h(), Math.ceil(by2 + my));
         x1 = Math.min(x1, img.w() - 1);
         y1 = Math.min(y1, img.h() - 1);
         int w = Math.max(1, x2 - x1);
