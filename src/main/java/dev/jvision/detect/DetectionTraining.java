@@ -85,7 +85,7 @@ public final class DetectionTraining {
                     .classNames(train.data().classNames())
                     .callback(new LoggingListener()).callback(new DetectionMetricsCsv(run.dir().resolve("metrics.csv")))
                     .callback(progress);
-            if (exp.train().tensorboard()) {
+            if (exp.train().logging().tensorboard()) {
                 b.callback(tb);
             }
             FitResult fit = b.build().fit(factory(exp, device), train, val);

@@ -90,8 +90,8 @@ public final class RunContext {
         List<Sample> v = data.validation().get().samples();
         LOG.info("validation rows from {} ({}): hold-out training of one model (fold {}); train.n_folds ({}){} not used",
                 exp.data().valManifest() != null ? "data.val_manifest" : "split 'val' of data.train_manifest",
-                v.size(), HOLDOUT_FOLD, exp.train().nFolds(),
-                exp.train().folds() != null ? " and train.folds " + exp.train().folds() : "");
+                v.size(), HOLDOUT_FOLD, exp.train().cv().nFolds(),
+                exp.train().cv().folds() != null ? " and train.folds " + exp.train().cv().folds() : "");
         return CompetitionData.applyBadImagePolicy(v, cache.preload(v, "decode validation"), exp.data().onBadImage(),
                 "validation images");
     }
@@ -168,7 +168,7 @@ public final class RunContext {
             return List.of(new Split(HOLDOUT_FOLD, samples, validation));
         }
         int[] labels = samples.stream().mapToInt(Sample::label).toArray();
-        int[] fold = Folds.stratified(labels, exp.train().nFolds(), exp.experiment().seed());
+        int[] fold = Folds.stratified(labels, exp.train().cv().nFolds(), exp.experiment().seed());
         List<Split> out = new ArrayList<>();
         for (int f : folds) {
             List<Sample> tr = new ArrayList<>();
