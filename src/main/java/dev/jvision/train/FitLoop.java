@@ -98,7 +98,7 @@ final class FitLoop {
         try (ShutdownGate.Entered gate = ShutdownGate.enter();
              Task.Session session = task.open(model, device);
              TrainLoaders loaders = new TrainLoaders(train, seed, plan, parallel, exp.data().imgSize(), progressive,
-                     exp.data().prefetch(), fold);
+                     exp.data().loader().prefetch(), fold);
              BatchUploader upload = new BatchUploader(device)) {
             if (t.modelSetup().whitening().enabled()) {
                 WhiteningInit.apply(model, t.modelSetup().whitening(), train, exp.data().imgSize(), session, upload, resuming);
@@ -262,7 +262,7 @@ final class FitLoop {
         float[][] predictions;
         try {
             predictions = parallel.predict(model, session, val, exp.data().imgSize(), exp.infer().batchSize(),
-                    exp.data().prefetch(), device);
+                    exp.data().loader().prefetch(), device);
         } catch (RuntimeException e) {
             throw StepStack.outOfMemory(e, "validation", exp.infer().batchSize(), device);
         }

@@ -42,8 +42,8 @@ class ConfigsTest {
         Experiment d = Experiment.defaults();
         assertEquals(new ExperimentSection("experiment", 42, "auto", "runs", true, 0), d.experiment());
         assertEquals(224, d.data().imgSize());
-        assertNull(d.data().cacheDir());
-        assertEquals("error", d.data().onBadImage());
+        assertNull(d.data().cache().dir());
+        assertEquals(DataConfig.OnBadImage.ERROR, d.data().loader().onBadImage());
         assertEquals(17, d.model().numClasses());
         assertNull(d.model().weights());
         assertEquals("basic", d.augment().policy());
@@ -59,8 +59,8 @@ class ConfigsTest {
         Experiment e = Configs.fromYaml(resource("full.yaml"), "full.yaml", List.of());
         assertEquals("cuda:1", e.experiment().device());
         assertEquals(-7L, e.experiment().seed());
-        assertEquals("/tmp/cache", e.data().cacheDir());
-        assertEquals("skip", e.data().onBadImage());
+        assertEquals(Path.of("/tmp/cache"), e.data().cache().dir());
+        assertEquals(DataConfig.OnBadImage.SKIP, e.data().loader().onBadImage());
         assertEquals(0.2, e.model().dropRate());
         assertEquals(15.0, e.augment().rotateDegrees());
         assertEquals(3e-4, e.train().optimizer().lr());
@@ -140,7 +140,7 @@ class ConfigsTest {
                 "n.yaml:2 train.epochs: null (expected: integer)");
         assertContainsAll(fails("data:\n  root: ~\n", "n.yaml").getMessage(),
                 "n.yaml:2 data.root: null (expected: a string)");
-        assertNull(Configs.fromYaml("data:\n  cache_dir: null\n", "n.yaml", null).data().cacheDir());
+        assertNull(Configs.fromYaml("data:\n  cache_dir: null\n", "n.yaml", null).data().cache().dir());
     }
 
     @Test
@@ -220,7 +220,7 @@ class ConfigsTest {
                 "infer.tta=true", "train.lr=1e-2", "data.cache_dir=null", "experiment.seed=7"));
         assertEquals(3, e.train().epochs());
         assertEquals(List.of(0, 1), e.train().cv().folds());
-        assertNull(e.data().cacheDir());
+        assertNull(e.data().cache().dir());
         assertEquals("vit_s", e.model().name());
         assertTrue(e.infer().tta());
         assertEquals(1e-2, e.train().optimizer().lr());
