@@ -18,13 +18,15 @@ import picocli.CommandLine.Option;
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Export a run's fold ensemble (one graph averaging the folds' probabilities), a checkpoint or a "
                 + "model with bare weights to ONNX, written from jvision's own layer definitions.",
-                "Outputs: logits and probabilities (softmax of logits / temperature); an ensemble has probabilities only."})
+                "Outputs: logits and probabilities (softmax of logits / temperature); an ensemble has probabilities only; "
+                        + "a detector: boxes, scores and the raw predictions, before NMS (docs/onnx.md)."})
 final class ExportCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 
     static final class Source {
-        @Option(names = "--run", paramLabel = "RUN_DIR", description = "a run folder: all its folds as one graph")
+        @Option(names = "--run", paramLabel = "RUN_DIR",
+                description = "a run folder: all its folds as one graph (a detection run: its detector)")
         Path run;
 
         @Option(names = "--checkpoint", paramLabel = "FILE", description = "a .safetensors checkpoint with its .json sidecar")
@@ -84,6 +86,12 @@ final class ExportCommand implements Callable<Integer> {
             r = ModelExport.checkpoint(source.checkpoint, out, s);
         } else {
             r = ModelExport.weights(source.model, numClasses == null ? 1000 : numClasses, weights, out, s);
+        }
+        if (r.detection()) {
+            System.out.printf("wrote %s (%.1f MB): detector, %d px, opset %d, %s input; outputs boxes, scores, predictions "
+                    + "(before NMS)%n", r.file(), r.bytes() / 1e6, r.imgSize(), opset,
+                    includePreprocessing ? "uint8 NHWC" : "float32 NCHW 0-1");
+            return 0;
         }
         System.out.printf("wrote %s (%.1f MB): %d model%s, %d px, opset %d, %s input, temperature %.4g%n", r.file(),
                 r.bytes() / 1e6, r.models().size(), r.models().size() == 1 ? "" : "s (probabilities averaged)",

@@ -26,13 +26,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code jvision infer}: predict the test set with a run's folds, explicit checkpoints or a
- * multi-model ensemble file (TTA, calibration, submission, low-confidence report), or measure
- * latency with {@code --benchmark}.
+ * multi-model ensemble file (TTA, calibration, submission, low-confidence report), predict with a
+ * detection run or a two-stage pipeline file ({@link TwoStageModes}), or measure latency with
+ * {@code --benchmark}.
  */
 @Command(name = "infer", mixinStandardHelpOptions = true,
         description = {"Predict the test set (sample_submission.csv order) with a run's fold ensemble, checkpoints or an "
                 + "ensemble file, and write a validated submission.",
-                "With --benchmark: batch latency p50/p99 and throughput of one model on the current device."})
+                "With --benchmark: batch latency p50/p99 and throughput of one model on the current device; "
+                        + "per stage at batch 1 for a detection run or --two-stage CONFIG."})
 final class InferCommand implements Callable<Integer> {
     // optional here: call() checks that a mode was chosen (other modes have their own options)
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -48,7 +50,21 @@ final class InferCommand implements Callable<Integer> {
         @Option(names = "--ensemble", paramLabel = "MEMBERS_YAML",
                 description = "ensemble file: members: [{run: DIR | checkpoint: FILE, weight: W, temperature: T}]")
         Path ensemble;
+
+        @Option(names = "--two-stage", paramLabel = "CONFIG",
+                description = "two-stage pipeline file (detector + classifier, docs/detection.md): with --input writes "
+                        + "recognitions.json (+ two_stage_score.json with --gt); with --benchmark times each stage")
+        Path twoStage;
     }
+
+    @Option(names = "--input", paramLabel = "DIR|CSV",
+            description = "with --two-stage (or a detection --benchmark): a folder of images or a CSV whose first column "
+                    + "is an image path")
+    Path input;
+
+    @Option(names = "--gt", paramLabel = "GT.json",
+            description = "with --two-stage: COCO ground truth of the input images: end-to-end score beside the detector's mAP")
+    Path gt;
 
     @Option(names = {"-c", "--config"}, description = "experiment YAML for data settings (default: the run's config.yaml)")
     Path config;
@@ -115,8 +131,9 @@ final class InferCommand implements Callable<Integer> {
     boolean channelsLast;
 
     @Option(names = "--onnx", paramLabel = "MODEL.onnx",
-            description = "run a file made by `jvision export` with ONNX Runtime: with --images DIR --save-logits OUT.csv, "
-                    + "or with --benchmark (--batch, --iterations, --warmup; --threads)")
+            description = "run a file made by `jvision export` with ONNX Runtime: a classifier with -c CONFIG (the test "
+                    + "set's submission.csv in --out), --images DIR --save-logits OUT.csv, or --benchmark (--batch, "
+                    + "--iterations, --warmup; --threads); a detector with --images DIR or -c CONFIG (detections.json in --out)")
     Path onnx;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
@@ -130,6 +147,15 @@ final class InferCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (onnx != null) {
             return onnx();
+        }
+        if (source != null && source.twoStage != null) {
+            return benchmark
+                    ? TwoStageModes.benchmark(null, source.twoStage, input, overrides, device, warmup, iterations)
+                    : TwoStageModes.recognize(source.twoStage, input, out, gt);
+        }
+        if (gt != null || (input != null && !benchmark)) {
+            throw new IllegalArgumentException("--input and --gt: only with --two-stage CONFIG (or --benchmark of a "
+                    + "detection run for --input)");
         }
         if (benchmark) {
             return benchmark();
@@ -195,15 +221,30 @@ final class InferCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code --onnx MODEL.onnx} with {@code --images DIR --save-logits OUT.csv} or {@code --benchmark}. */
+    /**
+     * {@code --onnx MODEL.onnx}: a detector export writes detections.json ({@code --images DIR} or
+     * {@code -c CONFIG}'s test split); a classifier export writes the folder's logits
+     * ({@code --images DIR --save-logits OUT.csv}), the test set's submission ({@code -c CONFIG}), or
+     * measures latency ({@code --benchmark}).
+     */
     private int onnx() throws Exception {
         if (source != null || model != null || weights != null) {
             throw new IllegalArgumentException("infer --onnx: the ONNX file is the model (drop --run, --checkpoint, "
                     + "--ensemble, --model, --weights)");
         }
+        if (tta || draw) {
+            throw new IllegalArgumentException("infer --onnx: " + (tta ? "--tta" : "--draw") + " is not supported with an "
+                    + "ONNX model (expected: the libtorch path, --run or --checkpoint)");
+        }
+        if (!benchmark && dev.jvision.infer.onnx.OnnxDetector.isDetection(onnx)) {
+            return onnxDetect();
+        }
+        if (!benchmark && images == null && saveLogits == null && config != null) {
+            return onnxSubmission();
+        }
         if (!benchmark && (images == null || saveLogits == null)) {
-            throw new IllegalArgumentException("infer --onnx " + onnx + " needs --images DIR --save-logits OUT.csv "
-                    + "(or --benchmark)");
+            throw new IllegalArgumentException("infer --onnx " + onnx + " needs --images DIR --save-logits OUT.csv, "
+                    + "-c CONFIG (the test set's submission) or --benchmark");
         }
         try (dev.jvision.infer.onnx.OnnxModel m = dev.jvision.infer.onnx.OnnxModel.open(onnx, threads)) {
             if (benchmark) {
@@ -217,6 +258,47 @@ final class InferCommand implements Callable<Integer> {
             var r = dev.jvision.infer.onnx.OnnxInference.writeFolder(m, images, saveLogits);
             System.out.printf("wrote %s of %d images to %s (ONNX Runtime, %d px)%n", r.outputs(), r.images(), saveLogits,
                     m.imgSize());
+        }
+        return 0;
+    }
+
+    /** {@code --onnx CLASSIFIER.onnx -c CONFIG [--out DIR]}: submission.csv as the libtorch path writes it. */
+    private int onnxSubmission() throws Exception {
+        List<String> sets = new ArrayList<>(overrides);
+        if (batchSize != null) {
+            sets.add("infer.batch_size=" + batchSize);
+        }
+        Experiment exp = Configs.load(config, sets);
+        if (exp.isDetection()) {
+            throw new IllegalArgumentException("infer --onnx " + onnx + ": a classifier export with a task: detection "
+                    + "config (expected: a classification config, or a detector export)");
+        }
+        if (exp.infer().tta()) {
+            throw new IllegalArgumentException("infer --onnx: infer.tta is on in " + config + " (expected: off; the "
+                    + "exported graph has one view: --set infer.tta=false)");
+        }
+        Path dir = out != null ? out : Path.of(".");
+        Files.createDirectories(dir);
+        try (dev.jvision.infer.onnx.OnnxModel m = dev.jvision.infer.onnx.OnnxModel.open(onnx, threads)) {
+            var r = dev.jvision.infer.onnx.OnnxSubmission.write(exp, m, dir,
+                    useCalibration || exp.infer().useCalibration(), saveProbs || exp.infer().saveProbs());
+            System.out.printf("submission: %s (%d rows, ONNX Runtime, %s)%n", r.submission(), r.rows(), r.output());
+        }
+        return 0;
+    }
+
+    /** {@code --onnx DETECTOR.onnx (--images DIR | -c CONFIG) [--out DIR]}: detections.json. */
+    private int onnxDetect() throws Exception {
+        Experiment exp = config != null ? Configs.load(config, overrides) : null;
+        Path dir = out != null ? out : Path.of(".");
+        try (dev.jvision.infer.onnx.OnnxDetector m = dev.jvision.infer.onnx.OnnxDetector.open(onnx, threads)) {
+            var opts = exp == null ? m.decoderOptions() : new dev.jvision.models.detect.DetectionDecoder.Options(
+                    exp.detect().conf(), exp.detect().iou(), exp.detect().maxDet(), Math.max(3000, exp.detect().maxDet()),
+                    false);
+            int bs = batchSize != null ? batchSize : exp != null ? exp.infer().batchSize() : 8;
+            var r = dev.jvision.infer.onnx.OnnxDetection.run(m, exp, images, dir, bs, opts);
+            System.out.printf("detections: %s (%d boxes on %d images, ONNX Runtime)%n", r.detections(), r.boxes(),
+                    r.images());
         }
         return 0;
     }
@@ -267,6 +349,13 @@ final class InferCommand implements Callable<Integer> {
                 || source.checkpoints.isEmpty())))) {
             throw new IllegalArgumentException("infer --benchmark: choose the model: --model NAME, --run RUN_DIR or "
                     + "--checkpoint FILE");
+        }
+        if (source != null && source.run != null && model == null) {
+            Path runCfg = source.run.resolve("config.yaml");
+            if (Files.isRegularFile(runCfg) && Configs.load(runCfg, overrides).isDetection()) {
+                return TwoStageModes.benchmark(source.run, null, input != null ? input : images, overrides, device, warmup,
+                        iterations);
+            }
         }
         String devName = device;
         int threads = 0;

@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code jvision pipeline}: train all folds, fit a temperature on the out-of-fold logits, predict
- * the test set with the fold ensemble (+ TTA, + calibration) and write a validated submission.
+ * the test set with the fold ensemble (+ TTA, + calibration) and write a validated submission;
+ * for {@code task: detection}, {@link dev.jvision.detect.DetectionPipeline} (train, score the
+ * validation and test splits, detections.json, report).
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
         description = "Train K folds, calibrate on out-of-fold logits, ensemble (+TTA) on the test set and write a "
@@ -62,8 +64,7 @@ final class PipelineCommand implements Callable<Integer> {
         }
         Experiment exp = options.load();
         if (exp.isDetection()) {
-            throw new IllegalArgumentException("task: detection (expected: classification for jvision pipeline; "
-                    + "detection runs with jvision train, then jvision infer --run RUN_DIR)");
+            return detection(exp, start);
         }
         InferStage.Options base = InferStage.Options.of(exp);
         InferStage.Options inf = new InferStage.Options(tta || base.tta(), useCalibration || base.useCalibration(),
@@ -95,6 +96,28 @@ final class PipelineCommand implements Callable<Integer> {
                     : "submission: " + o.infer().submission() + " (validated)");
         }
         System.out.println("run folder: " + o.train().runDir());
+        System.out.printf("elapsed: %.1f min%n", (System.nanoTime() - start) / 60e9);
+        return 0;
+    }
+
+    /** task: detection: train (or reuse --resume-run), score validation and test, detections.json, report. */
+    private int detection(Experiment exp, long start) throws Exception {
+        if (tta || useCalibration || confidenceThreshold != null) {
+            throw new IllegalArgumentException("--tta / --use-calibration / --confidence-threshold: classification only "
+                    + "(expected: none of them for task: detection)");
+        }
+        var o = dev.jvision.detect.DetectionPipeline.run(exp, resumeRun);
+        System.out.println();
+        System.out.println("== jvision pipeline summary (" + exp.experiment().name() + ", detection) ==");
+        System.out.printf("validation: mAP50 %.4f, mAP50-95 %.4f (best epoch %d)%n", o.valMap50(), o.valMap(), o.bestEpoch());
+        o.test().ifPresentOrElse(r -> {
+            System.out.printf("test split '%s': mAP50 %.4f, mAP50-95 %.4f%n", exp.detect().testSplit(), r.map50(), r.map());
+            System.out.print(r.summary());
+        }, () -> System.out.println("test split '" + exp.detect().testSplit() + "' has no boxes: not scored"));
+        System.out.printf("detections: %s (%d boxes on %d images)%n", o.detections().detections(), o.detections().boxes(),
+                o.detections().images());
+        if (o.report() != null) System.out.println("report: " + o.report());
+        System.out.println("run folder: " + o.runDir());
         System.out.printf("elapsed: %.1f min%n", (System.nanoTime() - start) / 60e9);
         return 0;
     }

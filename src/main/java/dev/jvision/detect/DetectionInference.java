@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DetectionInference {
     private static final Logger LOG = LoggerFactory.getLogger(DetectionInference.class);
-    private static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff");
+    static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff");
 
     private DetectionInference() {}
 

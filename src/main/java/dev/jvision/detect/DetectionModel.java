@@ -33,6 +33,24 @@ public final class DetectionModel extends ImageModel {
         return new DetectionModel(Detectors.create(name, new DetectorOptions(numClasses, regMax)));
     }
 
+    /**
+     * The detector of a run: {@code name} with {@code numClasses} classes and the weights of
+     * {@code checkpoint}, on {@code device}, in evaluation mode. The caller owns (closes) it.
+     */
+    public static DetectionModel load(String name, int numClasses, int regMax, java.nio.file.Path checkpoint,
+                                      dev.jvision.runtime.Device device) throws java.io.IOException {
+        DetectionModel m = create(name, numClasses, regMax);
+        try {
+            dev.jvision.models.Weights.load(m, checkpoint, false);
+            m.to(device);
+            m.train(false);
+            return m;
+        } catch (java.io.IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
     /** The wrapped detector (owned by this model). */
     public Detector detector() {
         return detector;

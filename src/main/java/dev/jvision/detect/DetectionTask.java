@@ -15,6 +15,7 @@ import dev.jvision.models.detect.Detector;
 import dev.jvision.models.detect.DetectorOutput;
 import dev.jvision.nn.Layer;
 import dev.jvision.runtime.Device;
+import dev.jvision.runtime.dist.ProcessGroup;
 import dev.jvision.runtime.Tensors;
 import dev.jvision.train.task.Task;
 import java.io.IOException;
@@ -50,10 +51,22 @@ public final class DetectionTask implements Task {
     /** The monitored metric. */
     public static final String MONITOR = "val_map50_95";
     private final DetectConfig config;
+    private final ProcessGroup group;
 
     /** A task with the {@code detect:} section's settings. */
     public DetectionTask(DetectConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * A task for one rank of a data-parallel fit on {@code group} (null: one process): the loss of
+     * each rank's batch is divided by the global batch's target-score sum over the number of ranks,
+     * so that the averaged gradients are the gradients of one process training the whole batch
+     * (one scalar all-reduce per step). The group is the caller's; it must be the trainer's.
+     */
+    public DetectionTask(DetectConfig config, ProcessGroup group) {
         this.config = Objects.requireNonNull(config, "config");
+        this.group = group;
     }
 
     @Override
@@ -153,6 +166,8 @@ public final class DetectionTask implements Task {
         private final DetectionLoss loss = new DetectionLoss(DetectionLoss.Options.defaults());
         private final DetectionDecoder.Options decode;
         private final BoxAugmenter augmenter = new BoxAugmenter(config.augmentation());
+        private final DetectionLoss.Normaliser normaliser = group == null || group.worldSize() == 1
+                ? DetectionLoss.Normaliser.LOCAL : this::globalDivisor;
         private long height;
         private long width;
 
@@ -221,7 +236,14 @@ public final class DetectionTask implements Task {
         public Tensor loss(List<Tensor> outputs, Tensor targets) {
             DetectorOutput out = detector.unpack(outputs.get(0), height, width);
             Tensor[] gt = padded(targets, out.batchSize());
-            return loss.compute(out, gt[0], gt[1]).total();
+            return loss.compute(out, gt[0], gt[1], normaliser).total();
+        }
+
+        /** max(global target-score sum, 1) / ranks: see {@link DetectionTask#DetectionTask(DetectConfig, ProcessGroup)}. */
+        private Tensor globalDivisor(Tensor localSum) {
+            Tensor sum = localSum.to(torch.ScalarType.Float).clone();
+            group.allReduceSum(List.of(sum));
+            return sum.clamp_min(new Scalar(1.0)).div(new Scalar((double) group.worldSize()));
         }
 
         /** Packed rows [N, 6] as padded boxes [B, M, 4] and classes [B, M] (-1 padding). */

@@ -4,9 +4,13 @@ import dev.jvision.config.Experiment;
 import dev.jvision.data.detection.DetectionDataset;
 import dev.jvision.data.detection.DetectionSource;
 import dev.jvision.pipeline.RunSetup;
+import dev.jvision.pipeline.TrainStage;
 import dev.jvision.runtime.AtomicFiles;
 import dev.jvision.runtime.Device;
+import dev.jvision.runtime.dist.Distributed;
+import dev.jvision.runtime.dist.ProcessGroup;
 import dev.jvision.track.RunDir;
+import dev.jvision.track.report.RunReport;
 import dev.jvision.train.FitResult;
 import dev.jvision.train.ModelFactory;
 import dev.jvision.train.Trainer;
@@ -18,6 +22,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,20 +72,32 @@ public final class DetectionTraining {
         };
     }
 
-    /** Trains into a new run folder, or continues the interrupted run in {@code resumeDir}. */
+    /**
+     * Trains into a new run folder, or continues the interrupted run in {@code resumeDir}. In a
+     * data-parallel job (the torchrun environment of {@code jvision train --nproc-per-node N}) every
+     * rank trains its shard with {@code train.batch_size} images a step, rank 0 writes the run folder.
+     * At the end (rank 0): {@code result.json}, {@code eval_<val split>.json} (the best epoch's COCO
+     * evaluation with per-class AP and PR curves, see {@link DetectionEvalFile}) and the report.
+     */
     public static Outcome train(Experiment exp, Path resumeDir) throws IOException {
         Device device = RunSetup.apply(exp);
+        ProcessGroup group = Distributed.join(device, exp.experiment().threads(), ProcessGroup.Kind.valueOf(
+                exp.experiment().distributed().backend().toUpperCase(Locale.ROOT)));
+        boolean main = group == null || group.rank() == 0;
         DetectionImages train = load(exp, exp.detect().trainSplit());
         DetectionImages val = load(exp, exp.detect().valSplit());
         LOG.info("detection data: {} train images ({} boxes), {} validation images ({} boxes), {} classes, {} px",
                 train.size(), train.data().boxCount(), val.size(), val.data().boxCount(), train.numClasses(),
                 train.imageSize());
-        try (RunDir run = resumeDir == null ? RunDir.create(exp) : RunDir.open(resumeDir);
+        try (RunDir run = TrainStage.openRunDir(exp, resumeDir, group);
              ProgressListener progress = new ProgressListener();
              TensorBoardListener tb = new TensorBoardListener(run.dir().resolve("tensorboard"))) {
             LOG.info("{} run folder {}", resumeDir == null ? "new" : "resuming", run.dir());
-            RunClasses.of(train.data()).write(run.dir());
-            Trainer.Builder b = Trainer.builder(exp).device(device).task(new DetectionTask(exp.detect()))
+            RunClasses classes = RunClasses.of(train.data());
+            if (main) {
+                classes.write(run.dir());
+            }
+            Trainer.Builder b = Trainer.builder(exp).device(device).task(new DetectionTask(exp.detect(), group))
                     .fold(FOLD).checkpoints(run.foldDir(FOLD)).resume(resumeDir != null)
                     .classNames(train.data().classNames())
                     .callback(new LoggingListener()).callback(new DetectionMetricsCsv(run.dir().resolve("metrics.csv")))
@@ -88,20 +105,38 @@ public final class DetectionTraining {
             if (exp.train().logging().tensorboard()) {
                 b.callback(tb);
             }
+            if (group != null) {
+                var d = exp.experiment().distributed();
+                b.distributed(group, (long) d.bucketMb() << 20, d.overlap(), d.syncBn());
+            }
             FitResult fit = b.build().fit(factory(exp, device), train, val);
-            Map<String, Object> result = new LinkedHashMap<>();
-            result.put("model", exp.model().name());
-            result.put("best_epoch", fit.best().epoch());
-            result.putAll(fit.best().metrics());
-            result.put("seconds", fit.seconds());
-            result.put("checkpoint", fit.bestCheckpoint() == null ? null : fit.bestCheckpoint().toString());
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            AtomicFiles.write(run.dir().resolve("result.json"), tmp -> json.writeValue(tmp.toFile(), result));
+            if (main) {
+                writeResults(exp, run.dir(), fit, val, classes);
+            }
             LOG.info("detection: best epoch {}: val mAP50 {} mAP50-95 {} in {} s", fit.best().epoch(),
                     String.format("%.4f", fit.best().metric("val_map50")),
                     String.format("%.4f", fit.best().metric(DetectionTask.MONITOR)),
                     String.format("%.0f", fit.seconds()));
             return new Outcome(run.dir(), fit);
         }
+    }
+
+    private static void writeResults(Experiment exp, Path runDir, FitResult fit, DetectionImages val, RunClasses classes)
+            throws IOException {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("model", exp.model().name());
+        result.put("best_epoch", fit.best().epoch());
+        result.putAll(fit.best().metrics());
+        result.put("seconds", fit.seconds());
+        result.put("checkpoint", fit.bestCheckpoint() == null ? null : fit.bestCheckpoint().toString());
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        AtomicFiles.write(runDir.resolve("result.json"), tmp -> json.writeValue(tmp.toFile(), result));
+        float[][] rows = fit.bestLogits();
+        if (rows != null && rows.length == val.size()) {
+            Path f = DetectionEvalFile.write(runDir, DetectionTask.evaluate(rows, val), classes,
+                    exp.detect().valSplit(), fit.best().epoch(), val.size());
+            LOG.info("wrote {} (best epoch's per-class AP and PR curves)", f);
+        }
+        RunReport.writeAfterRun(runDir);
     }
 }

@@ -104,11 +104,20 @@ public final class Detector implements AutoCloseable {
      */
     public static Detector of(Experiment exp, Path runDir, Device device, int maxBatch, Duration maxDelay, int maxQueue)
             throws IOException {
+        return of(exp, runDir, runDir.resolve("fold" + DetectionTraining.FOLD).resolve("best.safetensors"), device,
+                maxBatch, maxDelay, maxQueue);
+    }
+
+    /**
+     * Like {@link #of(Experiment, Path, Device, int, Duration, int)} with another checkpoint of the
+     * run ({@code weights}, e.g. {@code fold0/last.safetensors}).
+     */
+    public static Detector of(Experiment exp, Path runDir, Path weights, Device device, int maxBatch, Duration maxDelay,
+                              int maxQueue) throws IOException {
         if (!exp.isDetection()) {
             throw new IllegalArgumentException(runDir + ": task " + exp.task() + " (expected: a task: detection run)");
         }
         RunClasses classes = RunClasses.read(runDir);
-        Path weights = runDir.resolve("fold" + DetectionTraining.FOLD).resolve("best.safetensors");
         if (!Files.isRegularFile(weights)) {
             throw new IllegalArgumentException(weights + ": not found (expected: the best checkpoint of a detection run)");
         }
@@ -152,7 +161,12 @@ public final class Detector implements AutoCloseable {
 
     /** Objects in a decoded image. */
     public List<Box> detect(BufferedImage image) {
-        return Classifier.await(batcher.submit(prepare(Images.fromBufferedImage(image))));
+        return detect(Images.fromBufferedImage(image));
+    }
+
+    /** Objects in an image decoded by {@link Images#decode}. */
+    public List<Box> detect(Images.Rgb image) {
+        return Classifier.await(batcher.submit(prepare(image)));
     }
 
     /** Objects in each image ({@link Path}, {@code byte[]} or {@link BufferedImage}), in list order; queued all or nothing. */

@@ -75,15 +75,18 @@ public final class Recognizer implements AutoCloseable {
         return recognize(Images.fromBufferedImage(image));
     }
 
-    private List<Recognition> recognize(Images.Rgb rgb) {
-        BufferedImage img = toImage(rgb);
-        List<Detector.Box> boxes = detector.detect(img);
+    /**
+     * The objects of an image decoded by {@link Images#decode}: the detector letterboxes it, each
+     * box's crop is copied from its pixels and all crops are classified as one list.
+     */
+    public List<Recognition> recognize(Images.Rgb image) {
+        List<Detector.Box> boxes = detector.detect(image);
         if (boxes.isEmpty()) {
             return List.of();
         }
         List<BufferedImage> crops = new ArrayList<>(boxes.size());
         for (Detector.Box b : boxes) {
-            crops.add(crop(img, b, margin));
+            crops.add(crop(image, b, margin));
         }
         List<Prediction> named;
         try {
@@ -98,29 +101,44 @@ public final class Recognizer implements AutoCloseable {
         return out;
     }
 
-    /** The box grown by {@code margin} of its sides, clipped to the image, at least 1 x 1 pixel. */
-    static BufferedImage crop(BufferedImage img, Detector.Box b, double margin) {
+    /** The detector (owned by this recognizer: do not close it). */
+    public Detector detector() {
+        return detector;
+    }
+
+    /** The classifier (owned by this recognizer: do not close it). */
+    public Classifier classifier() {
+        return classifier;
+    }
+
+    /** The crop margin, a fraction of the box's sides. */
+    public double margin() {
+        return margin;
+    }
+
+    /**
+     * The pixels of the box grown by {@code margin} of its sides on every side, clipped to the
+     * image, at least 1 x 1 pixel, as an RGB image of its own.
+     */
+    static BufferedImage crop(Images.Rgb img, Detector.Box b, double margin) {
         double mx = b.width() * margin;
         double my = b.height() * margin;
         int x1 = (int) Math.max(0, Math.floor(b.x1() - mx));
         int y1 = (int) Math.max(0, Math.floor(b.y1() - my));
-        int x2 = (int) Math.min(img.getWidth(), Math.ceil(b.x2() + mx));
-        int y2 = (int) Math.min(img.getHeight(), Math.ceil(b.y2() + my));
-        x1 = Math.min(x1, img.getWidth() - 1);
-        y1 = Math.min(y1, img.getHeight() - 1);
-        return img.getSubimage(x1, y1, Math.max(1, x2 - x1), Math.max(1, y2 - y1));
-    }
-
-    private static BufferedImage toImage(Images.Rgb rgb) {
-        BufferedImage bi = new BufferedImage(rgb.w(), rgb.h(), BufferedImage.TYPE_INT_RGB);
-        byte[] p = rgb.pixels();
-        int[] row = new int[rgb.w()];
-        for (int y = 0; y < rgb.h(); y++) {
-            for (int x = 0; x < rgb.w(); x++) {
-                int o = (y * rgb.w() + x) * 3;
-                row[x] = ((p[o] & 255) << 16) | ((p[o + 1] & 255) << 8) | (p[o + 2] & 255);
+        int x2 = (int) Math.min(img.w(), Math.ceil(b.x2() + mx));
+        int y2 = (int) Math.min(img.h(), Math.ceil(b.y2() + my));
+        x1 = Math.min(x1, img.w() - 1);
+        y1 = Math.min(y1, img.h() - 1);
+        int w = Math.max(1, x2 - x1);
+        int h = Math.max(1, y2 - y1);
+        BufferedImage bi = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] rgb = ((java.awt.image.DataBufferInt) bi.getRaster().getDataBuffer()).getData();
+        byte[] p = img.pixels();
+        for (int y = 0; y < h; y++) {
+            int o = ((y1 + y) * img.w() + x1) * 3;
+            for (int x = 0; x < w; x++, o += 3) {
+                rgb[y * w + x] = ((p[o] & 255) << 16) | ((p[o + 1] & 255) << 8) | (p[o + 2] & 255);
             }
-            bi.setRGB(0, y, rgb.w(), 1, row, 0, rgb.w());
         }
         return bi;
     }

@@ -95,8 +95,11 @@ public final class TrainStage {
         }
     }
 
-    /** The run folder: rank 0 (or the only process) creates it, the other ranks open the folder rank 0 names. */
-    private static RunDir openRunDir(Experiment exp, Path resumeDir, ProcessGroup group) throws IOException {
+    /**
+     * The run folder ({@code resumeDir}, or a new one): rank 0 (or the only process, {@code group}
+     * null) creates or opens it, the other ranks open the folder rank 0 names. The caller closes it.
+     */
+    public static RunDir openRunDir(Experiment exp, Path resumeDir, ProcessGroup group) throws IOException {
         if (group == null) {
             return resumeDir == null ? RunDir.create(exp) : RunDir.open(resumeDir);
         }

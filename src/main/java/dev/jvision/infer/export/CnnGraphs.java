@@ -28,21 +28,36 @@ final class CnnGraphs {
      * {@code *_cifar} variants), four stages, average pool, {@code fc}.
      */
     static String resnet(Layers l, ImageModel m, Map2d x) {
+        boolean pool = ((dev.jvision.models.ResNet) m).stem() == dev.jvision.models.ResNet.Stem.IMAGENET;
+        Map2d[] stages = resnetStages(l, m, x, pool);
+        return l.linear(l.globalAvgPool(stages[3].name()), child(m, "fc"), true, "fc");
+    }
+
+    /** ResNet's {@code layer2..4} outputs (strides 8, 16, 32), as {@code ResNet.forwardPyramid}: always max-pooled. */
+    static Map2d[] resnetPyramid(Layers l, ImageModel m, Map2d x) {
+        Map2d[] s = resnetStages(l, m, x, true);
+        return new Map2d[] {s[1], s[2], s[3]};
+    }
+
+    /** The outputs of {@code layer1..4} after the stem (and the stem's max pool when {@code maxPool}). */
+    private static Map2d[] resnetStages(Layers l, ImageModel m, Map2d x, boolean maxPool) {
         OnnxGraph g = l.g;
         Map2d y = l.conv(x, child(m, "conv1"), (BatchNorm2d) child(m, "bn1"), "conv1");
         y = y.with(g.relu(y.name()));
-        if (((dev.jvision.models.ResNet) m).stem() == dev.jvision.models.ResNet.Stem.IMAGENET) {
+        if (maxPool) {
             String pooled = g.node("MaxPool", List.of(y.name()), OnnxGraph.attrs("kernel_shape", new long[] {3, 3},
                     "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1}));
             y = new Map2d(pooled, (y.height() + 2 - 3) / 2 + 1, (y.width() + 2 - 3) / 2 + 1);
         }
+        Map2d[] out = new Map2d[4];
         for (int s = 1; s <= 4; s++) {
             List<Layer> blocks = sequence(child(m, "layer" + s));
             for (int b = 0; b < blocks.size(); b++) {
                 y = resnetBlock(l, blocks.get(b), y, "layer" + s + "." + b);
             }
+            out[s - 1] = y;
         }
-        return l.linear(l.globalAvgPool(y.name()), child(m, "fc"), true, "fc");
+        return out;
     }
 
     private static Map2d resnetBlock(Layers l, Layer block, Map2d x, String name) {
@@ -102,10 +117,29 @@ final class CnnGraphs {
     /** ConvNeXt: patch stem, stages (LayerNorm2d + 2x2 conv downsample, blocks), pooled head. */
     static String convnext(Layers l, ImageModel m, Map2d x) {
         OnnxGraph g = l.g;
+        Map2d[] stages = convnextStages(l, m, x);
+        Layer head = child(m, "head");
+        String h = l.globalAvgPool(stages[stages.length - 1].name());
+        h = l.layerNorm(h, (LayerNorm) child(head, "norm"), "head.norm");
+        Layer pre = childOrNull(head, "pre_logits");
+        if (pre != null) {
+            h = g.gelu(l.linear(h, child(pre, "fc"), true, "head.pre_logits.fc"));
+        }
+        return l.linear(h, child(head, "fc"), true, "head.fc");
+    }
+
+    /** ConvNeXt's {@code stages.1..3} outputs (strides 8, 16, 32), as {@code ConvNeXt.forwardPyramid}. */
+    static Map2d[] convnextPyramid(Layers l, ImageModel m, Map2d x) {
+        Map2d[] s = convnextStages(l, m, x);
+        return new Map2d[] {s[1], s[2], s[3]};
+    }
+
+    private static Map2d[] convnextStages(Layers l, ImageModel m, Map2d x) {
         List<Layer> stem = sequence(child(m, "stem"));
         Map2d y = l.conv(x, stem.get(0), null, "stem.0");
         y = y.with(l.layerNorm(y.name(), (LayerNorm) stem.get(1), "stem.1"));
         List<Layer> stages = sequence(child(m, "stages"));
+        Map2d[] out = new Map2d[stages.size()];
         for (int s = 0; s < stages.size(); s++) {
             String sn = "stages." + s;
             Layer down = childOrNull(stages.get(s), "downsample");
@@ -118,15 +152,9 @@ final class CnnGraphs {
             for (int b = 0; b < blocks.size(); b++) {
                 y = convnextBlock(l, blocks.get(b), y, sn + ".blocks." + b);
             }
+            out[s] = y;
         }
-        Layer head = child(m, "head");
-        String h = l.globalAvgPool(y.name());
-        h = l.layerNorm(h, (LayerNorm) child(head, "norm"), "head.norm");
-        Layer pre = childOrNull(head, "pre_logits");
-        if (pre != null) {
-            h = g.gelu(l.linear(h, child(pre, "fc"), true, "head.pre_logits.fc"));
-        }
-        return l.linear(h, child(head, "fc"), true, "head.fc");
+        return out;
     }
 
     private static Map2d convnextBlock(Layers l, Layer block, Map2d x, String name) {
@@ -161,19 +189,53 @@ final class CnnGraphs {
     /** EfficientNetV2: stem, block stages as defined by timm's block strings, head conv, pooled classifier. */
     static String efficientnetv2(Layers l, EfficientNetV2 m, Map2d x) {
         OnnxGraph g = l.g;
+        List<Map2d> stages = effStages(l, m, x, Integer.MAX_VALUE);
+        Map2d y = l.conv(stages.get(stages.size() - 1), child(m, "conv_head"), (BatchNorm2d) child(m, "bn2"), "conv_head");
+        y = y.with(g.silu(y.name()));
+        return l.linear(l.globalAvgPool(y.name()), child(m, "classifier"), true, "classifier");
+    }
+
+    /**
+     * The outputs of the last block stage at strides 8, 16 and 32 (no {@code conv_head}), as
+     * {@code EfficientNetV2.forwardPyramid}; the strides come from the stages' first blocks.
+     */
+    static Map2d[] efficientnetv2Pyramid(Layers l, EfficientNetV2 m, Map2d x) {
+        List<List<String>> defs = m.blockDefinitions();
+        List<Layer> stageLayers = sequence(child(m, "blocks"));
+        int[] last = {-1, -1, -1};
+        long stride = 2; // the stem
+        for (int s = 0; s < stageLayers.size(); s++) {
+            Layer first = sequence(stageLayers.get(s)).get(0);
+            stride *= stride(first, defs.get(s).get(0).split("_")[0]);
+            int k = stride == 8 ? 0 : stride == 16 ? 1 : stride == 32 ? 2 : -1;
+            if (k >= 0) {
+                last[k] = s;
+            }
+        }
+        if (last[0] < 0 || last[1] < 0 || last[2] < 0) {
+            throw new IllegalStateException(m.spec().name() + ": no stages at strides 8/16/32 (last stages " + java.util.Arrays
+                    .toString(last) + ")");
+        }
+        List<Map2d> stages = effStages(l, m, x, last[2]);
+        return new Map2d[] {stages.get(last[0]), stages.get(last[1]), stages.get(last[2])};
+    }
+
+    /** Stem and block stages {@code 0..lastStage} (all when larger); the output of each stage. */
+    private static List<Map2d> effStages(Layers l, EfficientNetV2 m, Map2d x, int lastStage) {
+        OnnxGraph g = l.g;
         Map2d y = l.conv(x, child(m, "conv_stem"), (BatchNorm2d) child(m, "bn1"), "conv_stem");
         y = y.with(g.silu(y.name()));
         List<List<String>> defs = m.blockDefinitions();
         List<Layer> stages = sequence(child(m, "blocks"));
-        for (int s = 0; s < stages.size(); s++) {
+        List<Map2d> out = new java.util.ArrayList<>();
+        for (int s = 0; s < stages.size() && s <= lastStage; s++) {
             List<Layer> blocks = sequence(stages.get(s));
             for (int b = 0; b < blocks.size(); b++) {
                 y = effBlock(l, blocks.get(b), defs.get(s).get(b), y, "blocks." + s + "." + b);
             }
+            out.add(y);
         }
-        y = l.conv(y, child(m, "conv_head"), (BatchNorm2d) child(m, "bn2"), "conv_head");
-        y = y.with(g.silu(y.name()));
-        return l.linear(l.globalAvgPool(y.name()), child(m, "classifier"), true, "classifier");
+        return out;
     }
 
     private static Map2d effBlock(Layers l, Layer block, String def, Map2d x, String name) {

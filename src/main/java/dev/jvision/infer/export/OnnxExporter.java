@@ -19,9 +19,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Exports jvision classification models to ONNX, written from jvision's own layer definitions
- * (no tracing, no Python): every registered family (ResNet, ConvNeXt, Swin, EfficientNetV2), in
- * evaluation mode, with a symbolic batch dimension.
+ * Exports jvision models to ONNX, written from jvision's own layer definitions (no tracing, no
+ * Python): every registered classification family (ResNet, ConvNeXt, Swin, EfficientNetV2) with
+ * {@link #build}, and the detectors of {@code dev.jvision.models.detect} with
+ * {@link #buildDetector} (boxes and scores before NMS), in evaluation mode, with a symbolic batch
+ * dimension.
  *
  * <p>The graph's input {@code input} is float32 NCHW normalised as the model expects (metadata
  * {@code jvision.mean}/{@code jvision.std}), or, with {@link Options#includePreprocessing()},
@@ -176,6 +178,86 @@ public final class OnnxExporter {
             g.output("probabilities", OnnxGraph.FLOAT, classes);
         }
         return g.model(FORMAT, "exported by jvision from its layer definitions", metadata(members, classNames, o, classes));
+    }
+
+    /**
+     * What a detection export records besides the network (metadata for {@code jvision infer
+     * --onnx} and other consumers). Immutable.
+     *
+     * @param classNames  names in class-id order, or empty
+     * @param categoryIds the COCO category id of each class, or empty (then id = class + 1)
+     * @param conf        the run's {@code detect.conf}
+     * @param iou         the run's {@code detect.iou}
+     * @param maxDet      the run's {@code detect.max_det}
+     */
+    public record DetectionInfo(List<String> classNames, long[] categoryIds, double conf, double iou, int maxDet) {
+        public DetectionInfo {
+            classNames = List.copyOf(classNames);
+            categoryIds = categoryIds.clone();
+            if (categoryIds.length != 0 && categoryIds.length != classNames.size()) {
+                throw new IllegalArgumentException("category ids: " + categoryIds.length + " (expected: "
+                        + classNames.size() + ", one per class name)");
+            }
+        }
+
+        /** No names or category ids; the decoder's default thresholds. */
+        public static DetectionInfo defaults() {
+            var d = dev.jvision.models.detect.DetectionDecoder.Options.defaults();
+            return new DetectionInfo(List.of(), new long[0], d.conf(), d.iou(), d.maxDet());
+        }
+    }
+
+    /**
+     * Builds the graph of a detector ({@link DetectorGraph}): input float32 NCHW RGB in [0, 1]
+     * (letterboxed to {@code o.imgSize()}, a multiple of 32; the detector normalises inside), or
+     * uint8 NHWC RGB with {@link Options#includePreprocessing()}; outputs {@code boxes},
+     * {@code scores} and {@code predictions} (see docs/onnx.md); no NMS.
+     *
+     * @throws IllegalArgumentException for a size that is not a multiple of 32, class names or
+     *         category ids of another count, or a backbone this exporter does not know
+     */
+    public static ModelProto buildDetector(dev.jvision.models.detect.Detector detector, DetectionInfo info, Options o) {
+        if (o.imgSize() % detector.maxStride() != 0) {
+            throw new IllegalArgumentException("img_size: " + o.imgSize() + " (expected: a multiple of "
+                    + detector.maxStride() + " for a detector)");
+        }
+        int classes = detector.numClasses();
+        if (!info.classNames().isEmpty() && info.classNames().size() != classes) {
+            throw new IllegalArgumentException("class names: " + info.classNames().size() + " (expected: " + classes
+                    + ", one per class)");
+        }
+        OnnxGraph g = new OnnxGraph(detector.name(), o.opset());
+        Layers l = new Layers(g, o.foldBatchNorm());
+        long s = o.imgSize();
+        String x;
+        if (o.includePreprocessing()) {
+            g.input("input", OnnxGraph.UINT8, s, s, 3);
+            String f = g.node("Cast", List.of("input"), OnnxGraph.attrs("to", (long) OnnxGraph.FLOAT));
+            x = g.node("Div", g.transpose(f, 0, 3, 1, 2), g.scalar(255f));
+        } else {
+            g.input("input", OnnxGraph.FLOAT, 3, s, s);
+            x = "input";
+        }
+        long anchors = DetectorGraph.write(l, detector, new Map2d(x, s, s));
+        Map<String, String> md = new LinkedHashMap<>();
+        md.put("jvision.format", FORMAT);
+        md.put("jvision.task", "detection");
+        md.put("jvision.model", detector.name());
+        md.put("jvision.num_classes", Integer.toString(classes));
+        md.put("jvision.img_size", Integer.toString(o.imgSize()));
+        md.put("jvision.input", o.includePreprocessing() ? "uint8 NHWC RGB 0-255 letterboxed"
+                : "float32 NCHW RGB 0-1 letterboxed");
+        md.put("jvision.reg_max", Integer.toString(detector.regMax()));
+        md.put("jvision.strides", json(dev.jvision.models.detect.Detector.STRIDES));
+        md.put("jvision.anchors", Long.toString(anchors));
+        md.put("jvision.class_names", json(info.classNames()));
+        md.put("jvision.category_ids", json(info.categoryIds()));
+        md.put("jvision.detect.conf", Double.toString(info.conf()));
+        md.put("jvision.detect.iou", Double.toString(info.iou()));
+        md.put("jvision.detect.max_det", Integer.toString(info.maxDet()));
+        md.put("jvision.outputs", String.join(",", DetectorGraph.OUTPUTS));
+        md.put("jvision.nms", "none: boxes and scores are before NMS");
+        return g.model(FORMAT, "detector exported by jvision from its layer definitions (no NMS)", md);
     }
 
     private static String normalise(OnnxGraph g, String nchwFloat, double[] mean, double[] std) {

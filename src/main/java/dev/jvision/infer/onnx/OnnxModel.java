@@ -54,8 +54,9 @@ public final class OnnxModel implements AutoCloseable {
         this.uint8Input = ti.type == ai.onnxruntime.OnnxJavaType.UINT8;
         this.imgSize = (int) (uint8Input ? shape[1] : shape[2]);
         if (!session.getOutputNames().contains("probabilities")) {
-            throw new IllegalArgumentException(file + ": no output 'probabilities' (expected: a model exported by "
-                    + "`jvision export`; outputs: " + session.getOutputNames() + ")");
+            throw new IllegalArgumentException(file + ": no output 'probabilities' (expected: a classifier exported by "
+                    + "`jvision export`; outputs: " + session.getOutputNames() + ")"
+                    + (session.getOutputNames().contains("boxes") ? ": a detector export, run it with OnnxDetector" : ""));
         }
         this.hasLogits = session.getOutputNames().contains("logits");
         long[] out = ((TensorInfo) session.getOutputInfo().get("probabilities").getInfo()).getShape();

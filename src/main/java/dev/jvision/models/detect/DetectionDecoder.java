@@ -107,7 +107,15 @@ public final class DetectionDecoder {
             Tensor candBoxes = boxes.to(torch.ScalarType.Float).gather(1, idx.unsqueeze(-1).expand(b, k, 4));
             Tensor candCls = cls.gather(1, idx);
             Tensor valid = candScore.gt(s(o.conf()));
-            Tensor keep = chunkedNms(candBoxes, o.agnostic() ? null : candCls, valid, o.iou(), NMS_ELEMENTS);
+            // candidates are sorted by score: past the largest count above conf, every column is invalid, so the
+            // IoU matrix covers only the live ones (1344^2 -> a few dozen^2 for a trained detector at conf 0.25)
+            long live = valid.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).amax().item_long();
+            long n = Math.max(1, Math.min(k, live));
+            Tensor keep = chunkedNms(candBoxes.narrow(1, 0, n), o.agnostic() ? null : candCls.narrow(1, 0, n),
+                    valid.narrow(1, 0, n), o.iou(), NMS_ELEMENTS);
+            if (n < k) {
+                keep = T.cat(1, keep, valid.narrow(1, n, k - n));
+            }
             long d = Math.min(o.maxDet(), k);
             Tensor ranked = T.where(keep, candScore, T.full(-1, T.floats(candScore), 1, 1).expand(b, k));
             var fin = ranked.topk(d, 1, true, true);

@@ -78,8 +78,27 @@ public final class DetectionLoss {
         return options;
     }
 
+    /**
+     * The divisor of every loss term, from the (detached) sum of this batch's target scores.
+     * The default is {@code max(sum, 1)}; a data-parallel fit divides by the global batch's sum
+     * instead, so that averaging the ranks' gradients gives the one-process gradient.
+     */
+    @FunctionalInterface
+    public interface Normaliser {
+        /** The divisor (a scalar tensor) for {@code targetScoreSum} (a detached scalar tensor). */
+        Tensor divisor(Tensor targetScoreSum);
+
+        /** {@code max(sum, 1)}: the batch's own sum. */
+        Normaliser LOCAL = sum -> T.clampMin(sum, 1);
+    }
+
     /** The loss of {@code out} against the padded targets (see the class comment). */
     public Parts compute(DetectorOutput out, Tensor gtBoxes, Tensor gtClasses) {
+        return compute(out, gtBoxes, gtClasses, Normaliser.LOCAL);
+    }
+
+    /** As {@link #compute(DetectorOutput, Tensor, Tensor)}, every term divided by {@code normaliser}'s divisor. */
+    public Parts compute(DetectorOutput out, Tensor gtBoxes, Tensor gtClasses, Normaliser normaliser) {
         Tensor points = out.anchors().points();
         Tensor strides = out.anchors().strides();
         Tensor sideLogits = out.sideLogits();                                    // [B, A, 4, R]
@@ -89,7 +108,7 @@ public final class DetectionLoss {
         var assigned = options.assigner().assign(torch.sigmoid(classLogits.detach()), predBoxes.detach(), points,
                 gtBoxes.to(points.device(), torch.ScalarType.Float), gtClasses.to(points.device(), torch.ScalarType.Long));
         Tensor targetScores = assigned.scores();
-        Tensor norm = T.clampMin(targetScores.sum(), 1);
+        Tensor norm = normaliser.divisor(targetScores.sum().detach());
 
         Tensor clsTerms = options.classLoss() == ClassLoss.VARIFOCAL
                 ? Losses.varifocal(classLogits, targetScores, options.vflAlpha(), options.vflGamma())

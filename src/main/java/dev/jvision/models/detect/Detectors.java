@@ -37,6 +37,7 @@ public final class Detectors {
     private static final Map<String, Spec> REGISTRY = new TreeMap<>();
 
     static {
+        csp("det_nano", 0.125, 0.33, 640);
         csp("det_tiny", 0.25, 0.33, 640);
         csp("det_small", 0.5, 0.33, 640);
         csp("det_medium", 0.75, 0.67, 640);

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code jvision report}: a run's {@code report.html} with its charts as PNG files in
+ * {@code jvision report}: a run's {@code report.html} (a detection run's: see {@link DetectionReport}) with its charts as PNG files in
  * {@code plots/} (learning curves per fold, out-of-fold confusion matrix with class names,
  * per-class F1, reliability diagram before/after temperature scaling, the TTA/calibration table,
  * images/s and memory per epoch), and {@code compare.html} for several runs side by side (config
@@ -44,6 +44,9 @@ public final class RunReport {
      * @throws IllegalArgumentException when {@code runDir} is not a run folder or its files are malformed
      */
     public static Path write(Path runDir) throws IOException {
+        if (Files.isRegularFile(runDir.resolve("config.yaml")) && DetectionReport.isDetectionRun(runDir)) {
+            return DetectionReport.write(runDir);
+        }
         RunData run = RunData.read(runDir);
         Html h = new Html("jvision report: " + run.name());
         Path plots = runDir.resolve(PLOTS);

@@ -1,0 +1,123 @@
+package dev.jvision.infer.onnx;
+
+import dev.jvision.augment.detect.Letterbox;
+import dev.jvision.config.Experiment;
+import dev.jvision.data.Images;
+import dev.jvision.data.detection.CocoResults;
+import dev.jvision.data.detection.DetectionBox;
+import dev.jvision.data.detection.DetectionDataset;
+import dev.jvision.detect.DetectionImages;
+import dev.jvision.detect.DetectionTraining;
+import dev.jvision.models.detect.DetectionDecoder;
+import dev.jvision.models.detect.Detections;
+import dev.jvision.runtime.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * {@code jvision infer --onnx DETECTOR.onnx}: the ONNX counterpart of
+ * {@code detect.DetectionInference} ({@code infer --run} of a detection run). Images of a folder
+ * (ids 1, 2, ... in file-name order, listed in {@code images.txt}) or of a config's
+ * {@code detect.test_split} (their COCO ids) are letterboxed as the libtorch detector does,
+ * run through ONNX Runtime, decoded with jvision's NMS ({@link OnnxDetector#detect}), mapped back
+ * to each image's pixels, and written as the COCO results JSON {@code detections.json}
+ * (atomically) with the export's category ids. Stateless and thread-safe.
+ */
+public final class OnnxDetection {
+    /** The image files a folder run takes (as {@code DetectionInference}). */
+    static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff");
+
+    private OnnxDetection() {}
+
+    /** What was written: the JSON, the images predicted, the boxes written. */
+    public record Result(Path detections, int images, int boxes) {}
+
+    private record Input(long id, Path file) {}
+
+    /**
+     * Predicts {@code images} (a folder), or when null the {@code detect.test_split} of
+     * {@code exp}, and writes {@code out/detections.json}.
+     *
+     * @param exp       the data settings for the test split (may be null with a folder)
+     * @param batchSize images per ONNX Runtime call, &gt;= 1
+     * @param options   confidence, IoU and detections per image
+     */
+    public static Result run(OnnxDetector model, Experiment exp, Path images, Path out, int batchSize,
+                             DetectionDecoder.Options options) throws IOException {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size: " + batchSize + " (expected: >= 1)");
+        }
+        if (images == null && exp == null) {
+            throw new IllegalArgumentException("infer --onnx " + model.file() + ": choose the images: --images DIR, or "
+                    + "-c CONFIG for its detect.test_split");
+        }
+        List<Input> inputs = images != null ? folder(images, out) : split(exp);
+        int size = model.imgSize();
+        long[] cats = model.categoryIds();
+        List<CocoResults.Entry> entries = new ArrayList<>();
+        for (int from = 0; from < inputs.size(); from += batchSize) {
+            List<Input> chunk = inputs.subList(from, Math.min(inputs.size(), from + batchSize));
+            int plane = size * size * 3;
+            byte[] pixels = new byte[chunk.size() * plane];
+            List<Letterbox.Placement> places = new ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                Images.Rgb rgb = Images.decode(chunk.get(i).file());
+                System.arraycopy(DetectionImages.letterbox(rgb, size), 0, pixels, i * plane, plane);
+                places.add(DetectionImages.plan(rgb.w(), rgb.h(), size));
+            }
+            List<List<Detections.Box>> found = model.detect(pixels, chunk.size(), options);
+            for (int i = 0; i < chunk.size(); i++) {
+                List<DetectionBox> mapped = new ArrayList<>();
+                for (Detections.Box b : found.get(i)) {
+                    float[] o = places.get(i).toOriginal(new float[] {b.x1(), b.y1(), b.x2(), b.y2()});
+                    mapped.add(new DetectionBox(b.classId(), b.score(), o[0], o[1], o[2], o[3]));
+                }
+                entries.addAll(CocoResults.entries(chunk.get(i).id(), mapped, cats));
+            }
+        }
+        Path json = out.resolve("detections.json");
+        CocoResults.write(json, entries);
+        return new Result(json, inputs.size(), entries.size());
+    }
+
+    private static List<Input> split(Experiment exp) throws IOException {
+        if (!exp.isDetection()) {
+            throw new IllegalArgumentException("infer --onnx: the config's task is " + exp.task()
+                    + " (expected: task: detection for a detector export)");
+        }
+        DetectionDataset d = DetectionTraining.load(exp, exp.detect().testSplit()).data();
+        List<Input> out = new ArrayList<>();
+        for (DetectionDataset.Item it : d.items()) {
+            out.add(new Input(it.imageId(), it.image()));
+        }
+        return out;
+    }
+
+    private static List<Input> folder(Path dir, Path out) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--images " + dir + ": not a folder (expected: a folder of images)");
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> EXTENSIONS.stream().anyMatch(e -> p.getFileName().toString().toLowerCase(Locale.ROOT)
+                    .endsWith(e))).sorted().toList();
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("--images " + dir + ": no images (expected: " + EXTENSIONS + " files)");
+        }
+        List<Input> inputs = new ArrayList<>();
+        StringBuilder list = new StringBuilder("image_id,file_name\n");
+        for (int i = 0; i < files.size(); i++) {
+            inputs.add(new Input(i + 1, files.get(i)));
+            list.append(i + 1).append(',').append(files.get(i).getFileName()).append('\n');
+        }
+        Files.createDirectories(out);
+        AtomicFiles.write(out.resolve("images.txt"), tmp -> Files.writeString(tmp, list));
+        return inputs;
+    }
+}
