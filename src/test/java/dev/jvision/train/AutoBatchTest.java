@@ -240,7 +240,7 @@ class AutoBatchTest {
         assertEquals(45, r.experiment().train().batch().size());
         assertFalse(r.experiment().train().batch().auto(), "config.yaml records the size, so a resume reuses it");
         assertEquals(0.002, r.experiment().train().optimizer().lr(), "the learning rate is not scaled");
-        assertEquals("6GB", r.experiment().train().batch().memoryBudget());
+        assertEquals(dev.jvision.config.ByteSize.of("6GB"), r.experiment().train().batch().memoryBudget());
         assertEquals(e.model(), r.experiment().model());
         r.write(tmp);
         JsonNode j = new ObjectMapper().readTree(tmp.resolve(AutoBatch.FILE).toFile());
