@@ -62,8 +62,8 @@ final class AugmentPreviewCommand implements Callable<Integer> {
         List<Sample> all = data.train().samples();
         int count = Math.min(n, all.size());
         int size = exp.data().imgSize();
-        ImageCache cache = new ImageCache(size, exp.data().cacheDir() == null ? null : Path.of(exp.data().cacheDir()), 0,
-                exp.data().reducedDecode());
+        ImageCache cache = new ImageCache(size, exp.data().cache().dir() == null ? null : exp.data().cache().dir(), 0,
+                exp.data().loader().reducedDecode());
         byte[] pixels = new byte[count * size * size * 3];
         long[] labels = new long[count];
         for (int i = 0; i < count; i++) {

@@ -217,7 +217,7 @@ final class InferCommand implements Callable<Integer> {
             System.out.printf("low confidence (< %.2f): %d of %d images%n", opts.confidenceThreshold(), o.lowConfidence(),
                     o.rows());
         }
-        System.out.println((exp.data().trainManifest() != null ? "predictions: " : "submission: ") + o.submission());
+        System.out.println((exp.data().manifests().train() != null ? "predictions: " : "submission: ") + o.submission());
         return 0;
     }
 

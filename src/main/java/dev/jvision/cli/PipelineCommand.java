@@ -92,7 +92,7 @@ final class PipelineCommand implements Callable<Integer> {
                 System.out.printf("low confidence (< %.2f): %d of %d images, see low_confidence.csv%n",
                         inf.confidenceThreshold(), o.infer().lowConfidence(), o.infer().rows());
             }
-            System.out.println(exp.data().trainManifest() != null ? "predictions: " + o.infer().submission()
+            System.out.println(exp.data().manifests().train() != null ? "predictions: " + o.infer().submission()
                     : "submission: " + o.infer().submission() + " (validated)");
         }
         System.out.println("run folder: " + o.train().runDir());

@@ -120,7 +120,7 @@ final class TwoStageModes {
     private static List<byte[]> benchImages(Path input, Experiment exp) throws IOException {
         Path from = input;
         if (from == null) {
-            from = Path.of(exp.data().root()).resolve("images").resolve(exp.detect().testSplit());
+            from = exp.data().root().resolve("images").resolve(exp.detect().testSplit());
             if (!Files.isDirectory(from)) {
                 throw new IllegalArgumentException("infer --benchmark: " + from + " not found (expected: --input DIR|CSV "
                         + "with images to time)");

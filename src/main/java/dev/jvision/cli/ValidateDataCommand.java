@@ -94,20 +94,20 @@ final class ValidateDataCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!coco.isEmpty() || yolo != null) return detection();
         DataConfig d = data == null && Files.exists(options.config) ? options.load().data() : DataConfig.defaults();
-        Path root = data != null ? data : Path.of(d.root());
+        Path root = data != null ? data : d.root();
         List<Path> csvs = new ArrayList<>(manifests);
-        if (csvs.isEmpty() && d.trainManifest() != null) {
-            csvs.add(root.resolve(d.trainManifest()));
-            if (d.valManifest() != null) csvs.add(root.resolve(d.valManifest()));
+        if (csvs.isEmpty() && d.manifests().train() != null) {
+            csvs.add(root.resolve(d.manifests().train()));
+            if (d.manifests().val() != null) csvs.add(root.resolve(d.manifests().val()));
         }
         if (!csvs.isEmpty()) return manifests(d, root, csvs);
 
-        DataValidator.Report r = DataValidator.validate(root, d.trainCsv(), d.trainDir(), d.testDir(), d.sampleSubmission());
+        DataValidator.Report r = DataValidator.validate(root, d.layout().trainCsv(), d.layout().trainDir(), d.layout().testDir(), d.layout().sampleSubmission());
         int n = r.classCounts().keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
-        List<String> names = ClassNames.read(root.resolve(d.metaCsv()), Math.max(n, 1));
+        List<String> names = ClassNames.read(root.resolve(d.layout().metaCsv()), Math.max(n, 1));
         System.out.println(r.format(names));
         if (removeCorrupt && !r.ok()) {
-            List<String> moved = DataValidator.removeCorrupt(root, r, d.trainCsv(), d.trainDir(), d.testDir(), d.sampleSubmission());
+            List<String> moved = DataValidator.removeCorrupt(root, r, d.layout().trainCsv(), d.layout().trainDir(), d.layout().testDir(), d.layout().sampleSubmission());
             System.out.println("removed " + moved.size() + " bad rows/files:");
             moved.forEach(m -> System.out.println("  " + m));
             return 0;
@@ -128,14 +128,14 @@ final class ValidateDataCommand implements Callable<Integer> {
         if (show < 0) throw new IllegalArgumentException("--show: " + show + " (expected: >= 0)");
         int cores = Runtime.getRuntime().availableProcessors();
         int n = threads > 0 ? threads : check == ManifestValidator.Check.DECODE ? cores : 4 * cores;
-        Path cf = classFile != null ? classFile : d.classFile() != null ? root.resolve(d.classFile()) : null;
+        Path cf = classFile != null ? classFile : d.manifests().classFile() != null ? root.resolve(d.manifests().classFile()) : null;
         List<String> names = cf == null ? null : ClassNames.readClassFile(cf);
         List<Path> allowed = new ArrayList<>(roots);
-        d.roots().forEach(r -> allowed.add(Path.of(r)));
+        d.manifests().roots().forEach(r -> allowed.add(Path.of(r)));
         boolean bad = false;
         for (int i = 0; i < csvs.size(); i++) {
             Path csv = csvs.get(i);
-            ImagePaths paths = new ImagePaths(csv.toAbsolutePath().getParent(), allowAbsolute || d.allowAbsolutePaths(), allowed);
+            ImagePaths paths = new ImagePaths(csv.toAbsolutePath().getParent(), allowAbsolute || d.manifests().allowAbsolutePaths(), allowed);
             String defaultSplit = manifests.isEmpty() && i == 1 ? "val" : "train";
             Path errFile = errors != null ? errors : csv.resolveSibling(stem(csv) + ".errors.txt");
             ManifestValidator.Report r = ManifestValidator.validate(csv,
@@ -162,7 +162,7 @@ final class ValidateDataCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--check-images: " + checkImages + " (expected: none, header or decode)");
         };
         String policy = onBadImage != null ? onBadImage
-                : Files.exists(options.config) ? options.load().data().onBadImage() : "error";
+                : Files.exists(options.config) ? options.load().data().loader().onBadImage().toString() : "error";
         if (!policy.equals("error") && !policy.equals("skip")) {
             throw new IllegalArgumentException("--on-bad-image: " + policy + " (expected: error or skip)");
         }

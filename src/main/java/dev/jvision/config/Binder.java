@@ -108,7 +108,7 @@ final class Binder {
             String parent = prefix.toString();
             if (prefix.length() > 0) prefix.append('.');
             prefix.append(seg);
-            if (!type.isRecord()) {
+            if (!type.isRecord() || type == ByteSize.class) {
                 throw ConfigException.inOverride(text, "unknown key " + prefix + " (" + parent
                         + " is a value, not a section)", null);
             }
@@ -198,23 +198,13 @@ final class Binder {
             throw error(node, path, describe(node) + " (expected: a mapping with keys "
                     + String.join(", ", keysOf(type)) + ")");
         }
-        RecordComponent[] comps = type.getRecordComponents();
-        Object[] args = new Object[comps.length];
-        Map<String, Integer> index = new HashMap<>();
-        try {
-            for (int i = 0; i < comps.length; i++) {
-                args[i] = comps[i].getAccessor().invoke(defaults);
-                index.put(key(comps[i]), i);
-            }
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        List<String> keys = keysOf(type);
         Map<String, Node> seen = new LinkedHashMap<>();
         for (NodeTuple t : map.getValue()) {
             Node k = t.getKeyNode();
             if (!(k instanceof ScalarNode ks) || isNull(k)) {
                 throw error(k, path, "key " + describe(k) + " (expected one of: "
-                        + String.join(", ", keysOf(type)) + ")");
+                        + String.join(", ", keys) + ")");
             }
             String key = ks.getValue();
             String keyPath = join(path, key);
@@ -224,15 +214,38 @@ final class Binder {
                         + (first.getStartMark() != null ? " on line " + (first.getStartMark().getLine() + 1) : "")
                         + ")");
             }
-            Integer i = index.get(key);
-            if (i == null) {
-                List<String> keys = keysOf(type);
+            if (!keys.contains(key)) {
                 String guess = Suggest.closest(key, keys);
                 throw error(k, keyPath, "unknown key (expected one of: " + String.join(", ", keys)
                         + (guess != null ? "; did you mean '" + guess + "'?" : "") + ")");
             }
             seen.put(key, t.getValueNode());
-            args[i] = convert(comps[i].getGenericType(), t.getValueNode(), keyPath);
+        }
+        return construct(type, defaults, seen, map, path);
+    }
+
+    /**
+     * Builds {@code type} from the given values of one mapping: a component keeps its value in
+     * {@code defaults} unless its key was given; a {@link Flatten}ed section is built the same way
+     * from the same mapping.
+     */
+    private <T> T construct(Class<T> type, Object defaults, Map<String, Node> given, MappingNode map, String path) {
+        RecordComponent[] comps = type.getRecordComponents();
+        Object[] args = new Object[comps.length];
+        for (int i = 0; i < comps.length; i++) {
+            RecordComponent rc = comps[i];
+            Object def;
+            try {
+                def = defaults == null ? null : rc.getAccessor().invoke(defaults);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            if (flattened(rc)) {
+                args[i] = construct(rc.getType(), def, given, map, path);
+            } else {
+                Node v = given.get(key(rc));
+                args[i] = v == null ? def : convert(rc.getGenericType(), v, join(path, key(rc)));
+            }
         }
         try {
             Constructor<T> ctor = type.getDeclaredConstructor(
@@ -241,7 +254,7 @@ final class Binder {
         } catch (InvocationTargetException e) {
             Throwable c = e.getCause();
             if (c instanceof ConfigException ce) throw ce;
-            if (c instanceof IllegalArgumentException iae) throw relocate(iae.getMessage(), map, seen, path);
+            if (c instanceof IllegalArgumentException iae) throw relocate(iae.getMessage(), map, given, path);
             throw new IllegalStateException("constructing " + type.getSimpleName(), c);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
@@ -269,7 +282,7 @@ final class Binder {
 
     private Object convert(Type type, Node node, String path) {
         Class<?> raw = rawClass(type);
-        if (raw.isRecord()) return bindRecord(raw, node, path);
+        if (raw.isRecord() && raw != ByteSize.class) return bindRecord(raw, node, path);
         if (isNull(node)) {
             if (raw.isPrimitive()) throw error(node, path, "null (expected: " + typeName(raw) + ")");
             return null;
@@ -319,6 +332,22 @@ final class Binder {
         }
         String v = sc.getValue().trim();
         if (raw == String.class) return sc.getValue();
+        if (raw == java.nio.file.Path.class) return path(sc, node, path);
+        if (raw == java.time.Duration.class) {
+            String problem = Durations.problem(sc.getValue());
+            if (problem != null) {
+                throw error(node, path, Checks.show(sc.getValue()) + " (expected: "
+                        + (problem.equals(Durations.EXPECTED) ? problem + ", or null for none" : problem) + ")");
+            }
+            return Durations.parse(path, sc.getValue());
+        }
+        if (raw == ByteSize.class) {
+            try {
+                return ByteSize.of(sc.getValue());
+            } catch (IllegalArgumentException e) {
+                throw error(node, path, Checks.show(sc.getValue()) + " (expected: " + ByteSize.EXPECTED + ")");
+            }
+        }
         if (raw.isEnum()) return choice(raw, sc, node, path);
         if (raw == boolean.class || raw == Boolean.class) {
             if (v.equalsIgnoreCase("true")) return Boolean.TRUE;
@@ -348,6 +377,14 @@ final class Binder {
             if (((Enum<?>) c).name().toLowerCase(java.util.Locale.ROOT).equals(sc.getValue())) return c;
         }
         throw error(node, path, describe(node) + " (expected: " + Checks.choices(type) + ")");
+    }
+
+    private java.nio.file.Path path(ScalarNode sc, Node node, String path) {
+        try {
+            return java.nio.file.Path.of(sc.getValue());
+        } catch (java.nio.file.InvalidPathException e) {
+            throw error(node, path, describe(node) + " (expected: a file or folder path, or null)");
+        }
     }
 
     private static Long parseLong(String v) {
@@ -425,8 +462,11 @@ final class Binder {
         if (c == String.class) return "string";
         if (List.class.isAssignableFrom(c)) return "list";
         if (Map.class.isAssignableFrom(c)) return "mapping";
+        if (c == ByteSize.class) return ByteSize.EXPECTED;
         if (c.isRecord()) return "a mapping";
         if (c.isEnum()) return Checks.choices(c);
+        if (c == java.nio.file.Path.class) return "a path";
+        if (c == java.time.Duration.class) return Durations.EXPECTED;
         return c.getSimpleName();
     }
 
@@ -439,17 +479,38 @@ final class Binder {
         }
     }
 
+    /** The component (looked up through {@link Flatten}ed sections) whose YAML key is {@code snakeKey}, or null. */
     static RecordComponent component(Class<?> type, String snakeKey) {
         for (RecordComponent rc : type.getRecordComponents()) {
-            if (key(rc).equals(snakeKey)) return rc;
+            if (flattened(rc)) {
+                RecordComponent inner = component(rc.getType(), snakeKey);
+                if (inner != null) return inner;
+            } else if (key(rc).equals(snakeKey)) {
+                return rc;
+            }
         }
         return null;
     }
 
+    /** The YAML keys of a record's mapping in declaration order, {@link Flatten}ed sections' keys in place. */
     static List<String> keysOf(Class<?> type) {
         List<String> keys = new ArrayList<>();
-        for (RecordComponent rc : type.getRecordComponents()) keys.add(key(rc));
+        for (RecordComponent rc : type.getRecordComponents()) {
+            if (flattened(rc)) {
+                for (String k : keysOf(rc.getType())) {
+                    if (keys.contains(k)) throw new IllegalStateException(type + ": key " + k + " twice");
+                    keys.add(k);
+                }
+            } else {
+                keys.add(key(rc));
+            }
+        }
         return keys;
+    }
+
+    /** Whether the component is a section whose keys live in the parent mapping. */
+    static boolean flattened(RecordComponent rc) {
+        return rc.isAnnotationPresent(Flatten.class);
     }
 
     /** The YAML key of a component: its {@link ConfigKey}, else the snake_case of its name. */

@@ -5,15 +5,40 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Memory sizes as users write them ({@code 8GB}, {@code 8G}, {@code 8GiB}, {@code 512MB},
- * {@code 1.5TB}, or a plain number of bytes): {@code train.memory_budget} and
- * {@code jvision memprof --fit}. Units are binary (GB = 2^30 bytes, as GPU memory is counted).
- * Stateless and thread-safe.
+ * A memory size as users write it ({@code 8GB}, {@code 8G}, {@code 8GiB}, {@code 512MB},
+ * {@code 1.5TB}, or a plain number of bytes): {@code train.memory_budget} (bound to this type at
+ * load time) and {@code jvision memprof --fit}. Units are binary (GB = 2^30 bytes, as GPU memory is
+ * counted). {@link #toString} writes the largest unit that is exact ({@code 8GB}), so a written
+ * config reads back to an equal value.
+ *
+ * <p>Immutable and thread-safe; the static helpers are stateless.
+ *
+ * @param bytes the size in bytes, &gt; 0
  */
-public final class ByteSize {
-    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGT]?)(?:I?B)?", Pattern.CASE_INSENSITIVE);
+public record ByteSize(long bytes) {
+    /** What a malformed size is told it should look like. */
+    public static final String EXPECTED = "a size such as 8GB, 12GB, 512MB";
 
-    private ByteSize() {}
+    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGT]?)(?:I?B)?", Pattern.CASE_INSENSITIVE);
+    private static final String[] UNITS = {"TB", "GB", "MB", "KB"};
+
+    public ByteSize {
+        if (bytes <= 0) throw new IllegalArgumentException("bytes: " + bytes + " (expected: > 0)");
+    }
+
+    /**
+     * A size from its text.
+     *
+     * @throws IllegalArgumentException {@code "size: 'value' (expected: ...)"} for anything else
+     */
+    public static ByteSize of(String text) {
+        return new ByteSize(parse("size", text));
+    }
+
+    /** A size of {@code n} binary gigabytes (2^30 bytes each). */
+    public static ByteSize gigabytes(double n) {
+        return new ByteSize(Math.round(n * (1L << 30)));
+    }
 
     /**
      * Parses a size.
@@ -27,7 +52,7 @@ public final class ByteSize {
         Matcher m = SIZE.matcher(value == null ? "" : value.trim());
         if (!m.matches()) {
             throw new IllegalArgumentException(key + ": " + (value == null ? "null" : "'" + value + "'")
-                    + " (expected: a size such as 8GB, 12GB, 512MB)");
+                    + " (expected: " + EXPECTED + ")");
         }
         double v = Double.parseDouble(m.group(1));
         int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
@@ -48,5 +73,15 @@ public final class ByteSize {
         if (bytes >= 1L << 20) return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
         if (bytes >= 1L << 10) return String.format(Locale.ROOT, "%.1f KiB", bytes / (double) (1L << 10));
         return bytes + " B";
+    }
+
+    /** The size in the largest unit that divides it exactly ({@code 8GB}, {@code 1536MB}), else in bytes. */
+    @Override
+    public String toString() {
+        for (int i = 0; i < UNITS.length; i++) {
+            long unit = 1L << (10 * (UNITS.length - i));
+            if (bytes % unit == 0) return (bytes / unit) + UNITS[i];
+        }
+        return Long.toString(bytes);
     }
 }

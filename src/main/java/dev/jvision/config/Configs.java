@@ -105,19 +105,14 @@ public final class Configs {
 
     private static Node toNode(Object v) {
         if (v == null) return scalar(Tag.NULL, "null");
+        if (v instanceof ByteSize b) return scalar(Tag.STR, b.toString());
         if (v instanceof Record r) {
             List<NodeTuple> tuples = new ArrayList<>();
-            for (RecordComponent rc : r.getClass().getRecordComponents()) {
-                Object value;
-                try {
-                    value = rc.getAccessor().invoke(r);
-                } catch (ReflectiveOperationException ex) {
-                    throw new IllegalStateException(ex);
-                }
-                tuples.add(new NodeTuple(scalar(Tag.STR, Binder.key(rc)), toNode(value)));
-            }
+            addTuples(r, tuples);
             return new MappingNode(Tag.MAP, tuples, DumperOptions.FlowStyle.BLOCK);
         }
+        if (v instanceof java.time.Duration d) return scalar(Tag.STR, Durations.format(d));
+        if (v instanceof Path p) return scalar(Tag.STR, p.toString());
         if (v instanceof SizeSchedule s) return toNode(s.toConfig());
         if (v instanceof java.util.Map<?, ?> map) {
             List<NodeTuple> tuples = new ArrayList<>();
@@ -137,6 +132,20 @@ public final class Configs {
         if (v instanceof String s) return scalar(Tag.STR, s);
         if (v instanceof Enum<?> c) return scalar(Tag.STR, c.name().toLowerCase(java.util.Locale.ROOT));
         throw new IllegalStateException("unsupported config value " + v.getClass());
+    }
+
+    /** The record's keys and values; a {@link Flatten}ed section's keys go into the same mapping. */
+    private static void addTuples(Record r, List<NodeTuple> tuples) {
+        for (RecordComponent rc : r.getClass().getRecordComponents()) {
+            Object value;
+            try {
+                value = rc.getAccessor().invoke(r);
+            } catch (ReflectiveOperationException ex) {
+                throw new IllegalStateException(ex);
+            }
+            if (Binder.flattened(rc)) addTuples((Record) value, tuples);
+            else tuples.add(new NodeTuple(scalar(Tag.STR, Binder.key(rc)), toNode(value)));
+        }
     }
 
     private static ScalarNode scalar(Tag tag, String value) {

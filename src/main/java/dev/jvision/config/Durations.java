@@ -45,6 +45,25 @@ public final class Durations {
         return null;
     }
 
+    /**
+     * The text {@link #parse} reads back to {@code d}: whole hours, minutes and seconds such as
+     * {@code 1h30m} or {@code 90s}, with a fraction of a second where {@code d} has milliseconds
+     * ({@code 1.5s}).
+     */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        StringBuilder sb = new StringBuilder();
+        long h = ms / 3_600_000, m = ms / 60_000 % 60, s = ms / 1000 % 60, rest = ms % 1000;
+        if (h > 0) sb.append(h).append('h');
+        if (m > 0) sb.append(m).append('m');
+        if (s > 0 || rest > 0 || sb.length() == 0) {
+            sb.append(s);
+            if (rest > 0) sb.append('.').append(String.format(java.util.Locale.ROOT, "%03d", rest).replaceAll("0+$", ""));
+            sb.append('s');
+        }
+        return sb.toString();
+    }
+
     private static double millis(String s) {
         Matcher m = PART.matcher(s);
         double ms = 0;

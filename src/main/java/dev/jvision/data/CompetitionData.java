@@ -44,52 +44,52 @@ public final class CompetitionData {
      * @throws DataException listing every bad row (unless {@code on_bad_image: skip})
      */
     public static CompetitionData open(DataConfig cfg, long seed) throws IOException {
-        Path root = Path.of(cfg.root());
-        if (cfg.trainManifest() != null) return openManifests(cfg, root);
-        Path trainCsv = root.resolve(cfg.trainCsv());
+        Path root = cfg.root();
+        if (cfg.manifests().train() != null) return openManifests(cfg, root);
+        Path trainCsv = root.resolve(cfg.layout().trainCsv());
         if (!Files.exists(trainCsv)) {
-            if (cfg.generateDemo()) {
+            if (cfg.demo().generate()) {
                 LOG.info("{} not found: generating demo data ({} train, {} test images, seed {})", trainCsv,
-                        cfg.demoTrain(), cfg.demoTest(), seed);
-                DemoData.generate(root, cfg.demoTrain(), cfg.demoTest(), seed);
+                        cfg.demo().train(), cfg.demo().test(), seed);
+                DemoData.generate(root, cfg.demo().train(), cfg.demo().test(), seed);
             } else {
                 throw new IllegalArgumentException("data.root: " + trainCsv + " not found (expected: the competition "
                         + "layout train.csv, train/, test/, sample_submission.csv; or set data.generate_demo: true, "
                         + "or run `jvision demo-data --out " + root + "`)");
             }
         }
-        boolean skip = "skip".equals(cfg.onBadImage());
-        Manifest train = Manifest.read(trainCsv, root.resolve(cfg.trainDir()), true, skip);
+        boolean skip = cfg.loader().onBadImage().skips();
+        Manifest train = Manifest.read(trainCsv, root.resolve(cfg.layout().trainDir()), true, skip);
         if (!train.skipped().isEmpty()) {
             LOG.warn("skipped {} bad rows of {} (data.on_bad_image: skip): {}", train.skipped().size(), trainCsv,
                     String.join("; ", train.skipped().subList(0, Math.min(5, train.skipped().size()))));
         }
-        List<String> names = ClassNames.read(root.resolve(cfg.metaCsv()), train.numClasses());
+        List<String> names = ClassNames.read(root.resolve(cfg.layout().metaCsv()), train.numClasses());
         return new CompetitionData(cfg, root, train, names, null);
     }
 
     /** Manifest mode: {@code data.train_manifest} (+ {@code val_manifest}, {@code class_file}). */
     private static CompetitionData openManifests(DataConfig cfg, Path root) throws IOException {
-        Path trainCsv = root.resolve(cfg.trainManifest());
+        Path trainCsv = root.resolve(cfg.manifests().train());
         if (!Files.isRegularFile(trainCsv)) {
             throw new IllegalArgumentException("data.train_manifest: " + trainCsv + " not found (expected: a CSV "
                     + "image_path,label[,split], relative to data.root; `jvision demo-data --kind scale` writes one)");
         }
         List<String> names = null;
-        if (cfg.classFile() != null) {
-            Path cf = root.resolve(cfg.classFile());
+        if (cfg.manifests().classFile() != null) {
+            Path cf = root.resolve(cfg.manifests().classFile());
             if (!Files.isRegularFile(cf)) {
                 throw new IllegalArgumentException("data.class_file: " + cf + " not found (expected: one class name "
                         + "per line, or index,name rows, relative to data.root)");
             }
             names = ClassNames.readClassFile(cf);
         }
-        boolean skip = "skip".equals(cfg.onBadImage());
+        boolean skip = cfg.loader().onBadImage().skips();
         ImagePaths paths = ImagePaths.of(trainCsv.toAbsolutePath().getParent(), cfg);
         Manifest train = Manifest.readImages(trainCsv, paths, names, "train", "train", skip);
         Manifest val;
-        if (cfg.valManifest() != null) {
-            Path valCsv = root.resolve(cfg.valManifest());
+        if (cfg.manifests().val() != null) {
+            Path valCsv = root.resolve(cfg.manifests().val());
             if (!Files.isRegularFile(valCsv)) {
                 throw new IllegalArgumentException("data.val_manifest: " + valCsv + " not found (expected: a CSV "
                         + "image_path,label[,split], relative to data.root)");
@@ -121,7 +121,7 @@ public final class CompetitionData {
 
     /** Whether the data comes from image manifests ({@code data.train_manifest}) rather than the competition layout. */
     public boolean manifestMode() {
-        return cfg.trainManifest() != null;
+        return cfg.manifests().train() != null;
     }
 
     /**
@@ -132,10 +132,10 @@ public final class CompetitionData {
      * @throws DataException listing bad rows (unless {@code on_bad_image: skip})
      */
     public Optional<Manifest> testManifest() throws IOException {
-        if (cfg.testManifest() == null) {
+        if (cfg.manifests().test() == null) {
             return Optional.empty();
         }
-        Path csv = root.resolve(cfg.testManifest());
+        Path csv = root.resolve(cfg.manifests().test());
         if (!Files.isRegularFile(csv)) {
             throw new IllegalArgumentException("data.test_manifest: " + csv + " not found (expected: a CSV "
                     + "image_path[,label], relative to data.root)");
@@ -145,9 +145,9 @@ public final class CompetitionData {
             String header = in.readLine();
             labelled = header != null && Manifest.column(List.of(header.split(",", -1)), "label") >= 0;
         }
-        List<String> names = cfg.classFile() == null ? null : classNames;
+        List<String> names = cfg.manifests().classFile() == null ? null : classNames;
         Manifest m = Manifest.readImages(csv, ImagePaths.of(csv.toAbsolutePath().getParent(), cfg), names, "test", "test",
-                "skip".equals(cfg.onBadImage()), labelled);
+                cfg.loader().onBadImage().skips(), labelled);
         if (!m.skipped().isEmpty()) {
             LOG.warn("skipped {} bad rows of {} (data.on_bad_image: skip): {}", m.skipped().size(), csv,
                     String.join("; ", m.skipped().subList(0, Math.min(5, m.skipped().size()))));
@@ -175,21 +175,21 @@ public final class CompetitionData {
         if (manifestMode()) {
             throw new IllegalStateException("manifest mode (data.train_manifest) has no sample_submission: use testManifest()");
         }
-        Path csv = root.resolve(cfg.sampleSubmission());
+        Path csv = root.resolve(cfg.layout().sampleSubmission());
         if (!Files.exists(csv)) {
             throw new IllegalArgumentException("data.sample_submission: " + csv + " not found (expected: ID,target "
                     + "CSV listing the test images)");
         }
-        return Manifest.read(csv, root.resolve(cfg.testDir()), false, "skip".equals(cfg.onBadImage()));
+        return Manifest.read(csv, root.resolve(cfg.layout().testDir()), false, cfg.loader().onBadImage().skips());
     }
 
     /** Test labels by ID when {@code test_labels.csv} exists (demo data), for scoring. */
     public Optional<Map<String, Integer>> testLabels() throws IOException {
-        Path csv = root.resolve(cfg.testLabels());
+        Path csv = root.resolve(cfg.layout().testLabels());
         if (!Files.exists(csv)) {
             return Optional.empty();
         }
-        Manifest m = Manifest.read(csv, root.resolve(cfg.testDir()), true, true);
+        Manifest m = Manifest.read(csv, root.resolve(cfg.layout().testDir()), true, true);
         Map<String, Integer> out = new HashMap<>();
         for (Sample s : m.samples()) {
             out.put(s.id(), s.label());

@@ -29,7 +29,7 @@ public record ImagePaths(Path base, boolean allowAbsolute, List<Path> roots) {
 
     /** The policy of the {@code data:} section for a manifest in {@code manifestDir}. */
     public static ImagePaths of(Path manifestDir, DataConfig cfg) {
-        return new ImagePaths(manifestDir, cfg.allowAbsolutePaths(), cfg.roots().stream().map(Path::of).toList());
+        return new ImagePaths(manifestDir, cfg.manifests().allowAbsolutePaths(), cfg.manifests().roots().stream().map(Path::of).toList());
     }
 
     /** The outcome of {@link #resolve}: the file, or why the value is refused (then file is null). */

@@ -47,10 +47,10 @@ public final class DetectionTraining {
 
     /** The letterboxed images of {@code split} as the config's {@code detect.format} lays them out. */
     public static DetectionImages load(Experiment exp, String split) throws IOException {
-        Path root = Path.of(exp.data().root());
+        Path root = exp.data().root();
         DetectionSource src = exp.detect().format().equals("coco") ? DetectionSource.coco(root, split)
                 : DetectionSource.yoloLayout(root, split, null);
-        DetectionDataset d = DetectionDataset.load(src, exp.data().onBadImage().equals("skip"));
+        DetectionDataset d = DetectionDataset.load(src, exp.data().loader().onBadImage().skips());
         return new DetectionImages(d, exp.data().imgSize());
     }
 
@@ -102,7 +102,7 @@ public final class DetectionTraining {
                     .classNames(train.data().classNames())
                     .callback(new LoggingListener()).callback(new DetectionMetricsCsv(run.dir().resolve("metrics.csv")))
                     .callback(progress);
-            if (exp.train().tensorboard()) {
+            if (exp.train().logging().tensorboard()) {
                 b.callback(tb);
             }
             if (group != null) {

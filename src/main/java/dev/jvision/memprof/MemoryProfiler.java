@@ -107,9 +107,9 @@ public final class MemoryProfiler {
          */
         public static Options of(Experiment exp, String arch, Device device, int batch) {
             TrainConfig t = exp.train();
-            return new Options(arch, exp.data().imgSize(), batch, StepEngine.resolveAmp(t.amp(), device),
-                    exp.model().channelsLast(), Mode.TRAIN, device, exp.model().numClasses(), t.ema(),
-                    t.optimizer().toString(), 1, 2, exp.experiment().deterministic());
+            return new Options(arch, exp.data().imgSize(), batch, StepEngine.resolveAmp(t.precision().amp(), device),
+                    exp.model().channelsLast(), Mode.TRAIN, device, exp.model().numClasses(), t.ema().enabled(),
+                    t.optimizer().kind().toString(), 1, 2, exp.experiment().deterministic());
         }
 
         /** A copy with other warm-up and measured step counts. */

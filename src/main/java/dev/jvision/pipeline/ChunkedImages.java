@@ -52,9 +52,9 @@ final class ChunkedImages implements AutoCloseable {
         this.sizes = List.copyOf(sizes);
         Path dir = RunSetup.cacheDir(exp);
         this.onDisk = dir != null;
-        this.policy = exp.data().onBadImage();
+        this.policy = exp.data().loader().onBadImage().toString();
         for (int s : this.sizes) {
-            caches.put(s, new ImageCache(s, dir, exp.data().workers(), exp.data().reducedDecode()));
+            caches.put(s, new ImageCache(s, dir, exp.data().loader().workers(), exp.data().loader().reducedDecode()));
         }
     }
 

@@ -159,7 +159,7 @@ public final class InferStage {
                 throw new DataException("test images: " + failed.size() + " could not be loaded", failed);
             }
             return c;
-        }), new EnsemblePredictor.Settings(exp.infer().batchSize(), exp.data().prefetch(), views,
+        }), new EnsemblePredictor.Settings(exp.infer().batchSize(), exp.data().loader().prefetch(), views,
                 exp.model().channelsLast()), device);
         boolean calibrated = opts.useCalibration() && anyNotOne(temps);
         float[][] probs = preds.select(opts.tta(), calibrated);
@@ -168,7 +168,7 @@ public final class InferStage {
         Path sub = outDir.resolve("submission.csv");
         Submission.writeSubmission(sub, samples, probs);
         int low = writeExtras(outDir, samples, probs, opts);
-        Path sample = data.root().resolve(exp.data().sampleSubmission());
+        Path sample = data.root().resolve(exp.data().layout().sampleSubmission());
         List<String> problems = SubmissionValidator.validate(sub, sample, numClasses);
         if (!problems.isEmpty()) {
             throw new IllegalStateException("the written submission failed validation: " + String.join("; ", problems));
@@ -217,7 +217,7 @@ public final class InferStage {
         LOG.info("wrote {} ({} rows, validated against {})", sub, samples.size(), sample);
         if (f1.isPresent()) {
             LOG.info("test macro-F1 {} (accuracy {}) from {}", f4(f1.get()), f4(acc.get()),
-                    data.root().resolve(exp.data().testLabels()));
+                    data.root().resolve(exp.data().layout().testLabels()));
         }
         return new Outcome(sub, infoFile, samples.size(), f1, acc, List.copyOf(variants), low);
     }

@@ -126,7 +126,7 @@ public final class ManifestInference {
         }
 
         try (EnsemblePredictor.Session session = EnsemblePredictor.open(members, temps,
-                new EnsemblePredictor.Settings(batch, exp.data().prefetch(), views, exp.model().channelsLast()), device);
+                new EnsemblePredictor.Settings(batch, exp.data().loader().prefetch(), views, exp.model().channelsLast()), device);
              ChunkedImages images = new ChunkedImages(exp, test.samples(), session.imageSizes())) {
             int numClasses = session.numClasses();
             int rowsPerChunk = chunkRows > 0 ? Math.max(1, chunkRows / batch) * batch

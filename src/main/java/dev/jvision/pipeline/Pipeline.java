@@ -99,7 +99,7 @@ public final class Pipeline {
                         + TemperatureScaling.FILE + " in the run folder (written by `jvision pipeline`)");
             }
             InferStage.Outcome i = null;
-            if (exp.data().trainManifest() != null && exp.data().testManifest() == null) {
+            if (exp.data().manifests().train() != null && exp.data().manifests().test() == null) {
                 LOG.info("no data.test_manifest: nothing to predict; the run ends after training and calibration "
                         + "(set data.test_manifest to an image_path[,label] CSV, or run `jvision infer --run {}` "
                         + "with one later)", run.dir());

@@ -33,7 +33,7 @@ public final class RunSetup {
         TorchSettings.seed(exp.experiment().seed());
         TorchSettings.deterministic(exp.experiment().deterministic());
         Device device = Device.parse(exp.experiment().device());
-        dev.jvision.data.BatchLoader.setDefaultWorkers(exp.data().workers());
+        dev.jvision.data.BatchLoader.setDefaultWorkers(exp.data().loader().workers());
         LOG.info("jvision: device {}, {} torch threads, seed {}, deterministic {}", device, threads,
                 exp.experiment().seed(), exp.experiment().deterministic());
         return device;
@@ -41,7 +41,7 @@ public final class RunSetup {
 
     /** The experiment's image cache folder ({@code data.cache_dir}), or null for memory only. */
     static Path cacheDir(Experiment exp) {
-        return exp.data().cacheDir() == null ? null : Path.of(exp.data().cacheDir());
+        return exp.data().cache().dir() == null ? null : exp.data().cache().dir();
     }
 
     /** The image cache for {@code images} images at {@code size} px ({@link RunContext#cache(Experiment, int, int)}). */
@@ -64,10 +64,10 @@ public final class RunSetup {
      * manifests with validation rows (reads the train manifest when it has no val_manifest).
      */
     static boolean holdout(Experiment exp) throws IOException {
-        if (exp.data().trainManifest() == null) {
+        if (exp.data().manifests().train() == null) {
             return false;
         }
-        return exp.data().valManifest() != null || data(exp).validation().isPresent();
+        return exp.data().manifests().val() != null || data(exp).validation().isPresent();
     }
 
     /** The folds a run of {@code exp} trains: {@code [0]} for a hold-out fit, else {@code train.folds}. */

@@ -196,7 +196,7 @@ public final class TrainStage {
             }
             try (Checkpoint ck = Checkpoint.load(w, device);
                  BatchTransform t = new BatchTransform(AugmentConfig.defaults(), info.mean(), info.std(), device, false)) {
-                float[][] logits = Evaluator.logits(ck.model(), t, va, cache, exp.infer().batchSize(), exp.data().prefetch(),
+                float[][] logits = Evaluator.logits(ck.model(), t, va, cache, exp.infer().batchSize(), exp.data().loader().prefetch(),
                         device);
                 folds.add(new FoldResult(f, info.epoch(), info.valF1(), info.valAcc(), info.valLoss(), w, va, logits, 0));
             }

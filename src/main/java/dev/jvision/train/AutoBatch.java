@@ -169,8 +169,8 @@ public final class AutoBatch {
             if (decisions.isEmpty()) return;
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("requested_batch_size", decisions.get(0).requested());
-            m.put("batch_size", experiment.train().batchSize());
-            m.put("lr", experiment.train().lr());
+            m.put("batch_size", experiment.train().batch().size());
+            m.put("lr", experiment.train().optimizer().lr());
             m.put("lr_scaled_with_batch_size", false);
             m.put("headroom", HEADROOM);
             List<Map<String, Object>> models = new ArrayList<>();
@@ -193,7 +193,7 @@ public final class AutoBatch {
     public static Resolved resolve(Experiment exp, Device device, BatchSizePlanner planner, ProcessGroup group)
             throws IOException {
         TrainConfig t = exp.train();
-        if (!t.autoBatchSize()) return new Resolved(exp, List.of());
+        if (!t.batch().auto()) return new Resolved(exp, List.of());
         Set<String> archs = new LinkedHashSet<>();
         for (int f : CrossValidation.selectedFolds(exp)) archs.add(exp.model().modelForFold(f));
         List<Decision> decisions = new ArrayList<>();
@@ -209,7 +209,7 @@ public final class AutoBatch {
             for (float[] r : group.allGatherRows(new float[][] {{chosen}}, 1)) chosen = Math.min(chosen, (int) r[0]);
         }
         if (archs.size() > 1 || group != null) LOG.info("auto batch size: using {} for every fold and rank", chosen);
-        LOG.info("train.batch_size {} (auto_batch_size); train.lr {} is not scaled with the batch size", chosen, t.lr());
+        LOG.info("train.batch_size {} (auto_batch_size); train.lr {} is not scaled with the batch size", chosen, t.optimizer().lr());
         Experiment out = new Experiment(exp.experiment(), exp.data(), exp.model(), exp.augment(),
                 t.withChosenBatchSize(chosen), exp.infer(), exp.task(), exp.detect());
         return new Resolved(out, decisions);
@@ -234,10 +234,10 @@ public final class AutoBatch {
 
     private static Decision decideQuietly(String arch, Experiment exp, TrainConfig t, Device device,
                                           BatchSizePlanner planner, IntPredicate trial, LongSupplier deviceBytes) {
-        int requested = t.batchSize();
+        int requested = t.batch().size();
         String dev = device.toString();
-        long budget = t.memoryBudgetBytes();
-        String budgetFrom = budget > 0 ? "train.memory_budget " + t.memoryBudget() : "none";
+        long budget = t.batch().memoryBudget() == null ? 0 : t.batch().memoryBudget().bytes();
+        String budgetFrom = budget > 0 ? "train.memory_budget " + t.batch().memoryBudget() : "none";
         if (!device.isCuda() && (budget == 0 || planner == null)) {
             String why = budget == 0 ? "the CPU has no hard memory limit: set train.memory_budget to plan for one"
                     : "no memory planner given to the trainer";
@@ -262,9 +262,9 @@ public final class AutoBatch {
             p = new BatchSizePlanner.Prediction(0, "the planner's own probes ran out of memory: " + e.getMessage());
         }
         int predicted = Math.min(p.batch(), MAX);
-        boolean explicit = t.memoryBudget() != null;
+        boolean explicit = t.batch().memoryBudget() != null;
         if (predicted == 0 && (explicit || !device.isCuda())) {
-            throw new IllegalArgumentException("train.memory_budget: " + t.memoryBudget() + " (expected: room for at least "
+            throw new IllegalArgumentException("train.memory_budget: " + t.batch().memoryBudget() + " (expected: room for at least "
                     + "one image of " + arch + " at " + exp.data().imgSize() + " px; planner: " + p.detail() + ")");
         }
         if (!device.isCuda()) {
@@ -278,12 +278,12 @@ public final class AutoBatch {
     }
 
     private static Decision blindDecision(String arch, TrainConfig t, Device device, IntPredicate trial, String why) {
-        Search s = blind(t.batchSize(), trial, MAX);
+        Search s = blind(t.batch().size(), trial, MAX);
         if (s.largest() == 0) {
             throw new IllegalStateException("train.auto_batch_size: even batch size 1 does not fit on " + device + " for "
                     + arch + " (probes: " + s.probes() + ")");
         }
-        return new Decision(arch, device.toString(), t.batchSize(), headroom(s.largest()), "probes", 0, "none", -1,
+        return new Decision(arch, device.toString(), t.batch().size(), headroom(s.largest()), "probes", 0, "none", -1,
                 s.largest(), s.probes(), why);
     }
 
@@ -363,7 +363,7 @@ public final class AutoBatch {
         try (ImageModel model = factory.create();
              BatchTransform transform = new BatchTransform(exp.augment(), model.spec().mean(), model.spec().std(), device,
                      exp.model().channelsLast());
-             StepStack stack = StepStack.build(model, t.withBatchSize(b), StepEngine.resolveAmp(t.amp(), device), device,
+             StepStack stack = StepStack.build(model, t.withBatchSize(b), StepEngine.resolveAmp(t.precision().amp(), device), device,
                      1, ClassificationTask.objective(t, null), null)) {
             StepEngine engine = stack.engine();
             for (int i = 0; i < 2; i++) {
@@ -375,7 +375,7 @@ public final class AutoBatch {
                             new TensorOptions(torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device.toNative())))
                             .add(new Scalar(1.0 / model.numClasses()));
                     engine.accumulate(x, y);
-                    engine.step(t.lr());
+                    engine.step(t.optimizer().lr());
                 }
             }
             dev.jvision.runtime.CudaMemory.synchronize(device);

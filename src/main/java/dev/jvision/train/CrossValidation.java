@@ -100,7 +100,7 @@ public final class CrossValidation {
                     Trainer.Builder b = ctx.trainer(f).checkpoints(run.foldDir(f)).resume(resume)
                             .callback(new LoggingListener()).callback(new MetricsCsvListener(run.metrics()))
                             .callback(progress);
-                    if (exp.train().tensorboard()) {
+                    if (exp.train().logging().tensorboard()) {
                         b.callback(tb);
                     }
                     String arch = exp.model().modelForFold(f);
@@ -146,11 +146,11 @@ public final class CrossValidation {
 
     /** The folds {@code train.folds} selects: all of {@code train.n_folds} by default. */
     public static List<Integer> selectedFolds(Experiment exp) {
-        if (exp.train().folds() != null) {
-            return exp.train().folds();
+        if (exp.train().cv().folds() != null) {
+            return exp.train().cv().folds();
         }
         List<Integer> all = new ArrayList<>();
-        for (int f = 0; f < exp.train().nFolds(); f++) {
+        for (int f = 0; f < exp.train().cv().nFolds(); f++) {
             all.add(f);
         }
         return all;

@@ -68,15 +68,15 @@ final class FitLoop {
         this.parallel = trainer.parallel();
         this.fold = trainer.fold();
         this.task = trainer.task();
-        this.budget = new TimeBudget(t.maxTimeDuration(), trainer.clock());
+        this.budget = new TimeBudget(t.stopping().maxTime(), trainer.clock());
         List<Callback> all = new ArrayList<>(parallel.isMain() ? trainer.callbacks() : List.of());
         // the trainer's own callbacks run after the user's, so that those see an epoch's scores before its files
         if (trainer.checkpoints() != null) {
-            all.add(new CheckpointCallback(trainer.checkpoints(), parallel.isMain(), t.saveTopK(),
-                    t.checkpointEverySteps(), exp.data().imgSize(), trainer::classNames));
+            all.add(new CheckpointCallback(trainer.checkpoints(), parallel.isMain(), t.checkpoint().saveTopK(),
+                    t.checkpoint().everySteps(), exp.data().imgSize(), trainer::classNames));
         }
-        if (t.earlyStoppingPatience() > 0) {
-            all.add(new EarlyStoppingCallback(t.earlyStoppingPatience()));
+        if (t.stopping().earlyStoppingPatience() > 0) {
+            all.add(new EarlyStoppingCallback(t.stopping().earlyStoppingPatience()));
         }
         this.callbacks = List.copyOf(all);
     }
@@ -89,8 +89,8 @@ final class FitLoop {
         boolean resuming = trainer.resume() && checkpoints != null && checkpoints.hasLast();
         long seed = trainer.seed();
         parallel.prepare(model);
-        plan = EpochPlan.of(exp.data().imgSizes(), exp.data().batchFollowsSize(), t.batchSize(), t.epochs(),
-                t.accumSteps(), train.size(), parallel.worldSize());
+        plan = EpochPlan.of(exp.data().imgSizes(), exp.data().batchFollowsSize(), t.batch().size(), t.epochs(),
+                t.batch().accumSteps(), train.size(), parallel.worldSize());
         boolean progressive = !exp.data().imgSizes().isFixed();
         if (progressive) {
             LOG.info("fold {}: progressive resize {}", fold, plan.describe());
@@ -98,10 +98,10 @@ final class FitLoop {
         try (ShutdownGate.Entered gate = ShutdownGate.enter();
              Task.Session session = task.open(model, device);
              TrainLoaders loaders = new TrainLoaders(train, seed, plan, parallel, exp.data().imgSize(), progressive,
-                     exp.data().prefetch(), fold);
+                     exp.data().loader().prefetch(), fold);
              BatchUploader upload = new BatchUploader(device)) {
-            if (t.whitening().enabled()) {
-                WhiteningInit.apply(model, t.whitening(), train, exp.data().imgSize(), session, upload, resuming);
+            if (t.modelSetup().whitening().enabled()) {
+                WhiteningInit.apply(model, t.modelSetup().whitening(), train, exp.data().imgSize(), session, upload, resuming);
             }
             fitSteps(model, train, val, session, loaders, upload, resuming, seed);
         }
@@ -118,7 +118,7 @@ final class FitLoop {
     private void fitSteps(ImageModel model, Dataset train, Dataset val, Task.Session session, TrainLoaders loaders,
                           BatchUploader upload, boolean resuming, long seed) throws IOException {
         Checkpoints checkpoints = trainer.checkpoints();
-        try (StepStack c = StepStack.build(model, t, StepEngine.resolveAmp(t.amp(), device), device,
+        try (StepStack c = StepStack.build(model, t, StepEngine.resolveAmp(t.precision().amp(), device), device,
                 plan.referenceStepsPerEpoch(), session, parallel.gradientSync())) {
             uploader = upload;
             stack = c;
@@ -146,7 +146,7 @@ final class FitLoop {
         lossSum = p.sums().loss();
         images = p.sums().images();
         topK = p.monitor().topK();
-        tracker = new EarlyStopping(0, task.monitor().minimise(), t.minDelta(), p.monitor().best(),
+        tracker = new EarlyStopping(0, task.monitor().minimise(), t.checkpoint().minDelta(), p.monitor().best(),
                 p.monitor().sinceBest());
         ctx = new FitContext(this, fold, arch, model, task, device, trainSize, valSize, t.epochs(), plan, setup,
                 p.epoch() + 1, p.batch(), callbacks);
@@ -255,14 +255,14 @@ final class FitLoop {
     /** Validates, lets the callbacks keep checkpoints and stop, reports the epoch and advances. */
     private void endEpoch(ImageModel model, Task.Session session, Dataset val) throws IOException {
         double secs = (System.nanoTime() - epochStart) / 1e9;
-        boolean swapped = stack.ema() != null && t.emaEval();
+        boolean swapped = stack.ema() != null && t.ema().eval();
         if (swapped) {
             stack.ema().swap();
         }
         float[][] predictions;
         try {
             predictions = parallel.predict(model, session, val, exp.data().imgSize(), exp.infer().batchSize(),
-                    exp.data().prefetch(), device);
+                    exp.data().loader().prefetch(), device);
         } catch (RuntimeException e) {
             throw StepStack.outOfMemory(e, "validation", exp.infer().batchSize(), device);
         }
@@ -290,7 +290,7 @@ final class FitLoop {
         boolean spentBefore = timeUp;
         timeUp = budget.spent(parallel.spentNanos(budget.spentNanos(), budget.limited()));
         if (timeUp && parallel.isMain()) {
-            LOG.info("fold {}: train.max_time {} spent in epoch {} {}; the fit ends here", fold, t.maxTime(), e1,
+            LOG.info("fold {}: train.max_time {} spent in epoch {} {}; the fit ends here", fold, dev.jvision.config.Durations.format(t.stopping().maxTime()), e1,
                     !spentBefore ? "during its validation" : partial < plan.batches(epoch) ? "after batch " + partial
                             + " of " + plan.batches(epoch) + " (the partial epoch was validated)" : "at its end");
         }

@@ -74,7 +74,7 @@ public final class RunContext {
     /** The labelled training rows of {@code data} whose images decode (by {@code data.on_bad_image}), preloaded into {@code cache}. */
     public static List<Sample> trainRows(CompetitionData data, ImageCache cache, Experiment exp) {
         return CompetitionData.applyBadImagePolicy(data.train().samples(),
-                cache.preload(data.train().samples(), "decode train"), exp.data().onBadImage(), "train images");
+                cache.preload(data.train().samples(), "decode train"), exp.data().loader().onBadImage().toString(), "train images");
     }
 
     /**
@@ -89,10 +89,10 @@ public final class RunContext {
         }
         List<Sample> v = data.validation().get().samples();
         LOG.info("validation rows from {} ({}): hold-out training of one model (fold {}); train.n_folds ({}){} not used",
-                exp.data().valManifest() != null ? "data.val_manifest" : "split 'val' of data.train_manifest",
-                v.size(), HOLDOUT_FOLD, exp.train().nFolds(),
-                exp.train().folds() != null ? " and train.folds " + exp.train().folds() : "");
-        return CompetitionData.applyBadImagePolicy(v, cache.preload(v, "decode validation"), exp.data().onBadImage(),
+                exp.data().manifests().val() != null ? "data.val_manifest" : "split 'val' of data.train_manifest",
+                v.size(), HOLDOUT_FOLD, exp.train().cv().nFolds(),
+                exp.train().cv().folds() != null ? " and train.folds " + exp.train().cv().folds() : "");
+        return CompetitionData.applyBadImagePolicy(v, cache.preload(v, "decode validation"), exp.data().loader().onBadImage().toString(),
                 "validation images");
     }
 
@@ -102,9 +102,9 @@ public final class RunContext {
      * {@code <data.root>/.jvision_cache}.
      */
     public static ImageCache cache(Experiment exp, int size, int images) {
-        return ImageCache.forImages(size, images, exp.data().cacheDir() == null ? null : Path.of(exp.data().cacheDir()),
-                Path.of(exp.data().root(), ".jvision_cache"), (long) exp.data().memoryCacheMb() << 20,
-                exp.data().workers(), exp.data().reducedDecode());
+        return ImageCache.forImages(size, images, exp.data().cache().dir() == null ? null : exp.data().cache().dir(),
+                exp.data().root().resolve(".jvision_cache"), (long) exp.data().cache().memoryMb() << 20,
+                exp.data().loader().workers(), exp.data().loader().reducedDecode());
     }
 
     /**
@@ -168,7 +168,7 @@ public final class RunContext {
             return List.of(new Split(HOLDOUT_FOLD, samples, validation));
         }
         int[] labels = samples.stream().mapToInt(Sample::label).toArray();
-        int[] fold = Folds.stratified(labels, exp.train().nFolds(), exp.experiment().seed());
+        int[] fold = Folds.stratified(labels, exp.train().cv().nFolds(), exp.experiment().seed());
         List<Split> out = new ArrayList<>();
         for (int f : folds) {
             List<Sample> tr = new ArrayList<>();

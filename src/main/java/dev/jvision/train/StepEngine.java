@@ -117,15 +117,15 @@ public final class StepEngine {
             outputs = objective.forward(model, x);
         }
         Tensor loss = objective.loss(outputs, targets);
-        Tensor scaled = cfg.accumSteps() > 1 ? loss.div(new Scalar((double) cfg.accumSteps())) : loss;
-        if (sync != null && pending + 1 >= cfg.accumSteps()) {
+        Tensor scaled = cfg.batch().accumSteps() > 1 ? loss.div(new Scalar((double) cfg.batch().accumSteps())) : loss;
+        if (sync != null && pending + 1 >= cfg.batch().accumSteps()) {
             sync.beforeLastBackward(optimizer.parameters());
         }
         scaler.scale(scaled).backward();
         pending++;
         float v = loss.item_float();
         if (!Float.isFinite(v) && !scaler.enabled()) {
-            throw new IllegalStateException("training loss became " + v + " (try a lower train.lr, now " + cfg.lr()
+            throw new IllegalStateException("training loss became " + v + " (try a lower train.lr, now " + cfg.optimizer().lr()
                     + ", or train.amp: off)");
         }
         return v;
@@ -133,7 +133,7 @@ public final class StepEngine {
 
     /** True when {@code accum_steps} micro-batches are pending. */
     public boolean readyToStep() {
-        return pending >= cfg.accumSteps();
+        return pending >= cfg.batch().accumSteps();
     }
 
     /**
@@ -147,8 +147,8 @@ public final class StepEngine {
         }
         boolean skip = scaler.unscale(params);
         if (!skip) {
-            if (cfg.gradClip() > 0) {
-                GradClip.clipGlobalNorm(params, cfg.gradClip());
+            if (cfg.optimizer().gradClip() > 0) {
+                GradClip.clipGlobalNorm(params, cfg.optimizer().gradClip());
             }
             optimizer.step(lr);
             if (ema != null) {

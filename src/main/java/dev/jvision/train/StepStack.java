@@ -64,17 +64,17 @@ public final class StepStack implements AutoCloseable {
         LossScaler sc = null;
         Ema e = null;
         Lookahead la = null;
-        if (t.batchNorm().changesModel()) {
-            dev.jvision.nn.BatchNorm2d.configure(model, t.batchNorm().momentum(), t.batchNorm().frozenScale());
+        if (t.modelSetup().batchNorm().changesModel()) {
+            dev.jvision.nn.BatchNorm2d.configure(model, t.modelSetup().batchNorm().momentum(), t.modelSetup().batchNorm().frozenScale());
         }
         try {
             opt = Trainer.buildOptimizer(model, t);
             sc = amp == StepEngine.Amp.FP16
-                    ? new LossScaler(true, t.lossScaleInit(), 2.0, 0.5, t.lossScaleGrowthInterval(), device)
+                    ? new LossScaler(true, t.precision().lossScaleInit(), 2.0, 0.5, t.precision().lossScaleGrowthInterval(), device)
                     : LossScaler.disabled(device);
-            e = t.ema() ? new Ema(model, t.emaDecay(), t.emaWarmup()) : null;
-            la = t.lookahead().enabled()
-                    ? new Lookahead(model, t.lookahead().every(), t.lookahead().decay(), t.lookahead().power()) : null;
+            e = t.ema().enabled() ? new Ema(model, t.ema().decay(), t.ema().warmup()) : null;
+            la = t.optimizer().lookahead().enabled()
+                    ? new Lookahead(model, t.optimizer().lookahead().every(), t.optimizer().lookahead().decay(), t.optimizer().lookahead().power()) : null;
         } catch (RuntimeException ex) {
             closeAll(opt, sc, e, la);
             throw ex;
@@ -149,7 +149,7 @@ public final class StepStack implements AutoCloseable {
         return "amp " + engine.amp().name().toLowerCase(java.util.Locale.ROOT) + ", "
                 + (optimizer instanceof FusedAdamW a ? "adamw (" + a.impl().name().toLowerCase(java.util.Locale.ROOT) + ")"
                         : t.optimizer().toString())
-                + (t.layerDecay() > 0 || t.lrMultipliers() != null ? lrScales() : "");
+                + (t.optimizer().scaling().layerDecay() > 0 || t.optimizer().scaling().lrMultipliers() != null ? lrScales() : "");
     }
 
     /** ", N lr groups, scales min..max" when layer decay or multipliers shape the learning rates. */

@@ -117,7 +117,7 @@ public final class Trainer {
     public FitResult fit(ModelFactory factory, Dataset train, Dataset val) throws IOException {
         TorchSettings.seed(seed);
         TrainConfig t = exp.train();
-        if (t.autoBatchSize()) {
+        if (t.batch().auto()) {
             int found = AutoBatch.find(factory, exp.model().modelForFold(fold), exp, t, device, planner).chosen();
             t = t.withBatchSize(parallel.smallest(found));
         }
@@ -128,34 +128,34 @@ public final class Trainer {
 
     /** Builds the configured optimiser over {@code model}'s parameter groups; the caller closes it. */
     public static StepOptimizer buildOptimizer(ImageModel model, TrainConfig t) {
-        List<ParamGroup> groups = ParamGroups.of(model, model.classifierName(), t.weightDecay(), t.headLrScale(),
-                t.layerDecay() > 0 ? LayerDecay.of(model.spec().family(), t.layerDecay()) : null,
-                LrMultipliers.of(t.lrMultipliers()), model.spec().name());
-        if (t.batchNorm().biasLrScale() != 1.0) {
-            groups = ParamGroups.scale(groups, dev.jvision.nn.BatchNorm2d.biasNames(model), t.batchNorm().biasLrScale(),
+        List<ParamGroup> groups = ParamGroups.of(model, model.classifierName(), t.optimizer().weightDecay(), t.optimizer().scaling().headLrScale(),
+                t.optimizer().scaling().layerDecay() > 0 ? LayerDecay.of(model.spec().family(), t.optimizer().scaling().layerDecay()) : null,
+                LrMultipliers.of(t.optimizer().scaling().lrMultipliers()), model.spec().name());
+        if (t.modelSetup().batchNorm().biasLrScale() != 1.0) {
+            groups = ParamGroups.scale(groups, dev.jvision.nn.BatchNorm2d.biasNames(model), t.modelSetup().batchNorm().biasLrScale(),
                     "bn_bias");
         }
-        FusedAdamW.Impl impl = switch (t.optimizerImpl()) {
+        FusedAdamW.Impl impl = switch (t.optimizer().impl()) {
             case FUSED -> FusedAdamW.Impl.FUSED;
             case FOREACH -> FusedAdamW.Impl.FOREACH;
             case AUTO -> FusedAdamW.Impl.AUTO;
         };
-        return switch (t.optimizer()) {
-            case SGD -> new Sgd(groups, t.momentum(), t.nesterov());
-            case ADAMW -> new FusedAdamW(groups, t.beta1(), t.beta2(), t.eps(), impl);
+        return switch (t.optimizer().kind()) {
+            case SGD -> new Sgd(groups, t.optimizer().momentum(), t.optimizer().nesterov());
+            case ADAMW -> new FusedAdamW(groups, t.optimizer().beta1(), t.optimizer().beta2(), t.optimizer().eps(), impl);
         };
     }
 
     /** The configured schedule for {@code stepsPerEpoch} optimiser steps per epoch. */
     public static LrSchedule buildSchedule(TrainConfig t, long stepsPerEpoch) {
-        long warm = Math.round(t.warmupEpochs() * stepsPerEpoch);
-        return switch (t.schedule()) {
-            case STEP -> new StepDecay(t.lr(), t.minLr(), warm, Math.max(1, Math.round(t.stepEpochs() * stepsPerEpoch)),
-                    t.stepGamma());
-            case PLATEAU -> new Plateau(t.lr(), t.minLr(), warm, t.plateauFactor(), t.plateauPatience(),
-                    !t.monitorMinimises(), t.minDelta());
-            case COSINE -> new WarmupCosine(t.lr(), t.minLr(), warm, Math.max(1, stepsPerEpoch * t.epochs()));
-            case ONECYCLE -> new OneCycle(t.lr(), t.oneCycle().startFactor(), t.oneCycle().peak(), t.minLr(),
+        long warm = Math.round(t.schedule().warmupEpochs() * stepsPerEpoch);
+        return switch (t.schedule().kind()) {
+            case STEP -> new StepDecay(t.optimizer().lr(), t.schedule().minLr(), warm, Math.max(1, Math.round(t.schedule().stepEpochs() * stepsPerEpoch)),
+                    t.schedule().stepGamma());
+            case PLATEAU -> new Plateau(t.optimizer().lr(), t.schedule().minLr(), warm, t.schedule().plateauFactor(), t.schedule().plateauPatience(),
+                    !t.checkpoint().monitor().minimised(), t.checkpoint().minDelta());
+            case COSINE -> new WarmupCosine(t.optimizer().lr(), t.schedule().minLr(), warm, Math.max(1, stepsPerEpoch * t.epochs()));
+            case ONECYCLE -> new OneCycle(t.optimizer().lr(), t.schedule().oneCycle().startFactor(), t.schedule().oneCycle().peak(), t.schedule().minLr(),
                     Math.max(1, stepsPerEpoch * t.epochs()));
         };
     }

@@ -69,8 +69,8 @@ public final class ExperimentObjective implements Objective {
         TorchSettings.setThreads(exp.experiment().threads());
         Device device = Device.parse(exp.experiment().device());
         RunContext ctx = data(exp, device);
-        int folds = ctx.holdout() ? 1 : Math.min(space.folds(), exp.train().nFolds());
-        boolean minimise = exp.train().monitorMinimises();
+        int folds = ctx.holdout() ? 1 : Math.min(space.folds(), exp.train().cv().nFolds());
+        boolean minimise = exp.train().checkpoint().monitor().minimised();
         double sum = 0;
         for (RunContext.Split split : ctx.splits(IntStream.range(0, folds).boxed().toList())) {
             int f = split.fold();
@@ -80,7 +80,7 @@ public final class ExperimentObjective implements Objective {
             try {
                 FitResult r = trainer.fit(ModelFactory.of(exp.model(), exp.model().modelForFold(f), exp.model().numClasses(),
                         device), Dataset.of(split.train(), ctx.cache()), Dataset.of(split.validation(), ctx.cache()));
-                LOG.info("trial {} fold {}: best {} {} in {} s", trial.number(), f, exp.train().monitor(),
+                LOG.info("trial {} fold {}: best {} {} in {} s", trial.number(), f, exp.train().checkpoint().monitor(),
                         String.format("%.4f", pruning.best()), String.format("%.0f", r.seconds()));
                 if (pruning.pruned() != null) {
                     throw pruning.pruned();

@@ -96,7 +96,7 @@ public final class Tuning {
         ExperimentObjective objective = new ExperimentObjective(o.config(), workerOverrides, space);
         validate(space, objective);
         Direction direction = space.direction() != null ? space.direction()
-                : base.train().monitorMinimises() ? Direction.MINIMIZE : Direction.MAXIMIZE;
+                : base.train().checkpoint().monitor().minimised() ? Direction.MINIMIZE : Direction.MAXIMIZE;
         SearchSpace.SamplerSpec ss = space.sampler();
         if (o.sampler() != null) {
             ss = new SearchSpace.SamplerSpec(o.sampler(), ss.seed(), ss.nStartupTrials(), ss.multivariate(), ss.gridPoints());
@@ -106,7 +106,7 @@ public final class Tuning {
             ps = new SearchSpace.PrunerSpec(o.pruner(), ps.nStartupTrials(), ps.nWarmupSteps(), ps.minResource(),
                     ps.reductionFactor());
         }
-        int steps = base.train().epochs() * Math.min(space.folds(), base.train().nFolds());
+        int steps = base.train().epochs() * Math.min(space.folds(), base.train().cv().nFolds());
         Duration hbTimeout = o.heartbeatTimeout() != null ? o.heartbeatTimeout() : Duration.ofMinutes(2);
         Duration hbInterval = hbTimeout.dividedBy(4);
         LOG.info("tune: study {} in {} ({}, {} trials, sampler {}, pruner {}, {} torch threads per worker)", studyName,
@@ -159,7 +159,7 @@ public final class Tuning {
     /** best.yaml's comment header: the parameters under their config keys. */
     static String header(String study, FrozenTrial best, Experiment base, Map<String, Object> values) {
         return String.format(Locale.ROOT, "# jvision tune: study %s, trial %d, %s %.6f%n# parameters: %s%n", study,
-                best.number(), base.train().monitor().toString().toLowerCase(Locale.ROOT), best.value(), values);
+                best.number(), base.train().checkpoint().monitor().toString().toLowerCase(Locale.ROOT), best.value(), values);
     }
 
     /**

@@ -42,15 +42,15 @@ class ConfigsTest {
         Experiment d = Experiment.defaults();
         assertEquals(new ExperimentSection("experiment", 42, "auto", "runs", true, 0), d.experiment());
         assertEquals(224, d.data().imgSize());
-        assertNull(d.data().cacheDir());
-        assertEquals("error", d.data().onBadImage());
+        assertNull(d.data().cache().dir());
+        assertEquals(DataConfig.OnBadImage.ERROR, d.data().loader().onBadImage());
         assertEquals(17, d.model().numClasses());
         assertNull(d.model().weights());
         assertEquals("basic", d.augment().policy());
         assertEquals(0.5, d.augment().hflip());
-        assertEquals(1e-3, d.train().lr());
-        assertEquals(5, d.train().nFolds());
-        assertNull(d.train().folds());
+        assertEquals(1e-3, d.train().optimizer().lr());
+        assertEquals(5, d.train().cv().nFolds());
+        assertNull(d.train().cv().folds());
         assertEquals(64, d.infer().batchSize());
     }
 
@@ -59,28 +59,28 @@ class ConfigsTest {
         Experiment e = Configs.fromYaml(resource("full.yaml"), "full.yaml", List.of());
         assertEquals("cuda:1", e.experiment().device());
         assertEquals(-7L, e.experiment().seed());
-        assertEquals("/tmp/cache", e.data().cacheDir());
-        assertEquals("skip", e.data().onBadImage());
+        assertEquals(Path.of("/tmp/cache"), e.data().cache().dir());
+        assertEquals(DataConfig.OnBadImage.SKIP, e.data().loader().onBadImage());
         assertEquals(0.2, e.model().dropRate());
         assertEquals(15.0, e.augment().rotateDegrees());
-        assertEquals(3e-4, e.train().lr());
-        assertEquals(1e-7, e.train().minLr());
-        assertEquals(0.0, e.train().weightDecay());
-        assertEquals(List.of(0, 2), e.train().folds());
-        assertEquals(java.time.Duration.ofMinutes(90), e.train().maxTimeDuration());
+        assertEquals(3e-4, e.train().optimizer().lr());
+        assertEquals(1e-7, e.train().schedule().minLr());
+        assertEquals(0.0, e.train().optimizer().weightDecay());
+        assertEquals(List.of(0, 2), e.train().cv().folds());
+        assertEquals(java.time.Duration.ofMinutes(90), e.train().stopping().maxTime());
         assertTrue(e.infer().tta());
     }
 
     @Test
     void maxTime_parsesDurationsAndNamesTheExpectedForm() {
         Experiment d = Experiment.defaults();
-        assertNull(d.train().maxTime(), "no budget by default");
-        assertNull(d.train().maxTimeDuration());
-        assertEquals(java.time.Duration.ofSeconds(90), d.with("train.max_time=90s").train().maxTimeDuration());
-        assertEquals(java.time.Duration.ofMinutes(20), d.with("train.max_time=20m").train().maxTimeDuration());
-        assertEquals(java.time.Duration.ofHours(2), d.with("train.max_time=2h").train().maxTimeDuration());
-        assertEquals(java.time.Duration.ofMinutes(45), d.with("train.max_time=0.75h").train().maxTimeDuration());
-        assertNull(d.with("train.max_time=20m", "train.max_time=null").train().maxTime());
+        assertNull(d.train().stopping().maxTime(), "no budget by default");
+        assertNull(d.train().stopping().maxTime());
+        assertEquals(java.time.Duration.ofSeconds(90), d.with("train.max_time=90s").train().stopping().maxTime());
+        assertEquals(java.time.Duration.ofMinutes(20), d.with("train.max_time=20m").train().stopping().maxTime());
+        assertEquals(java.time.Duration.ofHours(2), d.with("train.max_time=2h").train().stopping().maxTime());
+        assertEquals(java.time.Duration.ofMinutes(45), d.with("train.max_time=0.75h").train().stopping().maxTime());
+        assertNull(d.with("train.max_time=20m", "train.max_time=null").train().stopping().maxTime());
         assertEquals("t.yaml:3 train.max_time: '20 min' (expected: a duration like 90s, 20m, 1h30m or 2h, or null"
                 + " for none)", fails("train:\n  epochs: 2\n  max_time: 20 min\n", "t.yaml").getMessage());
         assertContainsAll(fails("train:\n  max_time: 90\n", "t.yaml").getMessage(), "t.yaml:2 train.max_time: '90'",
@@ -102,10 +102,10 @@ class ConfigsTest {
     @Test
     void scientificNotation_lrParses() {
         Experiment e = Configs.fromYaml("train:\n  lr: 1e-3\n  min_lr: 1e-6\n", "x.yaml", List.of());
-        assertEquals(1e-3, e.train().lr());
-        assertEquals(1e-6, e.train().minLr());
-        assertEquals(2.0, Configs.fromYaml("train: {lr: 2}\n", "x.yaml", null).train().lr());
-        assertEquals(0.5, Configs.fromYaml("train: {lr: '5e-1'}\n", "x.yaml", null).train().lr());
+        assertEquals(1e-3, e.train().optimizer().lr());
+        assertEquals(1e-6, e.train().schedule().minLr());
+        assertEquals(2.0, Configs.fromYaml("train: {lr: 2}\n", "x.yaml", null).train().optimizer().lr());
+        assertEquals(0.5, Configs.fromYaml("train: {lr: '5e-1'}\n", "x.yaml", null).train().optimizer().lr());
     }
 
     @Test
@@ -140,7 +140,7 @@ class ConfigsTest {
                 "n.yaml:2 train.epochs: null (expected: integer)");
         assertContainsAll(fails("data:\n  root: ~\n", "n.yaml").getMessage(),
                 "n.yaml:2 data.root: null (expected: a string)");
-        assertNull(Configs.fromYaml("data:\n  cache_dir: null\n", "n.yaml", null).data().cacheDir());
+        assertNull(Configs.fromYaml("data:\n  cache_dir: null\n", "n.yaml", null).data().cache().dir());
     }
 
     @Test
@@ -178,9 +178,9 @@ class ConfigsTest {
                 fails("train:\n  loss: null\n", "t.yaml").getMessage());
         Experiment e = Configs.fromYaml("train:\n  optimizer: sgd\n  amp: fp16\n", "t.yaml",
                 List.of("train.monitor=val_loss"));
-        assertEquals(TrainConfig.Optimizer.SGD, e.train().optimizer());
-        assertEquals(TrainConfig.Amp.FP16, e.train().amp());
-        assertTrue(e.train().monitorMinimises());
+        assertEquals(TrainConfig.Optimizer.Kind.SGD, e.train().optimizer().kind());
+        assertEquals(TrainConfig.Amp.FP16, e.train().precision().amp());
+        assertTrue(e.train().checkpoint().monitor().minimised());
         assertTrue(Configs.toYaml(e).contains("  optimizer: sgd\n"), Configs.toYaml(e));
     }
 
@@ -219,13 +219,13 @@ class ConfigsTest {
                 "train.epochs=3", "train.folds=[0,1]", "data.cache_dir=/tmp/c", "model.name=vit_s",
                 "infer.tta=true", "train.lr=1e-2", "data.cache_dir=null", "experiment.seed=7"));
         assertEquals(3, e.train().epochs());
-        assertEquals(List.of(0, 1), e.train().folds());
-        assertNull(e.data().cacheDir());
+        assertEquals(List.of(0, 1), e.train().cv().folds());
+        assertNull(e.data().cache().dir());
         assertEquals("vit_s", e.model().name());
         assertTrue(e.infer().tta());
-        assertEquals(1e-2, e.train().lr());
+        assertEquals(1e-2, e.train().optimizer().lr());
         assertEquals(7L, e.experiment().seed());
-        assertEquals(Experiment.defaults().train().batchSize(), e.train().batchSize());
+        assertEquals(Experiment.defaults().train().batch().size(), e.train().batch().size());
     }
 
     @Test
@@ -233,7 +233,7 @@ class ConfigsTest {
         assertEquals(2, Configs.fromYaml("", "o.yaml", List.of("train.epochs=2")).train().epochs());
         assertEquals(2, Configs.fromYaml("train:\n", "o.yaml", List.of("train.epochs=2")).train().epochs());
         assertEquals(List.of(1), Configs.fromYaml("train:\n  folds: [0]\n", "o.yaml",
-                List.of("train.folds=[1]")).train().folds());
+                List.of("train.folds=[1]")).train().cv().folds());
     }
 
     @Test
@@ -310,11 +310,10 @@ class ConfigsTest {
         assertEquals("batch_size: 0 (expected: >= 1)", ex.getMessage());
         TrainConfig t = TrainConfig.defaults();
         var folds = new java.util.ArrayList<>(List.of(0, 1));
-        TrainConfig t2 = new TrainConfig(t.epochs(), t.batchSize(), t.lr(), t.weightDecay(), t.warmupEpochs(),
-                t.minLr(), t.labelSmoothing(), t.nFolds(), folds, 0, 0, 1);
+        TrainConfig t2 = t.withCv(c -> new TrainConfig.Folds(c.nFolds(), folds));
         folds.add(2);
-        assertEquals(List.of(0, 1), t2.folds());
-        assertThrows(UnsupportedOperationException.class, () -> t2.folds().add(3));
+        assertEquals(List.of(0, 1), t2.cv().folds());
+        assertThrows(UnsupportedOperationException.class, () -> t2.cv().folds().add(3));
     }
     @Test
     void fullFile_setsEveryFieldAwayFromItsDefault() throws Exception {

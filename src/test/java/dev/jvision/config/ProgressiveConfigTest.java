@@ -102,11 +102,11 @@ class ProgressiveConfigTest {
     void layerDecayAndMultipliers_parseKeepOrderAndValidate() {
         TrainConfig t = load("train:\n  layer_decay: 0.75\n  lr_multipliers:\n    \"stages.0.*\": 0.1\n"
                 + "    \"head.*\": 10\n").train();
-        assertEquals(0.75, t.layerDecay());
-        assertEquals(List.of("stages.0.*", "head.*"), List.copyOf(t.lrMultipliers().keySet()), "order kept");
-        assertEquals(Map.of("stages.0.*", 0.1, "head.*", 10.0), t.lrMultipliers());
-        assertEquals(0.0, TrainConfig.defaults().layerDecay(), "off by default");
-        assertNull(TrainConfig.defaults().lrMultipliers());
+        assertEquals(0.75, t.optimizer().scaling().layerDecay());
+        assertEquals(List.of("stages.0.*", "head.*"), List.copyOf(t.optimizer().scaling().lrMultipliers().keySet()), "order kept");
+        assertEquals(Map.of("stages.0.*", 0.1, "head.*", 10.0), t.optimizer().scaling().lrMultipliers());
+        assertEquals(0.0, TrainConfig.defaults().optimizer().scaling().layerDecay(), "off by default");
+        assertNull(TrainConfig.defaults().optimizer().scaling().lrMultipliers());
         assertEquals("p.yaml:2 train.layer_decay: 1.5 (expected: in [0.0, 1.0])", fails("train:\n  layer_decay: 1.5\n"));
         assertEquals("p.yaml:2 train.lr_multipliers: 'head.*: 0.0' (expected: factors > 0, e.g. {\"head.*\": 10.0})",
                 fails("train:\n  lr_multipliers: {\"head.*\": 0}\n"));

@@ -20,14 +20,14 @@ class RecipeConfigsTest {
         assertTrue(files.size() >= 4, files.toString());
         for (String budget : List.of("5m", "10m", "15m")) {
             Experiment e = Experiment.load(Path.of("configs/recipes/fmnist_quicknet_" + budget + ".yaml"));
-            assertEquals(budget, e.train().maxTime());
+            assertEquals(dev.jvision.config.Durations.parse("max_time", budget), e.train().stopping().maxTime());
             assertTrue(e.model().name().startsWith("quicknet_"), e.model().name());
-            assertEquals(TrainConfig.Schedule.ONECYCLE, e.train().schedule());
-            assertTrue(e.train().lookahead().enabled() && e.train().whitening().enabled());
+            assertEquals(TrainConfig.Schedule.Kind.ONECYCLE, e.train().schedule().kind());
+            assertTrue(e.train().optimizer().lookahead().enabled() && e.train().modelSetup().whitening().enabled());
             assertTrue(e.augment().alternateFlip());
             assertEquals(2, e.augment().translate());
             assertTrue(e.infer().ttaViews().contains("right1+down1"));
-            assertEquals(1, e.train().nFolds(), "tuning on a hold-out of the training set");
+            assertEquals(1, e.train().cv().nFolds(), "tuning on a hold-out of the training set");
         }
         for (Path f : files) {
             assertDoesNotThrow(() -> Experiment.load(f), f.toString());
@@ -39,10 +39,10 @@ class RecipeConfigsTest {
         Experiment q = Experiment.load(Path.of("configs/quickstart.yaml"));
         assertEquals("random", q.augment().flipMode());
         assertEquals(0, q.augment().translate());
-        assertEquals(TrainConfig.Schedule.COSINE, q.train().schedule());
-        assertFalse(q.train().lookahead().enabled());
-        assertFalse(q.train().whitening().enabled());
-        assertFalse(q.train().batchNorm().changesModel());
-        assertEquals(1.0, q.train().batchNorm().biasLrScale());
+        assertEquals(TrainConfig.Schedule.Kind.COSINE, q.train().schedule().kind());
+        assertFalse(q.train().optimizer().lookahead().enabled());
+        assertFalse(q.train().modelSetup().whitening().enabled());
+        assertFalse(q.train().modelSetup().batchNorm().changesModel());
+        assertEquals(1.0, q.train().modelSetup().batchNorm().biasLrScale());
     }
 }

@@ -179,12 +179,12 @@ class ManifestImagesTest {
     void config_manifestKeysBindAndAreChecked() {
         DataConfig d = Configs.fromYaml("data:\n  train_manifest: t.csv\n  val_manifest: v.csv\n  class_file: c.txt\n"
                 + "  allow_absolute_paths: true\n  roots: [/data/a, /mnt/b]\n", "t.yaml", List.of()).data();
-        assertEquals("t.csv", d.trainManifest());
-        assertEquals("v.csv", d.valManifest());
-        assertEquals("c.txt", d.classFile());
-        assertTrue(d.allowAbsolutePaths());
-        assertEquals(List.of("/data/a", "/mnt/b"), d.roots());
-        assertFalse(DataConfig.defaults().allowAbsolutePaths());
+        assertEquals("t.csv", d.manifests().train());
+        assertEquals("v.csv", d.manifests().val());
+        assertEquals("c.txt", d.manifests().classFile());
+        assertTrue(d.manifests().allowAbsolutePaths());
+        assertEquals(List.of("/data/a", "/mnt/b"), d.manifests().roots());
+        assertFalse(DataConfig.defaults().manifests().allowAbsolutePaths());
         ConfigException e = assertThrows(ConfigException.class,
                 () -> Configs.fromYaml("data:\n  roots: [relative/dir]\n", "t.yaml", List.of()));
         assertTrue(e.getMessage().contains("roots: 'relative/dir' (expected: absolute folders)"), e.getMessage());

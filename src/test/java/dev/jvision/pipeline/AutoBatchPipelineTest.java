@@ -61,9 +61,9 @@ class AutoBatchPipelineTest {
         assertEquals((long) budgetMb << 20, d.get("budget_bytes").asLong());
 
         TrainConfig recorded = Configs.load(run.resolve("config.yaml"), List.of()).train();
-        assertEquals(chosen, recorded.batchSize(), "config.yaml holds the chosen size: a resume trains with it");
-        assertFalse(recorded.autoBatchSize());
-        assertEquals(budgetMb + "MB", recorded.memoryBudget());
+        assertEquals(chosen, recorded.batch().size(), "config.yaml holds the chosen size: a resume trains with it");
+        assertFalse(recorded.batch().auto());
+        assertEquals(budgetMb + "MB", recorded.batch().memoryBudget());
         assertEquals(2, Files.readAllLines(run.resolve("metrics.csv")).size(), "header + one epoch");
         assertTrue(Files.isRegularFile(run.resolve("fold0/best.safetensors")));
     }

@@ -2,6 +2,7 @@ package dev.jvision.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -236,10 +237,10 @@ class AutoBatchTest {
         Experiment e = exp("train.memory_budget=6GB", "train.lr=0.002");
         BatchSizePlanner p = (x, a, dev, budget) -> new BatchSizePlanner.Prediction(50, "fake fit");
         AutoBatch.Resolved r = AutoBatch.resolve(e, Device.CPU, p, null);
-        assertEquals(45, r.experiment().train().batchSize());
-        assertFalse(r.experiment().train().autoBatchSize(), "config.yaml records the size, so a resume reuses it");
-        assertEquals(0.002, r.experiment().train().lr(), "the learning rate is not scaled");
-        assertEquals("6GB", r.experiment().train().memoryBudget());
+        assertEquals(45, r.experiment().train().batch().size());
+        assertFalse(r.experiment().train().batch().auto(), "config.yaml records the size, so a resume reuses it");
+        assertEquals(0.002, r.experiment().train().optimizer().lr(), "the learning rate is not scaled");
+        assertEquals(dev.jvision.config.ByteSize.of("6GB"), r.experiment().train().batch().memoryBudget());
         assertEquals(e.model(), r.experiment().model());
         r.write(tmp);
         JsonNode j = new ObjectMapper().readTree(tmp.resolve(AutoBatch.FILE).toFile());
@@ -260,7 +261,7 @@ class AutoBatchTest {
         BatchSizePlanner p = (x, a, dev, budget) -> new BatchSizePlanner.Prediction(a.equals("resnet50") ? 20 : 100, a);
         AutoBatch.Resolved r = AutoBatch.resolve(e, Device.CPU, p, null);
         assertEquals(2, r.decisions().size());
-        assertEquals(18, r.experiment().train().batchSize());
+        assertEquals(18, r.experiment().train().batch().size());
     }
 
     @Test
@@ -279,7 +280,7 @@ class AutoBatchTest {
                 () -> Configs.fromYaml("train:\n  memory_budget: lots\n", "t.yaml", List.of()));
         assertTrue(e.getMessage().contains("t.yaml:2") && e.getMessage().contains("train.memory_budget: 'lots' (expected: "
                 + "a size such as 8GB"), e.getMessage());
-        assertEquals(12L << 30, exp("train.memory_budget=12GB").train().memoryBudgetBytes());
-        assertEquals(0, exp().train().memoryBudgetBytes());
+        assertEquals(12L << 30, exp("train.memory_budget=12GB").train().batch().memoryBudget().bytes());
+        assertNull(exp().train().batch().memoryBudget());
     }
 }

@@ -47,12 +47,15 @@ class EngineTest {
     }
 
     private static TrainConfig cfg(int accum, String amp) {
-        TrainConfig d = TrainConfig.defaults();
-        return new TrainConfig(d.epochs(), 16, 0.05, 0.0, 0, 0, 0.1, 2, null, 0, 0, 1, TrainConfig.Optimizer.SGD,
-                TrainConfig.OptimizerImpl.AUTO, 0.9, 0.999, 1e-8, 0.0, false, 1.0, TrainConfig.Schedule.COSINE, 30, 0.1,
-                0.1, 2, TrainConfig.Loss.CE, null, accum, false, 0.99, true, true,
-                TrainConfig.Amp.valueOf(amp.toUpperCase(java.util.Locale.ROOT)), 65536, 2000, TrainConfig.Monitor.VAL_F1,
-                0, 0, 0, false, false);
+        return TrainConfig.defaults()
+                .withBatch(b -> b.withSize(16).withAccumSteps(accum))
+                .withCv(c -> c.withNFolds(2))
+                .withOptimizer(o -> o.withKind(TrainConfig.Optimizer.Kind.SGD).withLr(0.05).withWeightDecay(0.0)
+                        .withMomentum(0.0).withNesterov(false))
+                .withSchedule(s -> s.withWarmupEpochs(0).withMinLr(0))
+                .withEma(e -> e.withDecay(0.99))
+                .withPrecision(p -> p.withAmp(TrainConfig.Amp.valueOf(amp.toUpperCase(java.util.Locale.ROOT))))
+                .withLogging(l -> l.withLogEvery(1).withTensorboard(false));
     }
 
     private static Sgd sgd(TinyNet m) {

@@ -116,7 +116,7 @@ class ProgressiveResizeTest extends NativeTestFixture {
                     TrainerTest.shapes(8, 2));
         }
         assertEquals(List.of(3, 3, 12, 12), log.lrs.stream().map(List::size).toList());
-        WarmupCosine cos = new WarmupCosine(exp.train().lr(), 1e-4, 0, 4 * 12);
+        WarmupCosine cos = new WarmupCosine(exp.train().optimizer().lr(), 1e-4, 0, 4 * 12);
         assertEquals(cos.at(0), log.lrs.get(0).get(0), 1e-12);
         assertEquals(cos.at(12), log.lrs.get(1).get(0), 1e-12, "epoch 2 starts at a quarter of the schedule");
         assertEquals(cos.at(4), log.lrs.get(0).get(1), 1e-12, "each 16 px step is 4 reference steps");

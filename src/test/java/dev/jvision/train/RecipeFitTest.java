@@ -95,18 +95,18 @@ class RecipeFitTest extends NativeTestFixture {
     @Test
     void configKeys_defaultsAreOff_andBadValuesNameTheKey() {
         Experiment d = Experiment.defaults();
-        assertFalse(d.train().lookahead().enabled());
-        assertFalse(d.train().whitening().enabled());
-        assertFalse(d.train().batchNorm().changesModel());
-        assertEquals(1.0, d.train().batchNorm().biasLrScale());
-        assertEquals(dev.jvision.config.TrainConfig.Schedule.COSINE, d.train().schedule());
+        assertFalse(d.train().optimizer().lookahead().enabled());
+        assertFalse(d.train().modelSetup().whitening().enabled());
+        assertFalse(d.train().modelSetup().batchNorm().changesModel());
+        assertEquals(1.0, d.train().modelSetup().batchNorm().biasLrScale());
+        assertEquals(dev.jvision.config.TrainConfig.Schedule.Kind.COSINE, d.train().schedule().kind());
         var ex = assertThrows(dev.jvision.config.ConfigException.class, () -> d.with("train.batch_norm.momentum=1.5"));
         assertTrue(ex.getMessage().contains("train.batch_norm.momentum"), ex.getMessage());
         ex = assertThrows(dev.jvision.config.ConfigException.class, () -> d.with("train.one_cycle.peak=1.0"));
         assertTrue(ex.getMessage().contains("train.one_cycle.peak"), ex.getMessage());
         ex = assertThrows(dev.jvision.config.ConfigException.class, () -> d.with("train.lookahead.every=-1"));
         assertTrue(ex.getMessage().contains("train.lookahead.every"), ex.getMessage());
-        assertEquals(5, d.with("train.lookahead.every=5").train().lookahead().every());
-        assertEquals(0.4, d.with("train.batch_norm.momentum=0.4").train().batchNorm().momentum());
+        assertEquals(5, d.with("train.lookahead.every=5").train().optimizer().lookahead().every());
+        assertEquals(0.4, d.with("train.batch_norm.momentum=0.4").train().modelSetup().batchNorm().momentum());
     }
 }

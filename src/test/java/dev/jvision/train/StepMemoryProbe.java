@@ -109,10 +109,10 @@ public final class StepMemoryProbe {
                      m.channelsLast());
              StepOptimizer opt = Trainer.buildOptimizer(model, t);
              LossScaler scaler = LossScaler.disabled(cpu);
-             Ema ema = new Ema(model, t.emaDecay(), t.emaWarmup())) {
+             Ema ema = new Ema(model, t.ema().decay(), t.ema().warmup())) {
             model.to(cpu);
             model.train(true);
-            StepEngine engine = new StepEngine(model, opt, scaler, ema, t, StepEngine.resolveAmp(t.amp(), cpu), cpu,
+            StepEngine engine = new StepEngine(model, opt, scaler, ema, t, StepEngine.resolveAmp(t.precision().amp(), cpu), cpu,
                     null);
             LrSchedule schedule = Trainer.buildSchedule(t, STEPS_PER_EPOCH);
             for (int step = 0; step < steps; step++) {

@@ -44,8 +44,8 @@ class SearchSpaceTest {
             assertEquals(Boolean.TRUE.equals(v.get("augment.mixup.enabled")), v.containsKey("augment.mixup.alpha"), v.toString());
             // the values are valid overrides of the quickstart config
             Experiment e = Configs.load(Path.of("configs/quickstart.yaml"), SearchSpace.overrides(v));
-            assertEquals(lr, e.train().lr(), 1e-15);
-            assertEquals(v.get("train.batch_size"), e.train().batchSize());
+            assertEquals(lr, e.train().optimizer().lr(), 1e-15);
+            assertEquals(v.get("train.batch_size"), e.train().batch().size());
             assertEquals(v, s.configValues(study.storage().trial(idOf(study, t.number()))));
             return 0;
         }, 12);

@@ -99,8 +99,8 @@ class TuningTest {
         }
         assertEquals(5, Files.readAllLines(out.resolve("trials.csv")).size());
         Experiment best = Configs.load(out.resolve("best.yaml"), List.of());
-        assertEquals((Double) r.best().param("train.lr"), best.train().lr(), 1e-15);
-        assertEquals(r.best().param("train.batch_size"), best.train().batchSize());
+        assertEquals((Double) r.best().param("train.lr"), best.train().optimizer().lr(), 1e-15);
+        assertEquals(r.best().param("train.batch_size"), best.train().batch().size());
         assertEquals(2, best.experiment().threads(), "the best config keeps the user's threads, not the worker's");
         assertTrue(Files.readString(out.resolve("best.yaml")).startsWith("# jvision tune: study tiny_tune, trial "
                 + r.best().number()));

@@ -81,7 +81,7 @@ public final class OnnxSubmission {
         if (saveProbs) {
             Submission.writeProbabilities(outDir.resolve("probs.csv"), samples, probs);
         }
-        Path sample = data.root().resolve(exp.data().sampleSubmission());
+        Path sample = data.root().resolve(exp.data().layout().sampleSubmission());
         List<String> problems = SubmissionValidator.validate(sub, sample, model.numClasses());
         if (!problems.isEmpty()) {
             throw new IllegalStateException("the written submission failed validation: " + String.join("; ", problems));

@@ -55,14 +55,14 @@ public final class ClassificationTask implements Task {
 
     @Override
     public Monitor monitor() {
-        return new Monitor(train.monitor().toString(), train.monitorMinimises());
+        return new Monitor(train.checkpoint().monitor().toString(), train.checkpoint().monitor().minimised());
     }
 
     @Override
     public void check(ImageModel model, Dataset trainSet, Dataset validation) {
         int numClasses = model.numClasses();
-        if (train.classWeights() != null && train.classWeights().size() != numClasses) {
-            throw new IllegalArgumentException("train.class_weights: " + train.classWeights().size()
+        if (train.loss().classWeights() != null && train.loss().classWeights().size() != numClasses) {
+            throw new IllegalArgumentException("train.class_weights: " + train.loss().classWeights().size()
                     + " values (expected: " + numClasses + ", the model's classes)");
         }
         checkLabels(trainSet, "training", numClasses);
@@ -90,9 +90,9 @@ public final class ClassificationTask implements Task {
     }
 
     private static Tensor loss(TrainConfig t, Tensor logits, Tensor targets, Tensor classWeights) {
-        return switch (t.loss()) {
-            case BCE -> Losses.binaryCrossEntropy(logits, targets, t.labelSmoothing(), classWeights);
-            case CE -> Losses.softTargetCrossEntropy(logits, targets, t.labelSmoothing(), classWeights);
+        return switch (t.loss().kind()) {
+            case BCE -> Losses.binaryCrossEntropy(logits, targets, t.loss().labelSmoothing(), classWeights);
+            case CE -> Losses.softTargetCrossEntropy(logits, targets, t.loss().labelSmoothing(), classWeights);
         };
     }
 
@@ -137,7 +137,7 @@ public final class ClassificationTask implements Task {
                 throw e;
             }
             this.transform = tr;
-            this.classWeights = classWeights(train.classWeights(), device);
+            this.classWeights = classWeights(train.loss().classWeights(), device);
         }
 
         private static Tensor classWeights(List<Double> w, Device device) {
