@@ -63,7 +63,7 @@ class AutoBatchPipelineTest {
         TrainConfig recorded = Configs.load(run.resolve("config.yaml"), List.of()).train();
         assertEquals(chosen, recorded.batch().size(), "config.yaml holds the chosen size: a resume trains with it");
         assertFalse(recorded.batch().auto());
-        assertEquals(budgetMb + "MB", recorded.batch().memoryBudget());
+        assertEquals(budgetMb + "MB", recorded.batch().memoryBudget().toString());
         assertEquals(2, Files.readAllLines(run.resolve("metrics.csv")).size(), "header + one epoch");
         assertTrue(Files.isRegularFile(run.resolve("fold0/best.safetensors")));
     }
