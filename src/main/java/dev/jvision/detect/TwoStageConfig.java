@@ -202,7 +202,10 @@ public record TwoStageConfig(Path file, Path detectorRun, Path detectorWeights, 
 
     /** The classifier alone, top-{@link #topK} on {@code device}; the caller closes it. */
     public Classifier openClassifier(Device dev) throws IOException {
-        ClassifierBuilder b = Classifier.builder().device(dev).topK(topK).calibrated(calibrated);
+        // no batching delay: a Recognizer hands all crops of an image to the batcher at once, so
+        // waiting for more only adds latency; crops queued behind a running batch still join the next
+        ClassifierBuilder b = Classifier.builder().device(dev).topK(topK).calibrated(calibrated)
+                .maxQueueDelay(java.time.Duration.ZERO);
         switch (classifierKind) {
             case "run" -> b.run(classifierPath);
             case "checkpoint" -> b.checkpoints(List.of(classifierPath));
