@@ -43,7 +43,13 @@ public final class DetectionInference {
     public record Result(Path detections, int images, int boxes, Path drawDir) {}
 
     /** One image to predict. */
-    private record Input(long id, Path file) {}
+    /**
+     * One image to predict: its COCO image id and file. Immutable.
+     *
+     * @param id   the image id written into {@code detections.json}
+     * @param file the image file
+     */
+    public record Input(long id, Path file) {}
 
     /**
      * Predicts {@code images} (a folder; null = the {@code detect.test_split} of {@code exp}'s data)
@@ -82,7 +88,8 @@ public final class DetectionInference {
         return new Result(json, inputs.size(), entries.size(), drawDir);
     }
 
-    private static List<Input> split(Experiment exp) throws IOException {
+    /** The test split of a detection experiment ({@code detect.test_split}), with its image ids. */
+    public static List<Input> split(Experiment exp) throws IOException {
         DetectionDataset d = DetectionTraining.load(exp, exp.detect().testSplit()).data();
         List<Input> out = new ArrayList<>();
         for (DetectionDataset.Item it : d.items()) {
@@ -91,7 +98,11 @@ public final class DetectionInference {
         return out;
     }
 
-    private static List<Input> folder(Path dir, Path out) throws IOException {
+    /**
+     * The images of {@code dir} (by extension, sorted by name) numbered from 1; writes the
+     * numbering to {@code out/images.txt} ({@code image_id,file_name}, atomically).
+     */
+    public static List<Input> folder(Path dir, Path out) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--images " + dir + ": not a folder (expected: a folder of images)");
         }

@@ -5,19 +5,15 @@ import dev.jvision.config.Experiment;
 import dev.jvision.data.Images;
 import dev.jvision.data.detection.CocoResults;
 import dev.jvision.data.detection.DetectionBox;
-import dev.jvision.data.detection.DetectionDataset;
 import dev.jvision.detect.DetectionImages;
-import dev.jvision.detect.DetectionTraining;
+import dev.jvision.detect.DetectionInference;
+import dev.jvision.detect.DetectionInference.Input;
 import dev.jvision.models.detect.DetectionDecoder;
 import dev.jvision.models.detect.Detections;
-import dev.jvision.runtime.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * {@code jvision infer --onnx DETECTOR.onnx}: the ONNX counterpart of
@@ -29,15 +25,11 @@ import java.util.stream.Stream;
  * (atomically) with the export's category ids. Stateless and thread-safe.
  */
 public final class OnnxDetection {
-    /** The image files a folder run takes (as {@code DetectionInference}). */
-    static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff");
-
     private OnnxDetection() {}
 
     /** What was written: the JSON, the images predicted, the boxes written. */
     public record Result(Path detections, int images, int boxes) {}
 
-    private record Input(long id, Path file) {}
 
     /**
      * Predicts {@code images} (a folder), or when null the {@code detect.test_split} of
@@ -56,7 +48,7 @@ public final class OnnxDetection {
             throw new IllegalArgumentException("infer --onnx " + model.file() + ": choose the images: --images DIR, or "
                     + "-c CONFIG for its detect.test_split");
         }
-        List<Input> inputs = images != null ? folder(images, out) : split(exp);
+        List<Input> inputs = images != null ? DetectionInference.folder(images, out) : split(exp);
         int size = model.imgSize();
         long[] cats = model.categoryIds();
         List<CocoResults.Entry> entries = new ArrayList<>();
@@ -90,34 +82,6 @@ public final class OnnxDetection {
             throw new IllegalArgumentException("infer --onnx: the config's task is " + exp.task()
                     + " (expected: task: detection for a detector export)");
         }
-        DetectionDataset d = DetectionTraining.load(exp, exp.detect().testSplit()).data();
-        List<Input> out = new ArrayList<>();
-        for (DetectionDataset.Item it : d.items()) {
-            out.add(new Input(it.imageId(), it.image()));
-        }
-        return out;
-    }
-
-    private static List<Input> folder(Path dir, Path out) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("--images " + dir + ": not a folder (expected: a folder of images)");
-        }
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> EXTENSIONS.stream().anyMatch(e -> p.getFileName().toString().toLowerCase(Locale.ROOT)
-                    .endsWith(e))).sorted().toList();
-        }
-        if (files.isEmpty()) {
-            throw new IllegalArgumentException("--images " + dir + ": no images (expected: " + EXTENSIONS + " files)");
-        }
-        List<Input> inputs = new ArrayList<>();
-        StringBuilder list = new StringBuilder("image_id,file_name\n");
-        for (int i = 0; i < files.size(); i++) {
-            inputs.add(new Input(i + 1, files.get(i)));
-            list.append(i + 1).append(',').append(files.get(i).getFileName()).append('\n');
-        }
-        Files.createDirectories(out);
-        AtomicFiles.write(out.resolve("images.txt"), tmp -> Files.writeString(tmp, list));
-        return inputs;
+        return DetectionInference.split(exp);
     }
 }
